@@ -1,0 +1,3 @@
+from cybershield.cli import main
+
+main()

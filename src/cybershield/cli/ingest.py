@@ -1,0 +1,86 @@
+"""``cybershield ingest``: parse sources into normalised events, with a summary."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..events import PARSERS, FormatStats, IngestSummary, Quarantine, align, discover, ingest, unify_schema
+from .app import app, console
+
+
+def run_ingest(paths: list[Path], fmt: str | None, out: Path | None, quarantine: Quarantine,
+               show_progress: bool) -> IngestSummary:
+    """Ingest with a progress bar over the files; write all events to one Parquet file if asked."""
+    batches: list[pa.Table] = []
+    sink = batches.append if out else None
+    files = discover(paths, [])
+    with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                  TimeElapsedColumn(), console=console, disable=not show_progress or len(files) < 2) as progress:
+        task = progress.add_task("", total=len(files))
+
+        def on_file(path: Path, stats: FormatStats) -> None:
+            progress.update(task, advance=1, description=f"{path.name}: {stats.parsed:,} events")
+
+        summary = ingest(paths, fmt, sink=sink, quarantine=quarantine, on_file=on_file)
+    quarantine.close()
+    if out and batches:
+        schema = unify_schema([b.schema for b in batches])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+            for batch in batches:
+                writer.write_table(align(batch, schema))
+    return summary
+
+
+def print_summary(summary: IngestSummary) -> None:
+    table = Table(title="ingest summary", show_footer=True)
+    table.add_column("format", footer="total")
+    for col, total in (("files", sum(s.files for s in summary.by_format.values())), ("read", summary.read),
+                       ("parsed", summary.parsed), ("quarantined", summary.quarantined)):
+        table.add_column(col, justify="right", footer=f"{total:,}")
+    table.add_column("events/s", justify="right",
+                     footer=f"{summary.parsed / summary.seconds:,.0f}" if summary.seconds else "-")
+    for name, s in sorted(summary.by_format.items()):
+        table.add_row(name, f"{s.files:,}", f"{s.read:,}", f"{s.parsed:,}", f"{s.quarantined:,}",
+                      f"{s.events_per_second:,.0f}")
+    console.print(table)
+    if summary.by_reason:
+        reasons = Table(title="quarantined, by reason")
+        reasons.add_column("reason")
+        reasons.add_column("records", justify="right")
+        for reason, count in summary.by_reason.most_common():
+            reasons.add_row(reason, f"{count:,}")
+        console.print(reasons)
+    console.print(f"read {summary.read:,} = parsed {summary.parsed:,} + quarantined {summary.quarantined:,}"
+                  f"; {len(summary.skipped)} documentation files skipped")
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (walked recursively).")],
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help=f"Force a format: {', '.join(PARSERS)}.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the events to this Parquet file.")] = None,
+    quarantine_dir: Annotated[Path | None, typer.Option("--quarantine", help="Folder for quarantine.jsonl.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+) -> None:
+    """Parse logs (EVTX, Zeek, Suricata, flows, syslog, CEF) into ECS events; bad records are quarantined."""
+    if fmt is not None and fmt not in PARSERS:
+        console.print(f"[red]unknown format {fmt!r}[/]; known: {', '.join(PARSERS)}")
+        raise typer.Exit(2)
+    summary = run_ingest(paths, fmt, out, Quarantine(quarantine_dir), show_progress=not as_json)
+    if as_json:
+        sys.stdout.write(orjson.dumps(summary.as_dict()).decode() + "\n")
+    else:
+        print_summary(summary)
+    if summary.parsed == 0:
+        console.print("[red]nothing could be read[/]")
+        raise typer.Exit(1)

@@ -1,0 +1,32 @@
+"""Settings read from the environment, with the embedded defaults of DESIGN.md."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where a hub keeps its state and finds the shared development data."""
+
+    data_dir: Path
+    var_dir: Path
+    db_url: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        var_dir = Path(os.environ.get("CYBERSHIELD_VAR", "var")).resolve()
+        return cls(
+            data_dir=Path(os.environ.get("CYBERSHIELD_DATA", "../shared/data")).resolve(),
+            var_dir=var_dir,
+            db_url=os.environ.get("CYBERSHIELD_DB_URL", f"sqlite:///{var_dir / 'cybershield.db'}"),
+        )
+
+    def shared_data_present(self) -> bool:
+        return (self.data_dir / "README.md").is_file()
+
+
+def settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,62 @@
+"""Recognising a source's format from its first bytes (``--format`` overrides)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import orjson
+
+from .readers import head_bytes
+
+EVTX_MAGIC = b"ElfFile\x00"
+_SYSLOG_5424 = re.compile(rb"^<\d{1,3}>1 ")
+_SYSLOG_3164 = re.compile(rb"^<\d{1,3}>[A-Z][a-z]{2} [ \d]\d ")
+
+
+def _first_line(head: bytes) -> bytes:
+    for line in head.splitlines():
+        if line.strip():
+            return line.strip()
+    return b""
+
+
+def _json_format(obj: dict) -> str | None:
+    if "event_type" in obj and ("src_ip" in obj or "timestamp" in obj):
+        return "suricata-eve"
+    if "id.orig_h" in obj or ("uid" in obj and "ts" in obj) or "_path" in obj:
+        return "zeek-json"
+    if "Event" in obj or "winlog" in obj or "EventID" in obj:
+        return "evtx-json"
+    return None
+
+
+def sniff(path: Path) -> str | None:
+    """The format name of a file, or None when it is not one we read."""
+    head = head_bytes(path)
+    if head.startswith(EVTX_MAGIC):
+        return "evtx"
+    line = _first_line(head)
+    if not line:
+        return None
+    if line.startswith(b"#separator"):
+        return "zeek-tsv"
+    if line.startswith(b"{"):
+        try:
+            return _json_format(orjson.loads(line))
+        except orjson.JSONDecodeError:
+            # pretty-printed JSON: look for a known key in the head
+            return "evtx-json" if b'"Event"' in head or b'"EventID"' in head else None
+    if line.startswith(b"["):
+        return "evtx-json" if b'"Event"' in head or b'"EventID"' in head else None
+    if b"CEF:" in line[:200]:
+        return "cef"
+    if _SYSLOG_5424.match(line):
+        return "syslog-5424"
+    if _SYSLOG_3164.match(line):
+        return "syslog-3164"
+    if b"Flow ID" in line and b"Dst Port" in line:
+        return "cicflowmeter"
+    if b"IPV4_SRC_ADDR" in line and b"L4_DST_PORT" in line:
+        return "netflow-v2"
+    return None

@@ -1,0 +1,20 @@
+"""One parser per input format, by name. Each has ``name`` and ``records(path, source)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .base import Item, LineParser, Record, RecordError
+from .suricata import SuricataEveParser
+from .windows import EvtxJsonParser, EvtxParser
+from .zeek import ZeekJsonParser, ZeekTsvParser
+
+PARSERS: dict[str, Callable[[], object]] = {
+    "evtx": EvtxParser,
+    "evtx-json": EvtxJsonParser,
+    "zeek-json": ZeekJsonParser,
+    "zeek-tsv": ZeekTsvParser,
+    "suricata-eve": SuricataEveParser,
+}
+
+__all__ = ["PARSERS", "Item", "LineParser", "Record", "RecordError"]

@@ -1,0 +1,74 @@
+"""Bad input: every record is parsed or quarantined with a reason; nothing escapes as an exception."""
+
+from __future__ import annotations
+
+import gzip
+
+from cybershield.events import Quarantine, concat, ingest
+from cybershield.events.readers import LineTooLong, iter_lines
+
+CONN = b'{"ts":1.5,"uid":"C1","id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"10.0.0.2","id.resp_p":80,"proto":"tcp"}'
+
+
+def _run(tmp_path, name, content, fmt=None):
+    path = tmp_path / name
+    path.write_bytes(content)
+    batches, quarantine = [], Quarantine(tmp_path / "q")
+    summary = ingest([path], fmt, sink=batches.append, quarantine=quarantine)
+    quarantine.close()
+    return summary, concat(batches), quarantine
+
+
+def test_bad_json_lines_are_quarantined_with_line_numbers(tmp_path):
+    content = b"\n".join([CONN, b"{not json", CONN, b"\xff\xfe{}", b"[1,2]", CONN]) + b"\n"
+    summary, events, quarantine = _run(tmp_path, "conn.log", content)
+    assert (summary.read, summary.parsed, summary.quarantined) == (6, 3, 3)
+    assert events.num_rows == 3
+    reasons = {(e.record_id, e.reason) for e in quarantine.entries}
+    assert reasons == {(2, "invalid-json"), (4, "invalid-utf8"), (5, "not-an-object")}
+    on_disk = (tmp_path / "q" / "quarantine.jsonl").read_text().splitlines()
+    assert len(on_disk) == 3
+
+
+def test_huge_line_is_quarantined_without_losing_neighbours(tmp_path):
+    huge = b'{"ts":1,"uid":"' + b"A" * (5 * 1024 * 1024) + b'"}'
+    summary, events, quarantine = _run(tmp_path, "conn.log", CONN + b"\n" + huge + b"\n" + CONN + b"\n")
+    assert (summary.parsed, summary.quarantined) == (2, 1)
+    assert quarantine.entries[0].reason == "line-too-long" and quarantine.entries[0].record_id == 2
+
+
+def test_truncated_gzip_keeps_what_was_read(tmp_path):
+    data = gzip.compress(b"".join(CONN + b"\n" for _ in range(2000)))
+    summary, events, quarantine = _run(tmp_path, "conn.log.gz", data[: len(data) // 2])
+    assert summary.parsed > 0
+    assert summary.by_reason["truncated"] == 1
+    assert summary.read == summary.parsed + summary.quarantined
+
+
+def test_unknown_format_and_binary_junk(tmp_path):
+    summary, _, quarantine = _run(tmp_path, "junk.bin", bytes(range(256)) * 10)
+    assert summary.parsed == 0 and summary.by_reason == {"unknown-format": 1}
+
+
+def test_truncated_evtx_is_reported(tmp_path, shared_data):
+    raw = (shared_data / "evtx-attack-samples" / "UACME_59_Sysmon.evtx").read_bytes()
+    summary, _, quarantine = _run(tmp_path, "cut.evtx", raw[: len(raw) // 3])
+    assert summary.read == summary.parsed + summary.quarantined
+    assert summary.by_reason["truncated"] == 1
+    assert "chunks" in quarantine.entries[0].detail
+
+
+def test_zeek_tsv_wrong_field_count(tmp_path):
+    header = b"#separator \\x09\n#fields\tts\tuid\tid.orig_h\n#types\ttime\tstring\taddr\n"
+    content = header + b"1.0\tC1\t10.0.0.1\n2.0\tC2\n3.0\tC3\t10.0.0.3\n"
+    summary, events, quarantine = _run(tmp_path, "conn.log", content)
+    assert (summary.parsed, summary.quarantined) == (2, 1)
+    assert quarantine.entries[0].reason == "bad-field-count"
+
+
+def test_iter_lines_bounded(tmp_path):
+    import io
+
+    stream = io.BytesIO(b"a\r\n" + b"x" * 100 + b"\nb")
+    out = list(iter_lines(stream, max_line=10))
+    assert out[0] == b"a" and isinstance(out[1], LineTooLong) and out[1].length == 100 and out[2] == b"b"
