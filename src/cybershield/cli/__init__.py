@@ -1,8 +1,13 @@
-"""The ``cybershield`` command. Each area adds its commands in its own module."""
+"""The ``cybershield`` command. Each area adds its commands in a module of its own in this package."""
 
-from . import ingest as _ingest  # noqa: F401  (registers commands)
-from . import run as _run  # noqa: F401
+import importlib
+import pkgutil
+
 from .app import app
+
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name != "app":
+        importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def main() -> None:

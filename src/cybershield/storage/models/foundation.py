@@ -1,15 +1,13 @@
-"""The declarative base every package's tables hang on, and the foundation's own tables."""
+"""The foundation's tables: ingest runs and the quarantine."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import BigInteger, DateTime, Integer, String, Text, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-class Base(DeclarativeBase):
-    """Metadata of all cybershield tables (migrations: ``storage/migrations``)."""
+from .base import Base
 
 
 class IngestRun(Base):

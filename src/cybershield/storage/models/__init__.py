@@ -1,0 +1,6 @@
+"""All tables, one module per area; importing this package registers them on ``Base.metadata``."""
+
+from .base import Base
+from .foundation import IngestRun, QuarantineRecord
+
+__all__ = ["Base", "IngestRun", "QuarantineRecord"]
