@@ -1,7 +1,8 @@
 """Storage: database schema, migrations and sessions (SQLite by default, PostgreSQL by URL)."""
 
+from .alert_log import store_alerts
 from .db import make_engine, migrate, open_database
 from .ingest_log import record_ingest
-from .models import Base, IngestRun, QuarantineRecord
+from .models import AlertRecord, Base, IngestRun, QuarantineRecord
 
-__all__ = ["Base", "IngestRun", "QuarantineRecord", "make_engine", "migrate", "open_database", "record_ingest"]
+__all__ = ["AlertRecord", "Base", "IngestRun", "QuarantineRecord", "make_engine", "migrate", "open_database", "record_ingest", "store_alerts"]

@@ -1,6 +1,7 @@
 """All tables, one module per area; importing this package registers them on ``Base.metadata``."""
 
+from .alerts import AlertRecord
 from .base import Base
 from .foundation import IngestRun, QuarantineRecord
 
-__all__ = ["Base", "IngestRun", "QuarantineRecord"]
+__all__ = ["AlertRecord", "Base", "IngestRun", "QuarantineRecord"]

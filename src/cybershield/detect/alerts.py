@@ -1,0 +1,71 @@
+"""Alerts: what every detector (Sigma rule, indicator, model, correlation) produces.
+
+An alert names what fired (id, title, level), the ATT&CK techniques, the matched event(s) with
+their provenance, and a deduplication key; ``to_document`` gives the ECS-shaped JSON written to
+``alerts.jsonl`` and stored through ``cybershield.storage``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+LEVELS = ("informational", "low", "medium", "high", "critical")
+#: Sigma level -> ECS ``event.severity`` (0-100, as Elastic Security uses it).
+SEVERITY = {"informational": 21, "low": 21, "medium": 47, "high": 73, "critical": 99}
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """Where a matched event came from."""
+
+    source: str
+    record_id: int
+    timestamp: datetime | None = None
+
+
+@dataclass
+class Alert:
+    kind: str  # "sigma", "indicator", "model", "correlation"
+    rule_id: str
+    rule_title: str
+    level: str
+    events: list[EventRef]
+    techniques: list[str] = field(default_factory=list)
+    context: dict = field(default_factory=dict)  # matched fields, indicator value, explanation, …
+    created: datetime = field(default_factory=lambda: datetime.now(UTC))
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def severity(self) -> int:
+        return SEVERITY.get(self.level, 47)
+
+    @property
+    def timestamp(self) -> datetime | None:
+        stamps = [e.timestamp for e in self.events if e.timestamp is not None]
+        return min(stamps) if stamps else None
+
+    @property
+    def dedup_key(self) -> str:
+        """Same detector over the same events gives the same key, whatever the run."""
+        parts = [self.kind, self.rule_id] + sorted(f"{e.source}#{e.record_id}" for e in self.events)
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+    def to_document(self) -> dict:
+        first = self.events[0] if self.events else None
+        stamp = self.timestamp
+        return {
+            "@timestamp": stamp.isoformat() if stamp else None,
+            "alert": {"id": self.id, "kind": self.kind, "dedup_key": self.dedup_key,
+                      "created": self.created.isoformat()},
+            "rule": {"id": self.rule_id, "title": self.rule_title, "level": self.level},
+            "event": {
+                "severity": self.severity,
+                "provenance": {"source": first.source, "record_id": first.record_id} if first else None,
+                "matched": [{"source": e.source, "record_id": e.record_id} for e in self.events],
+            },
+            "threat": {"technique": {"id": self.techniques}},
+            "context": self.context,
+        }
