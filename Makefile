@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/cybershield demo
+	$(BIN)/cybershield run
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
