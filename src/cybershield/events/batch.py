@@ -9,9 +9,6 @@ import pyarrow as pa
 
 from .schema import ECS_FIELDS, ECS_NAMES, ECS_SCHEMA, PROVENANCE_RECORD_ID, PROVENANCE_SOURCE
 
-_SCALAR_TYPES = (pa.int64(), pa.float64(), pa.bool_(), pa.string())
-_FILLED_BY_BUILDER = {PROVENANCE_SOURCE, PROVENANCE_RECORD_ID, "event.ingested"}
-
 
 def _to_text(value: object) -> str | None:
     if value is None or isinstance(value, str):
@@ -19,16 +16,30 @@ def _to_text(value: object) -> str | None:
     return orjson.dumps(value).decode()
 
 
+def _scalar_type(values: list) -> pa.DataType | None:
+    """The Arrow type that holds every value (int, float, bool or str; None when mixed or nested)."""
+    seen = {type(v) for v in values}
+    seen.discard(type(None))
+    if not seen:
+        return pa.string()
+    if len(seen) == 1:
+        return _PY_TYPES.get(seen.pop())
+    if seen == {int, float}:
+        return pa.float64()
+    return None
+
+
+_PY_TYPES = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
+
+
 def _extra_column(values: list) -> pa.Array:
     """An original (namespaced) field: kept as int, float, bool or string; anything else as JSON text."""
-    try:
-        arr = pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-        arr = None
-    if arr is not None and arr.type in _SCALAR_TYPES:
-        return arr
-    if arr is not None and pa.types.is_null(arr.type):
-        return pa.nulls(len(values), pa.string())
+    typ = _scalar_type(values)
+    if typ is not None:
+        try:
+            return pa.array(values, typ)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # an int beyond 64 bits
+            pass
     return pa.array([_to_text(v) for v in values], pa.string())
 
 
@@ -56,51 +67,106 @@ def _coerce(value: object, typ: pa.DataType) -> object:
     return None
 
 
+def _column_of(values: pa.Array | pa.ChunkedArray | list, typ: pa.DataType | None) -> pa.Array | pa.ChunkedArray:
+    """Python values, or an Arrow array from a columnar parser, as an ECS (``typ``) or original column."""
+    if isinstance(values, list):
+        return _extra_column(values) if typ is None else _ecs_column(values, typ)
+    if typ is None:
+        if pa.types.is_nested(values.type):
+            return pa.array([_to_text(v) for v in values.to_pylist()], pa.string())
+        return values
+    if values.type == typ:
+        return values
+    try:
+        return values.cast(typ)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _ecs_column(values.to_pylist(), typ)
+
+
+def events_table(columns: dict, source: str, record_ids: list[int] | pa.Array) -> pa.Table:
+    """The event table: every ECS column in schema order (null where absent), then the originals sorted.
+
+    ``columns`` maps field names to Python lists or Arrow arrays of one length; provenance and
+    ``event.ingested`` are filled here.
+    """
+    n = len(record_ids)
+    now = int(time.time() * 1_000_000)
+    out: dict[str, pa.Array | pa.ChunkedArray] = {}
+    for name, typ in ECS_FIELDS:
+        if name == PROVENANCE_SOURCE:
+            out[name] = pa.array([source] * n, pa.string())
+        elif name == PROVENANCE_RECORD_ID:
+            out[name] = pa.array(record_ids, pa.int64())
+        elif name == "event.ingested":
+            out[name] = pa.array([now] * n, typ)
+        elif name in columns:
+            out[name] = _column_of(columns[name], typ)
+        else:
+            out[name] = pa.nulls(n, typ)
+    for name in sorted(set(columns) - ECS_NAMES):
+        out[name] = _column_of(columns[name], None)
+    return pa.table(out)
+
+
+class Columns:
+    """Records gathered column by column: a field first seen at row i is padded with i nulls, so the
+    cost is one step per field present, whatever the number of distinct fields."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self._cols: dict[str, list] = {}
+
+    def add(self, fields: dict) -> None:
+        n = self.rows
+        cols = self._cols
+        for name, value in fields.items():
+            col = cols.get(name)
+            if col is None:
+                cols[name] = col = [None] * n
+            elif len(col) < n:
+                col.extend([None] * (n - len(col)))
+            col.append(value)
+        self.rows = n + 1
+
+    def lists(self) -> dict[str, list]:
+        """Every column as a list of ``rows`` values."""
+        for col in self._cols.values():
+            if len(col) < self.rows:
+                col.extend([None] * (self.rows - len(col)))
+        return self._cols
+
+    def table(self) -> pa.Table:
+        """The records as an Arrow table of their own fields (no ECS, no provenance)."""
+        return pa.table({name: _extra_column(col) for name, col in self.lists().items()})
+
+
 class BatchBuilder:
-    """Collects parsed records of one source and turns them into Arrow tables."""
+    """Collects parsed records (ECS and original fields) of one source and turns them into event tables."""
 
     def __init__(self, source: str, batch_size: int = 50_000):
         self.source = source
         self.batch_size = batch_size
         self._ids: list[int] = []
-        self._rows: list[dict] = []
+        self._columns = Columns()
 
     def add(self, record_id: int, fields: dict) -> None:
+        self._columns.add(fields)
         self._ids.append(record_id)
-        self._rows.append(fields)
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._ids)
 
     @property
     def full(self) -> bool:
-        return len(self._rows) >= self.batch_size
+        return len(self._ids) >= self.batch_size
 
     def flush(self) -> pa.Table | None:
         """Return the collected records as one table (or None when empty) and start afresh."""
-        rows, ids = self._rows, self._ids
-        if not rows:
+        if not self._ids:
             return None
-        self._rows, self._ids = [], []
-        n = len(rows)
-        now = int(time.time() * 1_000_000)
-        columns: dict[str, pa.Array] = {}
-        for name, typ in ECS_FIELDS:
-            if name == PROVENANCE_SOURCE:
-                columns[name] = pa.array([self.source] * n, pa.string())
-            elif name == PROVENANCE_RECORD_ID:
-                columns[name] = pa.array(ids, pa.int64())
-            elif name == "event.ingested":
-                columns[name] = pa.array([now] * n, typ)
-            else:
-                columns[name] = _ecs_column([r.get(name) for r in rows], typ)
-        extra_names: set[str] = set()
-        for r in rows:
-            extra_names.update(r.keys())
-        extra_names -= ECS_NAMES
-        for name in sorted(extra_names):
-            columns[name] = _extra_column([r.get(name) for r in rows])
-        return pa.table(columns)
+        table = events_table(self._columns.lists(), self.source, self._ids)
+        self._ids, self._columns = [], Columns()
+        return table
 
 
 def unify_schema(schemas: list[pa.Schema]) -> pa.Schema:

@@ -24,7 +24,7 @@ def _first_line(head: bytes) -> bytes:
 def _json_format(obj: dict) -> str | None:
     if "event_type" in obj and ("src_ip" in obj or "timestamp" in obj):
         return "suricata-eve"
-    if "id.orig_h" in obj or ("uid" in obj and "ts" in obj) or "_path" in obj:
+    if "id.orig_h" in obj or "_path" in obj or "ts" in obj:  # every Zeek log has ts (files, x509, arp too)
         return "zeek-json"
     if "Event" in obj or "winlog" in obj or "EventID" in obj:
         return "evtx-json"

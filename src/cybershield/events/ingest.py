@@ -16,6 +16,7 @@ import pyarrow as pa
 from .batch import BatchBuilder
 from .formats import sniff
 from .parsers import PARSERS
+from .parsers.columnar import Block
 from .quarantine import Quarantine, QuarantineEntry
 
 #: Files a folder walk passes over: documentation and licences that sit beside the logs.
@@ -95,7 +96,7 @@ def discover(paths: Iterable[Path], skipped: list[str]) -> list[Path]:
 
 
 def parse_file(path: Path, fmt: str | None = None) -> Iterator[object]:
-    """Items of one file: ``(record_id, fields)`` or ``QuarantineEntry``; the file's format first."""
+    """Items of one file: ``(record_id, fields)``, ``Block`` or ``QuarantineEntry``; the file's format first."""
     source = str(path)
     if not path.exists():
         yield "missing"
@@ -132,6 +133,14 @@ def ingest(
         builder = BatchBuilder(str(path), batch_size)
         file_stats = FormatStats(files=1)
         for item in items:
+            if isinstance(item, Block):
+                file_stats.read += len(item)
+                file_stats.parsed += len(item)
+                if sink:
+                    if (table := builder.flush()) is not None:
+                        sink(table)
+                    sink(item.table)
+                continue
             file_stats.read += 1
             if isinstance(item, QuarantineEntry):
                 file_stats.quarantined += 1

@@ -235,7 +235,7 @@ class EvtxParser:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                parser = evtx.PyEvtxParser(str(path), skip_errors=True)
+                parser = evtx.PyEvtxParser(str(path), 1)
                 for rec in parser.records_json():
                     ordinal += 1
                     record_id = rec.get("event_record_id") or ordinal
