@@ -17,7 +17,7 @@ def _to_text(value: object) -> str | None:
 
 
 def _scalar_type(values: list) -> pa.DataType | None:
-    """The Arrow type that holds every value (int, float, bool or str; None when mixed or nested)."""
+    """The Arrow type that holds every value (int, float, bool or str); None to let Arrow infer it."""
     seen = {type(v) for v in values}
     seen.discard(type(None))
     if not seen:
@@ -33,13 +33,16 @@ _PY_TYPES = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bo
 
 
 def _extra_column(values: list) -> pa.Array:
-    """An original (namespaced) field: kept as int, float, bool or string; anything else as JSON text."""
+    """An original (namespaced) field: kept as int, float, bool, string or a list/object of them
+    (Arrow list/struct); what Arrow cannot type (mixed kinds) as JSON text."""
     typ = _scalar_type(values)
-    if typ is not None:
-        try:
-            return pa.array(values, typ)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # an int beyond 64 bits
-            pass
+    try:
+        return pa.array(values, typ)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed, or an int beyond 64 bits
+        return json_text(values)
+
+
+def json_text(values: list) -> pa.Array:
     return pa.array([_to_text(v) for v in values], pa.string())
 
 
@@ -72,8 +75,6 @@ def _column_of(values: pa.Array | pa.ChunkedArray | list, typ: pa.DataType | Non
     if isinstance(values, list):
         return _extra_column(values) if typ is None else _ecs_column(values, typ)
     if typ is None:
-        if pa.types.is_nested(values.type):
-            return pa.array([_to_text(v) for v in values.to_pylist()], pa.string())
         return values
     if values.type == typ:
         return values
@@ -190,14 +191,19 @@ def unify_schema(schemas: list[pa.Schema]) -> pa.Schema:
 
 
 def align(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """The table with exactly ``schema``'s columns: missing ones null, others cast."""
+    """The table with exactly ``schema``'s columns: missing ones null, others cast (nested ones to JSON text)."""
     cols = []
     for field in schema:
-        if field.name in table.column_names:
-            col = table.column(field.name)
-            cols.append(col if col.type == field.type else col.cast(field.type))
-        else:
+        if field.name not in table.column_names:
             cols.append(pa.nulls(table.num_rows, field.type))
+            continue
+        col = table.column(field.name)
+        if col.type == field.type:
+            cols.append(col)
+        elif pa.types.is_string(field.type) and pa.types.is_nested(col.type):
+            cols.append(json_text(col.to_pylist()))
+        else:
+            cols.append(col.cast(field.type))
     return pa.Table.from_arrays(cols, schema=schema)
 
 

@@ -11,7 +11,7 @@ from .readers import head_bytes
 
 EVTX_MAGIC = b"ElfFile\x00"
 _SYSLOG_5424 = re.compile(rb"^<\d{1,3}>1 ")
-_SYSLOG_3164 = re.compile(rb"^<\d{1,3}>[A-Z][a-z]{2} [ \d]\d ")
+_SYSLOG_3164 = re.compile(rb"^(<\d{1,3}>)?[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d ")
 
 
 def _first_line(head: bytes) -> bytes:
