@@ -16,28 +16,12 @@ def _to_text(value: object) -> str | None:
     return orjson.dumps(value).decode()
 
 
-def _scalar_type(values: list) -> pa.DataType | None:
-    """The Arrow type that holds every value (int, float, bool or str); None to let Arrow infer it."""
-    seen = {type(v) for v in values}
-    seen.discard(type(None))
-    if not seen:
-        return pa.string()
-    if len(seen) == 1:
-        return _PY_TYPES.get(seen.pop())
-    if seen == {int, float}:
-        return pa.float64()
-    return None
-
-
-_PY_TYPES = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
-
-
 def _extra_column(values: list) -> pa.Array:
     """An original (namespaced) field: kept as int, float, bool, string or a list/object of them
     (Arrow list/struct); what Arrow cannot type (mixed kinds) as JSON text."""
-    typ = _scalar_type(values)
     try:
-        return pa.array(values, typ)
+        arr = pa.array(values)
+        return pa.nulls(len(values), pa.string()) if pa.types.is_null(arr.type) else arr
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed, or an int beyond 64 bits
         return json_text(values)
 
@@ -84,18 +68,18 @@ def _column_of(values: pa.Array | pa.ChunkedArray | list, typ: pa.DataType | Non
         return _ecs_column(values.to_pylist(), typ)
 
 
-def events_table(columns: dict, source: str, record_ids: list[int] | pa.Array) -> pa.Table:
+def events_table(columns: dict, source: str | list[str], record_ids: list[int] | pa.Array) -> pa.Table:
     """The event table: every ECS column in schema order (null where absent), then the originals sorted.
 
-    ``columns`` maps field names to Python lists or Arrow arrays of one length; provenance and
-    ``event.ingested`` are filled here.
+    ``columns`` maps field names to Python lists or Arrow arrays of one length; provenance (one
+    source for all, or one per record) and ``event.ingested`` are filled here.
     """
     n = len(record_ids)
     now = int(time.time() * 1_000_000)
     out: dict[str, pa.Array | pa.ChunkedArray] = {}
     for name, typ in ECS_FIELDS:
         if name == PROVENANCE_SOURCE:
-            out[name] = pa.array([source] * n, pa.string())
+            out[name] = pa.array(source if isinstance(source, list) else [source] * n, pa.string())
         elif name == PROVENANCE_RECORD_ID:
             out[name] = pa.array(record_ids, pa.int64())
         elif name == "event.ingested":
@@ -110,31 +94,38 @@ def events_table(columns: dict, source: str, record_ids: list[int] | pa.Array) -
 
 
 class Columns:
-    """Records gathered column by column: a field first seen at row i is padded with i nulls, so the
-    cost is one step per field present, whatever the number of distinct fields."""
+    """Records gathered for a columnar table. Records are grouped by their field names (events of one
+    kind share them), so adding one costs a few C-level steps whatever its width; ``lists`` then
+    lays each group's values into full-length columns, null where a record lacks the field."""
 
     def __init__(self) -> None:
         self.rows = 0
-        self._cols: dict[str, list] = {}
+        self._groups: dict[tuple, tuple[list[int], list[tuple]]] = {}
 
     def add(self, fields: dict) -> None:
-        n = self.rows
-        cols = self._cols
-        for name, value in fields.items():
-            col = cols.get(name)
-            if col is None:
-                cols[name] = col = [None] * n
-            elif len(col) < n:
-                col.extend([None] * (n - len(col)))
-            col.append(value)
-        self.rows = n + 1
+        key = tuple(fields)
+        group = self._groups.get(key)
+        if group is None:
+            self._groups[key] = group = ([], [])
+        group[0].append(self.rows)
+        group[1].append(tuple(fields.values()))
+        self.rows += 1
 
     def lists(self) -> dict[str, list]:
-        """Every column as a list of ``rows`` values."""
-        for col in self._cols.values():
-            if len(col) < self.rows:
-                col.extend([None] * (self.rows - len(col)))
-        return self._cols
+        """Every field as a list of ``rows`` values, in the order the records were added."""
+        n = self.rows
+        cols: dict[str, list] = {}
+        for key, (rows, values) in self._groups.items():
+            for name, column in zip(key, zip(*values), strict=True):
+                if len(rows) == n:
+                    cols[name] = list(column)
+                    continue
+                col = cols.get(name)
+                if col is None:
+                    cols[name] = col = [None] * n
+                for i, value in zip(rows, column, strict=True):
+                    col[i] = value
+        return cols
 
     def table(self) -> pa.Table:
         """The records as an Arrow table of their own fields (no ECS, no provenance)."""
@@ -142,16 +133,17 @@ class Columns:
 
 
 class BatchBuilder:
-    """Collects parsed records (ECS and original fields) of one source and turns them into event tables."""
+    """Collects parsed records (ECS and original fields, with their source) and turns them into event tables."""
 
-    def __init__(self, source: str, batch_size: int = 50_000):
-        self.source = source
+    def __init__(self, batch_size: int = 50_000):
         self.batch_size = batch_size
+        self._sources: list[str] = []
         self._ids: list[int] = []
         self._columns = Columns()
 
-    def add(self, record_id: int, fields: dict) -> None:
+    def add(self, source: str, record_id: int, fields: dict) -> None:
         self._columns.add(fields)
+        self._sources.append(source)
         self._ids.append(record_id)
 
     def __len__(self) -> int:
@@ -165,8 +157,8 @@ class BatchBuilder:
         """Return the collected records as one table (or None when empty) and start afresh."""
         if not self._ids:
             return None
-        table = events_table(self._columns.lists(), self.source, self._ids)
-        self._ids, self._columns = [], Columns()
+        table = events_table(self._columns.lists(), self._sources, self._ids)
+        self._sources, self._ids, self._columns = [], [], Columns()
         return table
 
 

@@ -124,22 +124,30 @@ def ingest(
     quarantine = quarantine or Quarantine()
     summary = IngestSummary()
     started = time.perf_counter()
+    # Records of small files of one format share a batch: building a table has a cost per batch.
+    builder, builder_format = BatchBuilder(batch_size), None
+
+    def emit(table: pa.Table | None) -> None:
+        if table is not None and sink is not None:
+            sink(table)
+
     for path in discover(paths, summary.skipped):
         file_started = time.perf_counter()
         items = parse_file(path, fmt)
-        name = next(items)
-        stats = summary.by_format.setdefault(str(name), FormatStats())
+        name = str(next(items))
+        if name != builder_format:
+            emit(builder.flush())
+            builder_format = name
+        stats = summary.by_format.setdefault(name, FormatStats())
         stats.files += 1
-        builder = BatchBuilder(str(path), batch_size)
+        source = str(path)
         file_stats = FormatStats(files=1)
         for item in items:
             if isinstance(item, Block):
                 file_stats.read += len(item)
                 file_stats.parsed += len(item)
-                if sink:
-                    if (table := builder.flush()) is not None:
-                        sink(table)
-                    sink(item.table)
+                emit(builder.flush())
+                emit(item.table)
                 continue
             file_stats.read += 1
             if isinstance(item, QuarantineEntry):
@@ -148,11 +156,9 @@ def ingest(
                 summary.by_reason[item.reason] += 1
                 continue
             file_stats.parsed += 1
-            builder.add(*item)
-            if builder.full and (table := builder.flush()) is not None and sink:
-                sink(table)
-        if (table := builder.flush()) is not None and sink:
-            sink(table)
+            builder.add(source, *item)
+            if builder.full:
+                emit(builder.flush())
         file_stats.seconds = time.perf_counter() - file_started
         stats.read += file_stats.read
         stats.parsed += file_stats.parsed
@@ -160,5 +166,6 @@ def ingest(
         stats.seconds += file_stats.seconds
         if on_file:
             on_file(path, file_stats)
+    emit(builder.flush())
     summary.seconds = time.perf_counter() - started
     return summary

@@ -61,7 +61,11 @@ def _event_data(data: object) -> dict:
     """EventData/UserData as a flat name -> value dict."""
     if not isinstance(data, dict):
         return {} if data is None else {"Data": data}
-    out: dict = {}
+    if not any(isinstance(value, (dict, list)) for value in data.values()):  # the common case: flat names
+        out = dict(data)
+        out.pop("#attributes", None)
+        return out
+    out = {}
     for key, value in data.items():
         if key == "#attributes":
             continue
@@ -77,9 +81,9 @@ def _event_data(data: object) -> dict:
 
 def derive_ecs(fields: dict, channel: str | None, event_data: dict) -> None:
     """Fill the ECS fields that follow from a Windows event's payload."""
-    for name, value in event_data.items():
-        ecs = _EVENT_DATA_ECS.get(name)
-        if ecs is None or value in (None, "", "-"):
+    for name, ecs in _EVENT_DATA_ECS.items():  # in the mapping's order: the first name present wins
+        value = event_data.get(name)
+        if value in (None, "", "-"):
             continue
         if ecs in _INT_ECS:
             value = _windows_int(value)
