@@ -116,7 +116,7 @@ class Columns:
         n = self.rows
         cols: dict[str, list] = {}
         for key, (rows, values) in self._groups.items():
-            for name, column in zip(key, zip(*values), strict=True):
+            for name, column in zip(key, zip(*values, strict=True), strict=True):
                 if len(rows) == n:
                     cols[name] = list(column)
                     continue
