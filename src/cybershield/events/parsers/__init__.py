@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .base import Item, LineParser, Record, RecordError
+from .flows import CicFlowMeterParser, NetFlowV2Parser
 from .suricata import SuricataEveParser
 from .windows import EvtxJsonParser, EvtxParser
 from .zeek import ZeekJsonParser, ZeekTsvParser
@@ -15,6 +16,8 @@ PARSERS: dict[str, Callable[[], object]] = {
     "zeek-json": ZeekJsonParser,
     "zeek-tsv": ZeekTsvParser,
     "suricata-eve": SuricataEveParser,
+    "cicflowmeter": CicFlowMeterParser,
+    "netflow-v2": NetFlowV2Parser,
 }
 
 __all__ = ["PARSERS", "Item", "LineParser", "Record", "RecordError"]
