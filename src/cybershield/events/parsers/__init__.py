@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from .base import Item, LineParser, Record, RecordError
 from .cef import CefParser
+from .flows import CicFlowMeterParser, NetFlowV2Parser
 from .suricata import SuricataEveParser
 from .syslog import Syslog3164Parser, Syslog5424Parser
 from .windows import EvtxJsonParser, EvtxParser
@@ -20,6 +21,8 @@ PARSERS: dict[str, Callable[[], object]] = {
     "syslog-5424": Syslog5424Parser,
     "syslog-3164": Syslog3164Parser,
     "cef": CefParser,
+    "cicflowmeter": CicFlowMeterParser,
+    "netflow-v2": NetFlowV2Parser,
 }
 
 __all__ = ["PARSERS", "Item", "LineParser", "Record", "RecordError"]
