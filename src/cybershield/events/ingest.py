@@ -22,6 +22,8 @@ from .quarantine import Quarantine, QuarantineEntry
 #: Files a folder walk passes over: documentation and licences that sit beside the logs.
 _DOC_SUFFIXES = {".md", ".cff", ".config", ".txt", ".yml", ".yaml", ".rst", ".pdf", ".html"}
 _DOC_PREFIXES = ("readme", "license", "licence", "copying", "notice.txt", "citation")
+#: Data-set descriptions that sit beside the logs (the shared data's per-set counts).
+_METADATA_NAMES = {"counts.json", "labels.config", "manifest.json"}
 
 
 @dataclass
@@ -77,11 +79,12 @@ class IngestSummary:
 
 def is_documentation(path: Path) -> bool:
     name = path.name.lower()
-    return path.suffix.lower() in _DOC_SUFFIXES or name.startswith(_DOC_PREFIXES)
+    return path.suffix.lower() in _DOC_SUFFIXES or name.startswith(_DOC_PREFIXES) or name in _METADATA_NAMES
 
 
 def discover(paths: Iterable[Path], skipped: list[str]) -> list[Path]:
-    """The files to read: named files as given, folders walked recursively (documentation skipped)."""
+    """The files to read: named files as given, folders walked recursively (documentation and
+    data-set descriptions skipped, and listed in ``skipped``)."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
