@@ -6,6 +6,7 @@ import time
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .schema import ECS_FIELDS, ECS_NAMES, ECS_SCHEMA, PROVENANCE_RECORD_ID, PROVENANCE_SOURCE
 
@@ -19,11 +20,17 @@ def _to_text(value: object) -> str | None:
 def _extra_column(values: list) -> pa.Array:
     """An original (namespaced) field: kept as int, float, bool, string or a list/object of them
     (Arrow list/struct); what Arrow cannot type (mixed kinds) as JSON text."""
-    try:
-        arr = pa.array(values)
-        return pa.nulls(len(values), pa.string()) if pa.types.is_null(arr.type) else arr
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed, or an int beyond 64 bits
-        return json_text(values)
+    first = next((v for v in values if v is not None), None)
+    typ = _PY_TYPES.get(type(first)) if first is not None else pa.string()
+    for attempt in (typ, None) if typ is not None else (None,):  # the first value's type, else Arrow's inference
+        try:
+            return pa.array(values, attempt)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed, or an int beyond 64 bits
+            pass
+    return json_text(values)
+
+
+_PY_TYPES = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
 
 
 def json_text(values: list) -> pa.Array:
@@ -68,7 +75,7 @@ def _column_of(values: pa.Array | pa.ChunkedArray | list, typ: pa.DataType | Non
         return _ecs_column(values.to_pylist(), typ)
 
 
-def events_table(columns: dict, source: str | list[str], record_ids: list[int] | pa.Array) -> pa.Table:
+def events_table(columns: dict, source: str | list[str] | pa.Array, record_ids: list[int] | pa.Array) -> pa.Table:
     """The event table: every ECS column in schema order (null where absent), then the originals sorted.
 
     ``columns`` maps field names to Python lists or Arrow arrays of one length; provenance (one
@@ -79,9 +86,10 @@ def events_table(columns: dict, source: str | list[str], record_ids: list[int] |
     out: dict[str, pa.Array | pa.ChunkedArray] = {}
     for name, typ in ECS_FIELDS:
         if name == PROVENANCE_SOURCE:
-            out[name] = pa.array(source if isinstance(source, list) else [source] * n, pa.string())
+            out[name] = source if isinstance(source, pa.Array) else \
+                pa.array(source if isinstance(source, list) else [source] * n, pa.string())
         elif name == PROVENANCE_RECORD_ID:
-            out[name] = pa.array(record_ids, pa.int64())
+            out[name] = record_ids if isinstance(record_ids, pa.Array) else pa.array(record_ids, pa.int64())
         elif name == "event.ingested":
             out[name] = pa.array([now] * n, typ)
         elif name in columns:
@@ -111,14 +119,19 @@ class Columns:
         group[1].append(tuple(fields.values()))
         self.rows += 1
 
+    def groups(self) -> list[tuple[list[int], dict[str, list]]]:
+        """The records by field names: (their positions, their columns) per group."""
+        return [(rows, dict(zip(key, map(list, zip(*values, strict=True)), strict=True)))
+                for key, (rows, values) in self._groups.items()]
+
     def lists(self) -> dict[str, list]:
         """Every field as a list of ``rows`` values, in the order the records were added."""
         n = self.rows
         cols: dict[str, list] = {}
-        for key, (rows, values) in self._groups.items():
-            for name, column in zip(key, zip(*values, strict=True), strict=True):
+        for rows, columns in self.groups():
+            for name, column in columns.items():
                 if len(rows) == n:
-                    cols[name] = list(column)
+                    cols[name] = column
                     continue
                 col = cols.get(name)
                 if col is None:
@@ -157,20 +170,31 @@ class BatchBuilder:
         """Return the collected records as one table (or None when empty) and start afresh."""
         if not self._ids:
             return None
-        table = events_table(self._columns.lists(), self._sources, self._ids)
+        sources, ids = pa.array(self._sources, pa.string()), pa.array(self._ids, pa.int64())
+        groups = self._columns.groups()
         self._sources, self._ids, self._columns = [], [], Columns()
-        return table
+        if len(groups) == 1:
+            return events_table(groups[0][1], sources, ids)
+        # Each group is dense; Arrow fills the fields a group lacks with nulls when joining them.
+        parts, order = [], []
+        for rows, columns in groups:
+            positions = pa.array(rows, pa.int64())
+            parts.append(events_table(columns, sources.take(positions), ids.take(positions)))
+            order.extend(rows)
+        return concat(parts).take(pc.sort_indices(pa.array(order, pa.int64())))
 
 
 def unify_schema(schemas: list[pa.Schema]) -> pa.Schema:
     """One schema for batches of possibly different original fields: ECS first, then the originals;
-    a column whose type differs between batches is widened (int to float) or else becomes text."""
+    a column whose type differs between batches is widened (null to any, int to float) or else becomes text."""
     types: dict[str, set[pa.DataType]] = {}
     for schema in schemas:
         for field in schema:
             types.setdefault(field.name, set()).add(field.type)
     target: dict[str, pa.DataType] = {}
     for name, seen in types.items():
+        if len(seen) > 1:
+            seen = seen - {pa.null()}
         if len(seen) == 1:
             target[name] = next(iter(seen))
         elif seen <= {pa.int64(), pa.float64()}:
@@ -182,27 +206,37 @@ def unify_schema(schemas: list[pa.Schema]) -> pa.Schema:
                       for n in order])
 
 
+def _cast(col: pa.ChunkedArray, typ: pa.DataType) -> pa.ChunkedArray | pa.Array:
+    if pa.types.is_string(typ) and pa.types.is_nested(col.type):
+        return json_text(col.to_pylist())
+    return col.cast(typ)
+
+
 def align(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """The table with exactly ``schema``'s columns: missing ones null, others cast (nested ones to JSON text)."""
+    have = dict(zip(table.column_names, table.columns, strict=True))
     cols = []
     for field in schema:
-        if field.name not in table.column_names:
+        col = have.get(field.name)
+        if col is None:
             cols.append(pa.nulls(table.num_rows, field.type))
-            continue
-        col = table.column(field.name)
-        if col.type == field.type:
-            cols.append(col)
-        elif pa.types.is_string(field.type) and pa.types.is_nested(col.type):
-            cols.append(json_text(col.to_pylist()))
         else:
-            cols.append(col.cast(field.type))
+            cols.append(col if col.type == field.type else _cast(col, field.type))
     return pa.Table.from_arrays(cols, schema=schema)
 
 
 def concat(tables: list[pa.Table]) -> pa.Table:
-    """Join batches of possibly different original fields into one table."""
+    """Join batches of possibly different original fields into one table (ECS first, originals sorted)."""
     tables = [t for t in tables if t is not None]
     if not tables:
         return ECS_SCHEMA.empty_table()
     schema = unify_schema([t.schema for t in tables])
-    return pa.concat_tables([align(t, schema) for t in tables])
+    target = dict(zip(schema.names, schema.types, strict=True))
+    typed = []
+    for table in tables:
+        wrong = [i for i, field in enumerate(table.schema) if field.type != target[field.name]]
+        for i in wrong:
+            table = table.set_column(i, table.field(i).name, _cast(table.column(i), target[table.field(i).name]))
+        typed.append(table)
+    # Arrow fills the columns a batch lacks with nulls.
+    return pa.concat_tables(typed, promote_options="default").select(schema.names)
