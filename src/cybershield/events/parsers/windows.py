@@ -45,6 +45,9 @@ _EVENT_DATA_ECS = {
     "TargetObject": "registry.path",
     "ObjectName": "file.path",
 }
+_EVENT_DATA_KEYS = frozenset(_EVENT_DATA_ECS)
+_EVENT_DATA_ORDER = {name: i for i, name in enumerate(_EVENT_DATA_ECS)}
+_SYSTEM_EXTRAS = tuple((key, f"winlog.{key.lower()}") for key in ("Level", "Task", "Opcode", "Keywords", "Version"))
 _INT_ECS = {"process.pid", "process.parent.pid", "source.port", "destination.port"}
 _HASH_ECS = {"MD5": "file.hash.md5", "SHA1": "file.hash.sha1", "SHA256": "file.hash.sha256"}
 MAX_JSON_DOCUMENT = 512 * 1024 * 1024
@@ -81,8 +84,9 @@ def _event_data(data: object) -> dict:
 
 def derive_ecs(fields: dict, channel: str | None, event_data: dict) -> None:
     """Fill the ECS fields that follow from a Windows event's payload."""
-    for name, ecs in _EVENT_DATA_ECS.items():  # in the mapping's order: the first name present wins
-        value = event_data.get(name)
+    # in the mapping's order: of two names for one ECS field (Image, NewProcessName), the first present wins
+    for name in sorted(_EVENT_DATA_KEYS.intersection(event_data), key=_EVENT_DATA_ORDER.__getitem__):
+        ecs, value = _EVENT_DATA_ECS[name], event_data[name]
         if value in (None, "", "-"):
             continue
         if ecs in _INT_ECS:
@@ -140,9 +144,9 @@ def from_evtx_xml_json(doc: dict) -> dict:
         stamp = created.get("#attributes", {}).get("SystemTime")
         if isinstance(stamp, str):
             fields["@timestamp"] = iso_to_us(stamp)
-    for key in ("Level", "Task", "Opcode", "Keywords", "Version"):
+    for key, name in _SYSTEM_EXTRAS:
         if key in system:
-            fields[f"winlog.{key.lower()}"] = _text(system[key])
+            fields[name] = _text(system[key])
     execution = system.get("Execution")
     if isinstance(execution, dict):
         attrs = execution.get("#attributes", {})
