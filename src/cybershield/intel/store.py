@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import orjson
-from sqlalchemy import Engine, and_, delete, func, insert, or_, select, true, tuple_, update
+from sqlalchemy import Engine, and_, delete, false, func, insert, or_, select, true, tuple_, update
 
 from ..storage import StixObjectRecord, make_engine, migrate
 from . import stixtime
@@ -229,9 +229,8 @@ class IntelStore:
             if spec_versions:
                 where.append(T.c.spec_version.in_(list(spec_versions)))
             gone = conn.execute(delete(T).where(*where)).rowcount
-            left = select(T.c.version).where(T.c.collection == collection, T.c.stix_id == stix_id)
-            newest, oldest = conn.execute(select(func.max(left.c.version), func.min(left.c.version))).one()
             base = and_(T.c.collection == collection, T.c.stix_id == stix_id)
+            newest, oldest = conn.execute(select(func.max(T.c.version), func.min(T.c.version)).where(base)).one()
             conn.execute(update(T).where(base).values(latest=T.c.version == newest, first=T.c.version == oldest))
         return gone
 
