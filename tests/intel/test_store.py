@@ -83,8 +83,8 @@ def test_relationships_sightings_and_tlp_levels(store):
                marking_definition("RED")])
     assert [r["id"] for r in store.relationships(mal["id"])] == [sid("relationship", 1)]
     assert [s["id"] for s in store.sightings(ind["id"])] == [sid("sighting", 1)]
-    assert store.tlp_levels([ind["id"], mal["id"], sid("relationship", 1), "indicator--unknown"]) == {
-        ind["id"]: "RED", mal["id"]: "GREEN", sid("relationship", 1): None}
+    assert store.markings([ind["id"], mal["id"], sid("relationship", 1), "indicator--unknown"]) == {
+        ind["id"]: [("RED", None)], mal["id"]: [("GREEN", None)], sid("relationship", 1): [(None, None)]}
     rel = store.page("hub", ids=[sid("relationship", 1)]).objects[0]
     assert set(rel.refs) == {ind["id"], mal["id"]}
 

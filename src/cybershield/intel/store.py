@@ -20,7 +20,7 @@ from sqlalchemy import Engine, and_, delete, false, func, insert, or_, select, t
 
 from ..storage import StixObjectRecord, make_engine, migrate
 from . import stixtime
-from .tlp import most_restrictive, tlp_of
+from .tlp import tlp_of
 from .validation import validate
 
 T = StixObjectRecord.__table__
@@ -75,6 +75,13 @@ class StoredObject:
 
     def as_dict(self) -> dict:
         return orjson.loads(self.document)
+
+    @classmethod
+    def from_dict(cls, obj: dict, origin: str | None = None) -> StoredObject:
+        """An object that is not (yet) stored, in the form the sharing gate reads."""
+        row = _row(obj, "", origin)
+        return cls(0, "", row["stix_id"], row["type"], row["version"] or "", row["spec_version"], "", row["tlp"],
+                   origin, tuple(row["refs"].split()), row["document"])
 
 
 @dataclass(frozen=True)
@@ -163,7 +170,7 @@ class IntelStore:
 
     def _add_batch(self, batch: list[tuple[int, object]], collection: str, origin: str | None) -> list[ObjectStatus]:
         statuses: dict[int, ObjectStatus] = {}
-        rows: list[tuple[int, dict, dict]] = []
+        rows: list[tuple[int, dict]] = []
         for index, obj in batch:
             oid = obj.get("id") if isinstance(obj, dict) and isinstance(obj.get("id"), str) else None
             verdict = validate(obj)
@@ -171,14 +178,14 @@ class IntelStore:
                 statuses[index] = ObjectStatus(index, oid, None, "rejected", tuple(verdict.errors))
                 continue
             try:
-                rows.append((index, obj, _row(obj, collection, origin)))
+                rows.append((index, _row(obj, collection, origin)))
             except (ValueError, TypeError) as exc:
                 statuses[index] = ObjectStatus(index, oid, None, "rejected", (str(exc),))
         with self.engine.begin() as conn:
-            held = self._held_versions(conn, collection, {r["stix_id"] for _, _, r in rows})
+            held = self._held_versions(conn, collection, {r["stix_id"] for _, r in rows})
             new_rows: list[dict] = []
             retire: dict[str, set[int]] = {"latest": set(), "first": set()}
-            for index, obj, row in rows:
+            for index, row in rows:
                 versions = held.setdefault(row["stix_id"], {})
                 if row["version"] is None:  # an object without timestamps (an SCO): its content is its version
                     same = [v for v, (_, doc) in versions.items() if doc == row["document"]]
@@ -319,15 +326,15 @@ class IntelStore:
         with self.engine.connect() as conn:
             return [orjson.loads(document) for document in conn.scalars(query)]
 
-    def tlp_levels(self, ids: Iterable[str]) -> dict[str, str | None]:
-        """For each id held, the strictest TLP level of its newest versions (``None`` = unmarked)."""
-        levels: dict[str, list[str | None]] = {}
+    def markings(self, ids: Iterable[str]) -> dict[str, list[tuple[str | None, str | None]]]:
+        """For each id held, the (TLP level, origin) of its newest version in each collection."""
+        found: dict[str, list[tuple[str | None, str | None]]] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(sorted(set(ids))):
-                query = select(T.c.stix_id, T.c.tlp).where(T.c.stix_id.in_(chunk), T.c.latest == true())
+                query = select(T.c.stix_id, T.c.tlp, T.c.origin).where(T.c.stix_id.in_(chunk), T.c.latest == true())
                 for row in conn.execute(query):
-                    levels.setdefault(row.stix_id, []).append(row.tlp)
-        return {i: most_restrictive(tlps) for i, tlps in levels.items()}
+                    found.setdefault(row.stix_id, []).append((row.tlp, row.origin))
+        return found
 
     def count(self, collection: str | None = None) -> int:
         """How many object versions are held (in ``collection``, or in all)."""
