@@ -24,16 +24,20 @@ from dataclasses import dataclass, field
 from .store import IntelStore, StoredObject
 from .tlp import LEVELS
 
-KINDS = ("peer", "constituent", "group")
+KINDS = ("peer", "constituent", "group", "community")
 
 
 @dataclass(frozen=True)
 class Recipient:
-    """Whom objects go to: a peer hub, one of our constituents, or a sharing group of peers."""
+    """Whom objects go to: a peer hub, one of our constituents, a sharing group of peers, or the community
+    (no one in particular, e.g. an export without a named recipient: CLEAR and GREEN only)."""
 
     name: str
     kind: str
     members: tuple[str, ...] = ()
+
+
+COMMUNITY = Recipient("community", "community")
 
 
 @dataclass
@@ -83,6 +87,8 @@ class SharingPolicy:
             return None
         if level == "RED":
             return "TLP:RED never leaves the hub"
+        if recipient.kind == "community":
+            return f"TLP:{level} goes only to a named recipient"
         if level == "AMBER+STRICT":
             if recipient.kind == "group":
                 return "TLP:AMBER+STRICT goes to one organisation only, never to a sharing group"
