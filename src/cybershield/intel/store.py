@@ -21,7 +21,7 @@ from sqlalchemy import Engine, and_, delete, false, func, insert, or_, select, t
 from ..storage import StixObjectRecord, make_engine, migrate
 from . import stixtime
 from .tlp import tlp_of
-from .validation import validate
+from .validation import Verdict, validate
 
 T = StixObjectRecord.__table__
 DEFAULT_COLLECTION = "hub"
@@ -174,6 +174,8 @@ class IntelStore:
         for index, obj in batch:
             oid = obj.get("id") if isinstance(obj, dict) and isinstance(obj.get("id"), str) else None
             verdict = validate(obj)
+            if verdict.valid and obj.get("type") == "bundle":
+                verdict = Verdict(False, ["a bundle is a container, not an object: send the objects it holds"])
             if not verdict.valid:
                 statuses[index] = ObjectStatus(index, oid, None, "rejected", tuple(verdict.errors))
                 continue
