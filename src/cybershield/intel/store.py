@@ -21,7 +21,7 @@ from sqlalchemy import Engine, and_, delete, false, func, insert, or_, select, t
 from ..storage import StixObjectRecord, make_engine, migrate
 from . import stixtime
 from .tlp import tlp_of
-from .validation import Verdict, validate
+from .validation import Verdict, validate_many
 
 T = StixObjectRecord.__table__
 DEFAULT_COLLECTION = "hub"
@@ -135,8 +135,9 @@ class IntelStore:
 
     @classmethod
     def open(cls, url: str) -> IntelStore:
+        engine = make_engine(url)  # creates the SQLite file's folder
         migrate(url)
-        return cls(make_engine(url))
+        return cls(engine)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -171,9 +172,8 @@ class IntelStore:
     def _add_batch(self, batch: list[tuple[int, object]], collection: str, origin: str | None) -> list[ObjectStatus]:
         statuses: dict[int, ObjectStatus] = {}
         rows: list[tuple[int, dict]] = []
-        for index, obj in batch:
+        for (index, obj), verdict in zip(batch, validate_many([obj for _, obj in batch]), strict=True):
             oid = obj.get("id") if isinstance(obj, dict) and isinstance(obj.get("id"), str) else None
-            verdict = validate(obj)
             if verdict.valid and obj.get("type") == "bundle":
                 verdict = Verdict(False, ["a bundle is a container, not an object: send the objects it holds"])
             if not verdict.valid:

@@ -7,9 +7,15 @@ each lookup is a dictionary hit; the checks and their messages are the validator
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
+import multiprocessing
+import os
 import pathlib
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 import stix2validator.validator as _validator
@@ -39,6 +45,33 @@ def validate(obj: object) -> Verdict:
         return Verdict(False, [f"{type(exc).__name__}: {exc}"[:1000]])
     return Verdict(bool(result.is_valid), [str(e)[:1000] for e in result.errors],
                    [str(w)[:1000] for w in result.warnings])
+
+
+#: Batches at least this large are validated in parallel worker processes.
+PARALLEL_FROM = 256
+_pool: ProcessPoolExecutor | None | bool = None
+
+
+def workers() -> int:
+    """Validation processes: ``CYBERSHIELD_VALIDATION_WORKERS``, else the CPUs (at most 8); 1 = in this process."""
+    configured = os.environ.get("CYBERSHIELD_VALIDATION_WORKERS")
+    return max(1, int(configured)) if configured else min(8, os.cpu_count() or 1)
+
+
+def validate_many(objects: Sequence[object]) -> list[Verdict]:
+    """Validate a batch, in worker processes when it is large and more than one CPU is available."""
+    global _pool
+    count = workers()
+    if count == 1 or len(objects) < PARALLEL_FROM or _pool is False:
+        return [validate(obj) for obj in objects]
+    if _pool is None:
+        _pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
+        atexit.register(_pool.shutdown, cancel_futures=True)
+    try:
+        return list(_pool.map(validate, objects, chunksize=max(16, len(objects) // (4 * count))))
+    except BrokenProcessPool:  # e.g. a program read from stdin cannot spawn workers: validate here
+        _pool = False
+        return [validate(obj) for obj in objects]
 
 
 @functools.cache
