@@ -13,8 +13,6 @@ import io
 import json
 
 import numpy as np
-from sklearn.cluster import KMeans
-
 from .calibration import BenignTail, threshold_for_budget
 from .features import BENIGN
 
@@ -54,6 +52,8 @@ class PrototypeAnomalyDetector:
         self.center = self.center.astype(np.float32)
         self.scale = np.where(iqr > 0, iqr, np.where(spread > 0, spread, 1.0)).astype(np.float32)
         z = self._standardise(benign)
+        from sklearn.cluster import KMeans  # scikit-learn is slow to import: only when learning
+
         k = min(self.n_prototypes, len(np.unique(z, axis=0)))
         self.prototypes = KMeans(n_clusters=k, n_init=1, random_state=self.seed).fit(z).cluster_centers_.astype(np.float32)
         cal_matrix, cal_labels = calibration

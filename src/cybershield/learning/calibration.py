@@ -8,7 +8,6 @@ model did not learn from (the latest part of the training time range).
 from __future__ import annotations
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 
 def threshold_for_budget(benign_raw: np.ndarray, budget: float) -> float:
@@ -31,6 +30,8 @@ class Platt:
     def fit(self, raw: np.ndarray, is_attack: np.ndarray) -> Platt:
         if is_attack.all() or not is_attack.any():
             return self  # one class only: keep the identity map on the log-odds
+        from sklearn.linear_model import LogisticRegression  # slow to import: only when learning
+
         fit = LogisticRegression(C=1e4).fit(raw.reshape(-1, 1), is_attack)
         self.a, self.b = max(float(fit.coef_[0, 0]), 1e-6), float(fit.intercept_[0])
         return self

@@ -62,7 +62,7 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
     on_step("scoring the held-out flows")
     a = scorer.assess(test.matrix)
     true = test.labels.astype(str)
-    classes = sorted(set(true))
+    classes = sorted(set(true.tolist()))
     families = [c for c in classes if c != BENIGN]
     benign = true == BENIGN
     classifier_labels = np.where(a.by_classifier, a.label, BENIGN)
@@ -71,7 +71,7 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
         "split": {"method": "per-label time order: the latest flows of each label are test",
                   "test_fraction": test_fraction, "calibration_fraction_of_train": CALIBRATION_FRACTION,
                   "train_flows": len(train), "test_flows": len(test),
-                  "train_per_class": dict(sorted(Counter(train.labels.astype(str)).items()))},
+                  "train_per_class": dict(sorted(Counter(train.labels.astype(str).tolist()).items()))},
         "budget": scorer.budget,
         "macro_f1": _macro_f1(true, a.label, classes),
         "macro_f1_classifier": _macro_f1(true, classifier_labels, classes),
@@ -105,7 +105,7 @@ def _reached(name: str, value: float | None, goal: float) -> bool | None:
 
 
 def _baselines(train: FlowFeatures, test: FlowFeatures, true: np.ndarray, classes: list[str]) -> dict:
-    majority = Counter(train.labels.astype(str)).most_common(1)[0][0]
+    majority = Counter(train.labels.astype(str).tolist()).most_common(1)[0][0]
     used = ~np.isnan(train.matrix).all(axis=0)
     forest = RandomForestClassifier(n_estimators=100, class_weight="balanced", n_jobs=1, random_state=0)
     forest.fit(np.nan_to_num(train.matrix[:, used], nan=-1.0), train.labels.astype(str))
@@ -123,7 +123,7 @@ def _leave_one_family_out(train: FlowFeatures, test: FlowFeatures, true: np.ndar
                           anomaly_alert: np.ndarray, rounds: int, on_step: Callable[[str], None]) -> dict:
     """Train the classifier without one family; how much of that family is still caught at the threshold."""
     out = {}
-    for family in sorted(set(train.labels.astype(str)) - {BENIGN}):
+    for family in sorted(set(train.labels.astype(str).tolist()) - {BENIGN}):
         held = true == family
         if not held.any():
             continue
