@@ -13,6 +13,7 @@ import io
 import json
 
 import numpy as np
+
 from .calibration import BenignTail, threshold_for_budget
 from .features import BENIGN
 

@@ -36,7 +36,7 @@ IDENTIFIERS = {
 }
 _LABEL_COLUMN = {"cicflowmeter": "Label", "netflow": "Attack", "zeek.conn": "label"}
 _BENIGN_NAMES = {"benign", "normal"}
-_UNLABELLED = {"background", ""}
+_UNLABELLED = {"background", "unknown", ""}
 
 
 class Columns:
