@@ -17,6 +17,8 @@ from cybershield.learning import (
     time_split,
 )
 from cybershield.learning.calibration import BenignTail, threshold_for_budget
+from cybershield.learning.scorer import calibrated
+from cybershield.learning.splits import calibration_folds
 
 
 def test_threshold_keeps_within_the_budget():
@@ -52,7 +54,8 @@ def test_rare_families_are_learnt_and_scores_calibrated():
     matrix, labels = _blobs(rng, counts)
     cal = _blobs(rng, {BENIGN: 400, "DoS": 100, "Heartbleed": 3})
     model = FlowClassifier(budget=0.01, rounds=30, family_rounds=30)
-    model.learn(matrix, labels, cal)
+    model.learn(matrix, labels)
+    model.calibrate(model.raw(cal[0]), cal[1])
     assert isinstance(model, FlowModel)
     test_matrix, test_labels = _blobs(rng, {BENIGN: 300, "DoS": 50, "Heartbleed": 5})
     predicted = model.predict(test_matrix)
@@ -63,7 +66,7 @@ def test_rare_families_are_learnt_and_scores_calibrated():
     contrib = model.contributions(test_matrix[test_labels == "Heartbleed"])
     assert contrib.shape == (5, len(FEATURE_NAMES)) and contrib.sum(axis=1).min() > 0
     with pytest.raises(ValueError):
-        FlowClassifier().learn(matrix[labels == BENIGN], labels[labels == BENIGN], cal)
+        FlowClassifier().learn(matrix[labels == BENIGN], labels[labels == BENIGN])
 
 
 def test_anomaly_detector_learns_benign_only():
@@ -72,7 +75,8 @@ def test_anomaly_detector_learns_benign_only():
     benign[:, 50:] = np.nan  # features this format does not measure
     labels = np.full(2000, BENIGN, dtype=object)
     detector = PrototypeAnomalyDetector(budget=0.01, prototypes=16)
-    detector.learn(benign[:1500], labels[:1500], (benign[1500:], labels[1500:]))
+    detector.learn(benign[:1500], labels[:1500])
+    detector.calibrate(detector.raw(benign[1500:]), labels[1500:])
     fresh = rng.lognormal(3, 0.5, size=(1000, len(FEATURE_NAMES))).astype(np.float32)
     odd = fresh[:50].copy()
     odd[:, 7] *= 1000  # one feature far outside benign traffic
@@ -80,6 +84,33 @@ def test_anomaly_detector_learns_benign_only():
     assert detector.alerts(odd).all()
     assert detector.contributions(odd)[:, 7].argmax() >= 0 and (detector.contributions(odd).argmax(axis=1) == 7).all()
     assert (detector.score(odd) > detector.score(fresh).max()).all()
+
+
+def test_calibration_uses_only_unseen_flows(small_flows):
+    """Cross-fitting: each fold's scores come from a model that never saw that fold."""
+    seen = []
+    n = len(small_flows)
+    numbered = FlowFeatures(np.arange(n, dtype=np.float32)[:, None], np.arange(n), small_flows.labels,
+                            small_flows.time, small_flows.datasets)  # column 0: the flow's number
+
+    class Recorder:
+        def learn(self, matrix, labels):
+            seen.append(set(matrix[:, 0]))
+
+        def raw(self, matrix):
+            assert not set(matrix[:, 0]) & seen[-1]
+            return matrix[:, 0]
+
+        def calibrate(self, raw, labels):
+            self.raw_seen = raw
+
+    model = calibrated(lambda final: Recorder(), numbered, folds=3)
+    assert len(seen) == 4 and len(seen[-1]) == n  # three fold models, then the final one on everything
+    np.testing.assert_array_equal(model.raw_seen, np.arange(n))  # every flow scored once, in place
+    folds = calibration_folds(small_flows, 3)
+    for label in set(small_flows.labels):
+        counts = np.bincount(folds[small_flows.labels == label], minlength=3)
+        assert counts.max() - counts.min() <= 1
 
 
 def test_time_split_is_per_label_and_time_ordered(small_flows):

@@ -40,7 +40,7 @@ class PrototypeAnomalyDetector:
     def threshold(self) -> float:
         return float(self.tail(np.array([self.raw_threshold]))[0])
 
-    def learn(self, matrix: np.ndarray, labels: np.ndarray, calibration: tuple[np.ndarray, np.ndarray]) -> None:
+    def learn(self, matrix: np.ndarray, labels: np.ndarray) -> None:
         benign = matrix[labels == BENIGN]
         if len(benign) < 2:
             raise ValueError("the anomaly detector needs benign flows to learn from")
@@ -57,8 +57,9 @@ class PrototypeAnomalyDetector:
 
         k = min(self.n_prototypes, len(np.unique(z, axis=0)))
         self.prototypes = KMeans(n_clusters=k, n_init=1, random_state=self.seed).fit(z).cluster_centers_.astype(np.float32)
-        cal_matrix, cal_labels = calibration
-        benign_raw = self.raw(cal_matrix[cal_labels == BENIGN])
+
+    def calibrate(self, raw: np.ndarray, labels: np.ndarray) -> None:
+        benign_raw = raw[labels == BENIGN]
         self.tail = BenignTail.fit(benign_raw)
         self.raw_threshold = threshold_for_budget(benign_raw, self.budget)
 

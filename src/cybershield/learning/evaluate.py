@@ -15,7 +15,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support, roc_auc_s
 
 from .classifier import FlowClassifier
 from .features import BENIGN, FlowFeatures
-from .scorer import CALIBRATION_FRACTION, FlowScorer
+from .scorer import FOLDS, FlowScorer, calibrated
 from .splits import time_split
 
 TARGETS = {"macro_f1": 0.95, "benign_fpr": 0.001, "anomaly_auc_min": 0.95}
@@ -69,7 +69,7 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
     anomaly_alert = scorer.anomaly.alerts(test.matrix)
     metrics: dict = {
         "split": {"method": "per-label time order: the latest flows of each label are test",
-                  "test_fraction": test_fraction, "calibration_fraction_of_train": CALIBRATION_FRACTION,
+                  "test_fraction": test_fraction, "calibration": f"cross-fitted over {FOLDS} folds of the training flows",
                   "train_flows": len(train), "test_flows": len(test),
                   "train_per_class": dict(sorted(Counter(train.labels.astype(str).tolist()).items()))},
         "budget": scorer.budget,
@@ -129,11 +129,8 @@ def _leave_one_family_out(train: FlowFeatures, test: FlowFeatures, true: np.ndar
             continue
         on_step(f"leave one family out: {family}")
         rest = train.take(np.flatnonzero(train.labels != family))
-        learn, calibrate = time_split(rest, CALIBRATION_FRACTION)
-        fit, cal = rest.take(learn), rest.take(calibrate)
-        blind = FlowClassifier(scorer.classifier.budget, rounds, family_rounds=0)
         try:
-            blind.learn(fit.matrix, fit.labels, (cal.matrix, cal.labels))
+            blind = calibrated(lambda final: FlowClassifier(scorer.classifier.budget, rounds, family_rounds=0), rest)
         except ValueError:
             continue  # the family was the only attack: nothing left to learn from
         by_classifier = blind.alerts(test.matrix[held])

@@ -1,9 +1,11 @@
 """The one protocol every flow model follows (River's idea: one interface, no special cases).
 
 A model learns from a feature matrix (``features.FEATURE_NAMES`` columns) and, for each flow,
-gives a calibrated alert score in [0, 1], a label, and per-feature contributions that explain
-the score. ``threshold`` is the score at which a flow raises an alert, chosen for a false-positive
-budget on benign flows the model did not learn from.
+gives a raw score, a calibrated alert score in [0, 1], an alert decision, a label, and per-feature
+contributions that explain the score. ``calibrate`` fits the score map and picks the alert
+threshold for a false-positive budget from raw scores of flows the model did not learn from
+(``scorer.calibrated`` provides them by cross-fitting). ``threshold`` is that threshold on the
+calibrated scale.
 """
 
 from __future__ import annotations
@@ -20,8 +22,20 @@ class FlowModel(Protocol):
     #: Alert when ``score >= threshold``.
     threshold: float
 
-    def learn(self, matrix: np.ndarray, labels: np.ndarray, calibration: tuple[np.ndarray, np.ndarray]) -> None:
-        """Fit on ``matrix``/``labels``; calibrate scores and pick the threshold on the (later) calibration flows."""
+    def learn(self, matrix: np.ndarray, labels: np.ndarray) -> None:
+        """Fit on ``matrix`` (flows x features) and ``labels`` (``BENIGN`` or a family)."""
+        ...
+
+    def raw(self, matrix: np.ndarray) -> np.ndarray:
+        """Uncalibrated score per flow; larger means more suspicious."""
+        ...
+
+    def calibrate(self, raw: np.ndarray, labels: np.ndarray) -> None:
+        """Fit the calibrated score and the alert threshold on raw scores of unseen, labelled flows."""
+        ...
+
+    def alerts(self, matrix: np.ndarray) -> np.ndarray:
+        """True where the flow passes the threshold."""
         ...
 
     def score(self, matrix: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ together they stay within it. Every alert is labelled with the family model's be
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,10 +16,28 @@ import numpy as np
 from .anomaly import PrototypeAnomalyDetector
 from .classifier import FlowClassifier
 from .features import BENIGN, FEATURE_NAMES, FlowFeatures
-from .splits import time_split
+from .protocol import FlowModel
+from .splits import calibration_folds
 
 DEFAULT_BUDGET = 0.001  # one alert per 1,000 benign flows
-CALIBRATION_FRACTION = 0.2
+FOLDS = 4
+
+
+def calibrated(make: Callable[[bool], FlowModel], features: FlowFeatures, folds: int = FOLDS) -> FlowModel:
+    """A model learnt from all of ``features``, calibrated on cross-fitted raw scores: each fold is
+    scored by a model learnt from the other folds. ``make(final)`` builds a model; the fold models
+    are built with ``final=False`` (they may skip what calibration does not need)."""
+    fold = calibration_folds(features, folds)
+    raw = np.empty(len(features))
+    for k in range(folds):
+        held = fold == k
+        model = make(False)
+        model.learn(features.matrix[~held], features.labels[~held])
+        raw[held] = model.raw(features.matrix[held])
+    final = make(True)
+    final.learn(features.matrix, features.labels)
+    final.calibrate(raw, features.labels)
+    return final
 
 
 @dataclass
@@ -41,14 +60,10 @@ class FlowScorer:
     @classmethod
     def train(cls, features: FlowFeatures, budget: float = DEFAULT_BUDGET, rounds: int = 100,
               prototypes: int = 128) -> FlowScorer:
-        """Learn both models; the latest ``CALIBRATION_FRACTION`` of each label calibrates them."""
-        learn, calibrate = time_split(features, CALIBRATION_FRACTION)
-        fit, cal = features.take(learn), features.take(calibrate)
-        classifier = FlowClassifier(budget / 2, rounds, rounds)
-        classifier.learn(fit.matrix, fit.labels, (cal.matrix, cal.labels))
-        anomaly = PrototypeAnomalyDetector(budget / 2, prototypes)
-        anomaly.learn(fit.matrix, fit.labels, (cal.matrix, cal.labels))
-        return cls(classifier, anomaly, budget)
+        """Learn both models from all of ``features``; calibrate them by cross-fitting."""
+        classifier = calibrated(lambda final: FlowClassifier(budget / 2, rounds, rounds if final else 0), features)
+        anomaly = calibrated(lambda final: PrototypeAnomalyDetector(budget / 2, prototypes), features)
+        return cls(classifier, anomaly, budget)  # type: ignore[arg-type]
 
     def assess(self, matrix: np.ndarray) -> Assessment:
         raw = self.classifier.raw(matrix)
