@@ -3,8 +3,9 @@
 Two boosters: a binary *detector* (attack vs benign) whose calibrated score decides the alert,
 and a multi-class *families* model, trained on attack flows only, that names the family of
 each alerted flow. The detector is what runs on every flow, so it is kept small; the family
-model only runs on what alerts. Both weight every class to the same total (balanced weights),
-so Heartbleed's handful of flows weigh as much as DoS Hulk's thousands.
+model only runs on what alerts. Both weight every class to the same total (balanced weights; the
+detector gives benign half and each family an equal share of the other half), so Heartbleed's
+handful of flows weigh as much as DoS Hulk's thousands.
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ def balanced_weights(labels: np.ndarray) -> np.ndarray:
     return (len(labels) / (len(classes) * counts))[index]
 
 
+def detector_weights(labels: np.ndarray) -> np.ndarray:
+    """Benign flows get half of the total weight, each attack family an equal share of the other half."""
+    is_attack = labels != BENIGN
+    weights = np.where(is_attack, 0.0, len(labels) / (2.0 * max((~is_attack).sum(), 1)))
+    weights[is_attack] = balanced_weights(labels[is_attack]) / 2.0
+    return weights
+
+
 class FlowClassifier:
     kind = "classifier"
 
@@ -55,7 +64,7 @@ class FlowClassifier:
         if is_attack.all() or not is_attack.any():
             raise ValueError("the classifier needs both benign and attack flows to learn from")
         self.detector = lgb.train(DETECTOR_PARAMS, lgb.Dataset(matrix, is_attack.astype(int),
-                                                               weight=balanced_weights(is_attack)),
+                                                               weight=detector_weights(labels)),
                                   num_boost_round=self.rounds)
         attacks = labels[is_attack]
         self.family_names = sorted(set(attacks))
