@@ -3,4 +3,13 @@
 from .alerts import LEVELS, Alert, EventRef
 from .detector import Detector
 
-__all__ = ["LEVELS", "Alert", "Detector", "EventRef"]
+__all__ = ["LEVELS", "Alert", "Detector", "EventRef", "ModelDetector"]
+
+
+def __getattr__(name: str):
+    # ModelDetector pulls in LightGBM and scikit-learn (seconds to import): only when asked for
+    if name == "ModelDetector":
+        from .model_detector import ModelDetector
+
+        return ModelDetector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
