@@ -2,5 +2,6 @@
 
 from .alerts import LEVELS, Alert, EventRef
 from .detector import Detector
+from .indicators import IndicatorDetector, load_indicator_files
 
-__all__ = ["LEVELS", "Alert", "Detector", "EventRef"]
+__all__ = ["LEVELS", "Alert", "Detector", "EventRef", "IndicatorDetector", "load_indicator_files"]

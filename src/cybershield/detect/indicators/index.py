@@ -1,0 +1,152 @@
+"""Indexed look-ups behind indicator matching: no scan over the indicators, ever.
+
+``ValueIndex`` holds exact text values: their 64-bit hashes sorted, with a radix directory over
+the top bits, so that a look-up is a few array gathers (vectorised over all the values probed at
+once) and a string comparison confirms each hit. ``NetworkIndex`` holds IP addresses and CIDR
+blocks: one sorted table of network numbers per prefix length (longest-prefix match = probe each
+length present, most specific first). Both map a hit to a *slot*; ``Postings`` maps a slot to the
+indicators that carry it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+
+_SEED = 0x5EED
+
+
+def _hash(values: pl.Series) -> np.ndarray:
+    return values.hash(seed=_SEED).to_numpy().astype(np.uint64, copy=False)
+
+
+class Postings:
+    """slot -> indicator numbers, as CSR arrays."""
+
+    def __init__(self, slots: np.ndarray, indicators: np.ndarray, n_slots: int):
+        order = np.argsort(slots, kind="stable")
+        self.members = indicators[order].astype(np.int32)
+        self.offsets = np.zeros(n_slots + 1, np.int64)
+        np.cumsum(np.bincount(slots, minlength=n_slots), out=self.offsets[1:])
+
+    def of(self, slot: int) -> np.ndarray:
+        return self.members[self.offsets[slot]:self.offsets[slot + 1]]
+
+    @property
+    def nbytes(self) -> int:
+        return self.members.nbytes + self.offsets.nbytes
+
+
+class ValueIndex:
+    """Distinct text values -> slot (their position in the list given)."""
+
+    def __init__(self, values: Sequence[str]):
+        series = pl.Series(values, dtype=pl.String)
+        hashes = _hash(series)
+        order = np.argsort(hashes)
+        self.keys = hashes[order]
+        self.values = series.gather(order)
+        self._slots = order.astype(np.int64)
+        bits = int(max(4, min(24, np.ceil(np.log2(max(len(values), 1))))))
+        self._shift = np.uint64(64 - bits)
+        buckets = np.arange(2**bits + 1, dtype=np.uint64)
+        bounds = np.searchsorted(self.keys >> self._shift, buckets)
+        self._dir = bounds.astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def lookup(self, probes: pl.Series) -> np.ndarray:
+        """The slot of each probe (-1 when absent); nulls never match."""
+        n = len(probes)
+        found = np.full(n, -1, np.int64)
+        if n == 0 or len(self.keys) == 0:
+            return found
+        hashes = _hash(probes)
+        bucket = (hashes >> self._shift).astype(np.int64)
+        pos, end = self._dir[bucket], self._dir[bucket + 1]
+        active = np.flatnonzero((pos < end) & probes.is_not_null().to_numpy())
+        pos, end = pos[active], end[active]
+        while len(active):
+            same = self.keys[pos] == hashes[active]
+            if same.any():
+                cand = active[same]
+                real = (self.values.gather(pos[same]) == probes.gather(cand)).fill_null(False).to_numpy()
+                found[cand[real]] = self._slots[pos[same][real]]
+                keep = ~same
+                keep[np.flatnonzero(same)[~real]] = True
+            else:
+                keep = np.ones(len(active), bool)
+            pos = pos + 1
+            keep &= pos < end
+            active, pos, end = active[keep], pos[keep], end[keep]
+        return found
+
+    @property
+    def nbytes(self) -> int:
+        return self.keys.nbytes + self._dir.nbytes + self._slots.nbytes + self.values.estimated_size()
+
+
+class NetworkIndex:
+    """Distinct IP addresses and CIDR blocks -> slot (their position in the list given); every
+    block that contains an address matches it."""
+
+    def __init__(self, networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]):
+        self._size = len(networks)
+        v4: dict[int, list[tuple[int, int]]] = {}
+        self._v6: dict[int, dict[int, int]] = {}
+        for slot, net in enumerate(networks):
+            if net.version == 4:
+                v4.setdefault(net.prefixlen, []).append((int(net.network_address), slot))
+            else:
+                self._v6.setdefault(net.prefixlen, {})[int(net.network_address)] = slot
+        self._v4: list[tuple[np.uint32, np.ndarray, np.ndarray]] = []
+        for length in sorted(v4, reverse=True):
+            pairs = np.array(v4[length], dtype=np.int64)
+            order = np.argsort(pairs[:, 0])
+            mask = np.uint32((0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF)
+            self._v4.append((mask, pairs[order, 0].astype(np.uint32), pairs[order, 1]))
+        self._v6_lengths = sorted(self._v6, reverse=True)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def lookup(self, addresses: pl.Series) -> list[tuple[int, int]]:
+        """(probe position, slot) for every block containing a probe, most specific first."""
+        hits: list[tuple[int, int]] = []
+        if not len(addresses):
+            return hits
+        frame = pl.DataFrame({"a": addresses}).with_row_index("i")
+        is_v4 = pl.col("a").str.contains(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
+        if self._v4:
+            v4 = frame.filter(is_v4).select(
+                "i", p=pl.col("a").str.split_exact(".", 3)).unnest("p").select(
+                "i", *(pl.col(f"field_{k}").cast(pl.UInt32, strict=False) for k in range(4)))
+            v4 = v4.filter(pl.all_horizontal(pl.col(f"field_{k}") <= 255 for k in range(4)))
+            numbers = v4.select(pl.col("field_0") * 16777216 + pl.col("field_1") * 65536
+                                + pl.col("field_2") * 256 + pl.col("field_3")).to_series().to_numpy()
+            positions = v4["i"].to_numpy()
+            numbers = numbers.astype(np.uint32)
+            for mask, nets, slots in self._v4:
+                masked = numbers & mask
+                at = np.minimum(np.searchsorted(nets, masked), len(nets) - 1)
+                ok = np.flatnonzero(nets[at] == masked)
+                hits.extend(zip(positions[ok].tolist(), slots[at[ok]].tolist(), strict=True))
+        if self._v6:
+            for i, text in frame.filter(pl.col("a").str.contains(":")).iter_rows():
+                try:
+                    number = int(ipaddress.IPv6Address(text.split("%", 1)[0]))
+                except ValueError:
+                    continue
+                for length in self._v6_lengths:
+                    slot = self._v6[length].get(number >> (128 - length) << (128 - length))
+                    if slot is not None:
+                        hits.append((i, slot))
+        return hits
+
+    @property
+    def nbytes(self) -> int:
+        return sum(n.nbytes + s.nbytes for _, n, s in self._v4) + 120 * sum(map(len, self._v6.values()))
