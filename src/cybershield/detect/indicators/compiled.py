@@ -105,7 +105,8 @@ class _Kind:
             remap = [distinct.setdefault(v, len(distinct)) for v in normalise_urls(pl.Series(ordered))]
             slots, ordered = [remap[s] for s in slots], list(distinct)
         self.index = NetworkIndex(ordered) if kind == "ip" else ValueIndex(ordered)
-        self.values = pa.array([str(k) for k in ordered], pa.string())
+        self.values = pa.array([str(k.network_address) if kind == "ip" and k.num_addresses == 1 else str(k)
+                                for k in ordered], pa.string())
         self.postings = Postings(np.asarray(slots, np.int64), np.asarray(members, np.int64), len(ordered))
 
     def probe(self, values: pl.Series) -> list[tuple[int, int]]:
@@ -338,7 +339,8 @@ class CompiledIndicators:
                 self.match_errors += 1
                 self.last_match_error = f"{self._ids_arr[pattern.number]}: {str(exc)[:200]}"
                 continue
-            matched = sorted({by_id[sdo["id"]] for sdo in found if sdo.get("id") in by_id})
+            sdos = [o for item in found for o in item.get("objects", [item])]  # 2.1: per-observation bundles
+            matched = sorted({by_id[sdo["id"]] for sdo in sdos if sdo.get("id") in by_id})
             if matched:
                 alerts.append(self._alert(pattern.number, self._refs(batch, matched),
                                           {"field": "(stix pattern)", "kind": "pattern"}))
