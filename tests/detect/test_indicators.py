@@ -189,7 +189,8 @@ def test_value_index_agrees_with_a_python_set():
     index = ValueIndex(stored)
     probes = pl.Series(values + [None, ""])
     slots = index.lookup(probes)
-    expected = [v in set(stored) for v in probes.to_list()]
+    members = set(stored)
+    expected = [v in members for v in probes.to_list()]
     assert (slots >= 0).tolist() == expected
     assert all(stored[s] == v for s, v in zip(slots, probes.to_list(), strict=True) if s >= 0)
 

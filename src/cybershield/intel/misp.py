@@ -30,6 +30,8 @@ _ATTACK_TAG = re.compile(r'misp-galaxy:mitre-(?:enterprise-)?attack-pattern="(.*
 _SIGHTING_TYPES = {"0": "sighting", "1": "false-positive", "2": "expiration"}
 _HASHES = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "sha512": "SHA-512"}
 _RULE_TYPES = {"yara": "yara", "sigma": "sigma", "snort": "snort", "suricata": "suricata"}
+_HIVES = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER", "HKCR": "HKEY_CLASSES_ROOT",
+          "HKU": "HKEY_USERS", "HKCC": "HKEY_CURRENT_CONFIG"}
 _NS = uuid.UUID("3c4d5e6f-7a8b-4c9d-8e0f-112233445566")
 
 
@@ -90,8 +92,10 @@ def _stix_form(misp_type: str, value: str) -> tuple[str, list[dict]] | None:
         algo = _HASHES[misp_type.split("|")[1]]
         return (f"[file:name = {_lit(name)} AND file:hashes.'{algo}' = {_lit(digest)}]",
                 [{"type": "file", "name": name, "hashes": {algo: digest}}])
-    if misp_type == "regkey":
-        return f"[windows-registry-key:key = {_lit(value)}]", [{"type": "windows-registry-key", "key": value}]
+    if misp_type == "regkey":  # STIX wants the hive's full name
+        hive, _, rest = value.partition("\\")
+        key = "\\".join(filter(None, (_HIVES.get(hive.upper(), hive), rest)))
+        return f"[windows-registry-key:key = {_lit(key)}]", [{"type": "windows-registry-key", "key": key}]
     if misp_type == "mutex":
         return f"[mutex:name = {_lit(value)}]", [{"type": "mutex", "name": value}]
     if misp_type == "ja3-fingerprint-md5":
@@ -202,6 +206,8 @@ class _EventConverter:
         if obj is not None:
             common.update(x_misp_object_name=obj.name, x_misp_object_uuid=obj.uuid,
                           x_misp_object_relation=attribute.object_relation)
+        if not attribute.to_ids:  # kept where the STIX type alone would say otherwise (rules, JA3)
+            common["x_misp_to_ids"] = False
         if kind == "vulnerability":
             made = stix2.Vulnerability(id=f"vulnerability--{attribute.uuid}", name=value,
                                        external_references=[{"source_name": "cve", "external_id": value}], **common)
@@ -214,6 +220,8 @@ class _EventConverter:
                 self.out.skipped[kind] += 1
                 return
             pattern, scos = form
+            if kind == "regkey":
+                common["x_misp_value"] = value  # the short hive name, as MISP had it
             if attribute.to_ids or not scos:
                 made = stix2.Indicator(
                     id=f"indicator--{attribute.uuid}", pattern=pattern, pattern_type="stix",

@@ -156,7 +156,8 @@ def stix_to_misp(objects: Iterable[dict]) -> MispExport:
             out.skipped[f"{kind}: {obj.get('pattern_type', 'observables')}"] += 1
             continue
         misp_type, value = found
-        params = {"uuid": obj["id"].split("--", 1)[1], "to_ids": kind == "indicator",
+        value = obj.get("x_misp_value", value)
+        params = {"uuid": obj["id"].split("--", 1)[1], "to_ids": obj.get("x_misp_to_ids", kind == "indicator"),
                   "timestamp": _timestamp(obj.get("modified"))}
         if obj.get("x_misp_category"):
             params["category"] = obj["x_misp_category"]
