@@ -266,16 +266,21 @@ class CompiledIndicators:
         by_value: dict[int, list[int]] = {}
         for pos, slot in pairs:
             by_value.setdefault(pos, []).append(slot)
-        hit_value = np.zeros(len(dictionary) + 1, bool)
+        hit_value = np.zeros(len(dictionary) + 1, bool)  # the extra last entry stands for null (-1)
         hit_value[list(by_value)] = True
         codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-        for row in np.flatnonzero(hit_value[codes]).tolist():
-            code = int(codes[row])
+        rows = np.flatnonzero(hit_value[codes])
+        if not len(rows):
+            return
+        texts = dict(zip(by_value, encoded.dictionary.take(list(by_value)).to_pylist(), strict=True))
+        slots = sorted({slot for found in by_value.values() for slot in found})
+        slot_text = dict(zip(slots, entry.values.take(slots).to_pylist(), strict=True))
+        members = {slot: entry.postings.of(slot).tolist() for slot in slots}
+        for row, code in zip(rows.tolist(), codes[rows].tolist(), strict=True):
             for slot in by_value[code]:
-                for number in entry.postings.of(slot).tolist():
-                    hits.setdefault((row, number), {
-                        "field": field, "value": dictionary[code], "kind": kind,
-                        "indicator_value": entry.values[slot].as_py()})
+                for number in members[slot]:
+                    hits.setdefault((row, number), {"field": field, "value": texts[code], "kind": kind,
+                                                    "indicator_value": slot_text[slot]})
 
     def _event_times(self, batch: pa.Table, rows: list[int]) -> np.ndarray:
         now = int(datetime.now(UTC).timestamp() * 1_000_000)
@@ -298,17 +303,24 @@ class CompiledIndicators:
         return [EventRef(source or "", rec if rec is not None else row, stamp)
                 for row, source, rec, stamp in zip(rows, sources, records, stamps, strict=True)]
 
-    def _alert(self, number: int, events: list[EventRef], matched: dict) -> Alert:
-        until = int(self._until_arr[number])
-        ident = self._ids_arr[number].as_py()
-        return Alert(
-            kind="indicator", rule_id=ident, rule_title=self._titles_arr[number].as_py(),
-            level=_LEVELS[self._levels_arr[number]], events=events,
-            techniques=list(self._techniques.get(number, [])),
-            context={"indicator": {"id": ident, "pattern": self._patterns_arr[number].as_py(),
-                                   "valid_until": None if until == _NEVER else
-                                   datetime.fromtimestamp(until / 1e6, UTC).isoformat()},
-                     "matched": matched, "indicator_set_version": self.version})
+    def _alerts_for(self, numbers: list[int], events: list[list[EventRef]], matched: list[dict]) -> list[Alert]:
+        """One alert per (indicator number, its events, what matched), metadata fetched in bulk."""
+        index = pa.array(numbers, pa.int64())
+        ids = self._ids_arr.take(index).to_pylist()
+        titles = self._titles_arr.take(index).to_pylist()
+        patterns = self._patterns_arr.take(index).to_pylist()
+        alerts = []
+        for number, ident, title, pattern, refs, match in zip(numbers, ids, titles, patterns, events, matched,
+                                                               strict=True):
+            until = int(self._until_arr[number])
+            alerts.append(Alert(
+                kind="indicator", rule_id=ident, rule_title=title, level=_LEVELS[self._levels_arr[number]],
+                events=refs, techniques=list(self._techniques.get(number, [])),
+                context={"indicator": {"id": ident, "pattern": pattern,
+                                       "valid_until": None if until == _NEVER else
+                                       datetime.fromtimestamp(until / 1e6, UTC).isoformat()},
+                         "matched": match, "indicator_set_version": self.version}))
+        return alerts
 
     def _alerts(self, batch: pa.Table, hits: dict) -> list[Alert]:
         if not hits:
@@ -317,8 +329,9 @@ class CompiledIndicators:
         rows = [row for row, _ in keys]
         live = self._event_times(batch, rows) < self._until_arr[[n for _, n in keys]]
         refs = self._refs(batch, rows)
-        return [self._alert(number, [ref], hits[(row, number)])
+        kept = [(number, [ref], hits[(row, number)])
                 for (row, number), ref, ok in zip(keys, refs, live, strict=True) if ok]
+        return self._alerts_for(*map(list, zip(*kept, strict=True))) if kept else []
 
     def _match_complex(self, batch: pa.Table, pattern: _Complex) -> list[Alert]:
         rows = observations.candidate_rows(batch, set(pattern.types))
@@ -342,8 +355,8 @@ class CompiledIndicators:
             sdos = [o for item in found for o in item.get("objects", [item])]  # 2.1: per-observation bundles
             matched = sorted({by_id[sdo["id"]] for sdo in sdos if sdo.get("id") in by_id})
             if matched:
-                alerts.append(self._alert(pattern.number, self._refs(batch, matched),
-                                          {"field": "(stix pattern)", "kind": "pattern"}))
+                alerts += self._alerts_for([pattern.number], [self._refs(batch, matched)],
+                                           [{"field": "(stix pattern)", "kind": "pattern"}])
         return alerts
 
     # --- summary --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 _SEED = 0x5EED
+_V4 = r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$"
 
 
 def _hash(values: pl.Series) -> np.ndarray:
@@ -119,24 +120,22 @@ class NetworkIndex:
         hits: list[tuple[int, int]] = []
         if not len(addresses):
             return hits
-        frame = pl.DataFrame({"a": addresses}).with_row_index("i")
-        is_v4 = pl.col("a").str.contains(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
         if self._v4:
-            v4 = frame.filter(is_v4).select(
-                "i", p=pl.col("a").str.split_exact(".", 3)).unnest("p").select(
-                "i", *(pl.col(f"field_{k}").cast(pl.UInt32, strict=False) for k in range(4)))
-            v4 = v4.filter(pl.all_horizontal(pl.col(f"field_{k}") <= 255 for k in range(4)))
-            numbers = v4.select(pl.col("field_0") * 16777216 + pl.col("field_1") * 65536
-                                + pl.col("field_2") * 256 + pl.col("field_3")).to_series().to_numpy()
-            positions = v4["i"].to_numpy()
-            numbers = numbers.astype(np.uint32)
+            octets = [pl.col("p").struct.field(str(k)).cast(pl.Int64) for k in range(1, 5)]
+            numbers = pl.DataFrame({"a": addresses}).select(pl.col("a").str.extract_groups(_V4).alias("p")).select(
+                pl.when(pl.all_horizontal(o <= 255 for o in octets))
+                .then(octets[0] * 16777216 + octets[1] * 65536 + octets[2] * 256 + octets[3])
+            ).to_series().fill_null(-1).to_numpy()
+            positions = np.flatnonzero(numbers >= 0)
+            numbers = numbers[positions].astype(np.uint32)
             for mask, nets, slots in self._v4:
                 masked = numbers & mask
                 at = np.minimum(np.searchsorted(nets, masked), len(nets) - 1)
                 ok = np.flatnonzero(nets[at] == masked)
                 hits.extend(zip(positions[ok].tolist(), slots[at[ok]].tolist(), strict=True))
         if self._v6:
-            for i, text in frame.filter(pl.col("a").str.contains(":")).iter_rows():
+            v6 = addresses.str.contains(":", literal=True).fill_null(False).to_numpy()
+            for i, text in zip(np.flatnonzero(v6).tolist(), addresses.filter(v6).to_list(), strict=True):
                 try:
                     number = int(ipaddress.IPv6Address(text.split("%", 1)[0]))
                 except ValueError:
