@@ -40,8 +40,13 @@ def hexes(rng, n: int, width: int) -> list[str]:
     return ["".join(f"{x:016x}" for x in row)[:width] for row in raw]
 
 
+PUBLIC = np.array([a for a in range(11, 224) if a not in (100, 127, 169, 172, 192, 198)])
+
+
 def ips(rng, n: int) -> list[str]:
-    return [f"{a}.{b}.{c}.{d}" for a, b, c, d in rng.integers(1, 255, size=(n, 4))]
+    """Public addresses (feeds list no private ranges, and the internal hosts are in 10/8)."""
+    first = PUBLIC[rng.integers(0, len(PUBLIC), size=n)]
+    return [f"{a}.{b}.{c}.{d}" for a, (b, c, d) in zip(first, rng.integers(1, 255, size=(n, 3)), strict=True)]
 
 
 def domains(rng, n: int) -> list[str]:
@@ -55,8 +60,8 @@ def indicator_values(rng, total: int) -> dict[str, list[str]]:
     counts["ip"] += total - sum(counts.values())
     return {
         "ip": ips(rng, counts["ip"]),
-        "cidr": [f"{a}.{b}.{c}.0/{p}" for (a, b, c), p in
-                 zip(rng.integers(1, 255, size=(counts["cidr"], 3)), rng.choice([16, 20, 24, 24, 24, 28, 28, 29], counts["cidr"]),
+        "cidr": [f"{ip.rsplit('.', 1)[0]}.0/{p}" for ip, p in
+                 zip(ips(rng, counts["cidr"]), rng.choice([16, 20, 24, 24, 24, 28, 28, 29], counts["cidr"]),
                      strict=True)],
         "domain": domains(rng, counts["domain"]),
         "url": [f"http://{d}/{p}.php" for d, p in zip(domains(rng, counts["url"]), hexes(rng, counts["url"], 8),

@@ -105,6 +105,7 @@ class _Kind:
             remap = [distinct.setdefault(v, len(distinct)) for v in normalise_urls(pl.Series(ordered))]
             slots, ordered = [remap[s] for s in slots], list(distinct)
         self.index = NetworkIndex(ordered) if kind == "ip" else ValueIndex(ordered)
+        self.label_counts = sorted({k.count(".") + 1 for k in ordered}) if kind == "domain" else []
         self.values = pa.array([str(k.network_address) if kind == "ip" and k.num_addresses == 1 else str(k)
                                 for k in ordered], pa.string())
         self.postings = Postings(np.asarray(slots, np.int64), np.asarray(members, np.int64), len(ordered))
@@ -126,17 +127,17 @@ class _Kind:
         return list(zip(hit.tolist(), slots[hit].tolist(), strict=True))
 
     def _probe_domains(self, names: pl.Series) -> list[tuple[int, int]]:
-        """The name itself, then each parent domain of two labels or more."""
-        out: list[tuple[int, int]] = []
-        positions = np.arange(len(names))
-        while len(names):
-            slots = self.index.lookup(names)
-            hit = np.flatnonzero(slots >= 0)
-            out.extend(zip(positions[hit].tolist(), slots[hit].tolist(), strict=True))
-            parent = names.str.replace(r"^[^.]*\.", "")
-            keep = (parent.str.contains(".", literal=True) & (parent != names)).fill_null(False).to_numpy()
-            names, positions = parent.filter(keep), positions[keep]
-        return out
+        """Each name's suffixes of as many labels as some indicator domain has (so the name itself
+        and every parent domain an indicator could name), all looked up at once."""
+        parts = pl.col("n").str.split(".")
+        suffixes = pl.DataFrame({"n": names}).lazy().select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("i"),
+            *(pl.when(parts.list.len() >= n).then(parts.list.tail(n).list.join(".")).alias(str(n))
+              for n in self.label_counts)).collect()
+        long = suffixes.unpivot(index="i").drop_nulls("value")
+        slots = self.index.lookup(long["value"])
+        hit = np.flatnonzero(slots >= 0)
+        return list(zip(long["i"].to_numpy()[hit].tolist(), slots[hit].tolist(), strict=True))
 
     @property
     def nbytes(self) -> int:
@@ -258,7 +259,12 @@ class CompiledIndicators:
             return
         if not pa.types.is_string(column.type):
             column = column.cast(pa.string())
-        encoded = column.combine_chunks().dictionary_encode()
+        column = column.combine_chunks()
+        rows_of = None
+        if column.null_count:  # sparse columns: encode only the rows that carry a value
+            rows_of = pc.indices_nonzero(pc.is_valid(column)).to_numpy()
+            column = column.take(pa.array(rows_of))
+        encoded = column.dictionary_encode()
         dictionary = pl.from_arrow(encoded.dictionary)
         pairs = entry.probe(dictionary)
         if not pairs:
@@ -266,17 +272,18 @@ class CompiledIndicators:
         by_value: dict[int, list[int]] = {}
         for pos, slot in pairs:
             by_value.setdefault(pos, []).append(slot)
-        hit_value = np.zeros(len(dictionary) + 1, bool)  # the extra last entry stands for null (-1)
+        hit_value = np.zeros(len(dictionary), bool)
         hit_value[list(by_value)] = True
-        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
         rows = np.flatnonzero(hit_value[codes])
-        if not len(rows):
-            return
+        codes = codes[rows]
+        if rows_of is not None:
+            rows = rows_of[rows]
         texts = dict(zip(by_value, encoded.dictionary.take(list(by_value)).to_pylist(), strict=True))
         slots = sorted({slot for found in by_value.values() for slot in found})
         slot_text = dict(zip(slots, entry.values.take(slots).to_pylist(), strict=True))
         members = {slot: entry.postings.of(slot).tolist() for slot in slots}
-        for row, code in zip(rows.tolist(), codes[rows].tolist(), strict=True):
+        for row, code in zip(rows.tolist(), codes.tolist(), strict=True):
             for slot in by_value[code]:
                 for number in members[slot]:
                     hits.setdefault((row, number), {"field": field, "value": texts[code], "kind": kind,
