@@ -34,7 +34,7 @@ from ..alerts import Alert, EventRef
 from . import observations
 from .index import NetworkIndex, Postings, ValueIndex
 from .patterns import MAX_PATTERN_LENGTH, NotSimple, simple_terms, spans_events
-from .values import FIELDS, normalise, normalise_events, normalise_urls
+from .values import FIELDS, ip_text, normalise, normalise_events, normalise_urls
 
 _versions = itertools.count(1)
 _NEVER = np.iinfo(np.int64).max
@@ -106,8 +106,7 @@ class _Kind:
             slots, ordered = [remap[s] for s in slots], list(distinct)
         self.index = NetworkIndex(ordered) if kind == "ip" else ValueIndex(ordered)
         self.label_counts = sorted({k.count(".") + 1 for k in ordered}) if kind == "domain" else []
-        self.values = pa.array([str(k.network_address) if kind == "ip" and k.num_addresses == 1 else str(k)
-                                for k in ordered], pa.string())
+        self.values = pa.array([ip_text(k) for k in ordered] if kind == "ip" else ordered, pa.string())
         self.postings = Postings(np.asarray(slots, np.int64), np.asarray(members, np.int64), len(ordered))
 
     def probe(self, values: pl.Series) -> list[tuple[int, int]]:

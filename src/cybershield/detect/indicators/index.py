@@ -126,15 +126,16 @@ class NetworkIndex:
     """Distinct IP addresses and CIDR blocks -> slot (their position in the list given); every
     block that contains an address matches it."""
 
-    def __init__(self, networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]):
+    def __init__(self, networks: Sequence[tuple[int, int, int]]):
+        """``networks``: distinct (IP version, network number, prefix length)."""
         self._size = len(networks)
         v4: dict[int, list[tuple[int, int]]] = {}
         self._v6: dict[int, dict[int, int]] = {}
-        for slot, net in enumerate(networks):
-            if net.version == 4:
-                v4.setdefault(net.prefixlen, []).append((int(net.network_address), slot))
+        for slot, (version, number, length) in enumerate(networks):
+            if version == 4:
+                v4.setdefault(length, []).append((number, slot))
             else:
-                self._v6.setdefault(net.prefixlen, {})[int(net.network_address)] = slot
+                self._v6.setdefault(length, {})[number] = slot
         self._v4: list[tuple[np.uint32, np.ndarray, np.ndarray]] = []
         for length in sorted(v4, reverse=True):
             pairs = np.array(v4[length], dtype=np.int64)

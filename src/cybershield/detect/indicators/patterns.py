@@ -29,6 +29,8 @@ _HASHES = {"md5": "md5", "sha1": "sha1", "sha-1": "sha1", "sha256": "sha256", "s
 _HASH_PATH = re.compile(r"(?:file|artifact):hashes\.(?:'([^']+)'|([A-Za-z0-9-]+))")
 _TOKEN = re.compile(r"\s*(?:(?P<path>[a-z0-9-]+:(?:[^\s\[\](),=']|'[^'\s]*')+)|(?P<str>'(?:[^'\\]|\\.)*')"
                     r"|(?P<punct>[\[\](),=])|(?P<word>[^\s\[\](),=']+))")
+_SINGLE = re.compile(r"\[\s*([a-z0-9-]+:[A-Za-z0-9_.-]+|(?:file|artifact):hashes\.'[A-Za-z0-9-]+')\s*=\s*"
+                     r"'((?:[^'\\]|\\.)*)'\s*\]")
 _UNESCAPE = re.compile(r"\\(.)")
 
 MAX_PATTERN_LENGTH = 65536
@@ -68,6 +70,9 @@ def _string(token: str) -> str:
 
 def simple_terms(pattern: str) -> list[tuple[str, str]]:
     """The (kind, raw value) terms of a simple pattern, whose union is the pattern; ``NotSimple`` else."""
+    single = _SINGLE.fullmatch(pattern)  # the common case, one comparison, without the tokenizer
+    if single:
+        return [(_kind(single.group(1)), _UNESCAPE.sub(r"\1", single.group(2)))]
     toks = _tokens(pattern)
     terms: list[tuple[str, str]] = []
     i = 0

@@ -33,10 +33,11 @@ _HEX = re.compile(r"[0-9a-f]+")
 _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 _EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
 _JA4 = re.compile(r"[tqd]\d{2}[di][0-9a-z]{4}[0-9a-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}")
+_DOTTED = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#]*)([^#]*)")
 
 
-def normalise(kind: str, value: object) -> str | ipaddress.IPv4Network | ipaddress.IPv6Network:
+def normalise(kind: str, value: object) -> str | tuple[int, int, int]:
     """The canonical form of one indicator value; ``ValueError`` says why it is unusable."""
     if not isinstance(value, str):
         raise ValueError(f"{kind} value is {type(value).__name__}, not text")
@@ -46,10 +47,7 @@ def normalise(kind: str, value: object) -> str | ipaddress.IPv4Network | ipaddre
     if len(value) > MAX_VALUE_LENGTH:
         raise ValueError(f"{kind} value of {len(value)} characters (limit {MAX_VALUE_LENGTH})")
     if kind == "ip":
-        try:
-            return ipaddress.ip_network(value, strict=False)
-        except ValueError as exc:
-            raise ValueError(f"bad IP address or CIDR {value[:80]!r}: {exc}") from None
+        return normalise_ip(value)
     if kind == "domain":
         return normalise_domain(value)
     if kind == "url":
@@ -70,6 +68,23 @@ def normalise(kind: str, value: object) -> str | ipaddress.IPv4Network | ipaddre
             raise ValueError(f"bad JA4 fingerprint {value[:80]!r}")
         return value
     raise ValueError(f"unknown indicator kind {kind!r}")
+
+
+def normalise_ip(value: str) -> tuple[int, int, int]:
+    """An address or CIDR block -> (IP version, network number, prefix length)."""
+    try:
+        if _DOTTED.fullmatch(value):  # the common case, without building a network object
+            return 4, int(ipaddress.IPv4Address(value)), 32
+        net = ipaddress.ip_network(value, strict=False)
+    except ValueError as exc:
+        raise ValueError(f"bad IP address or CIDR {value[:80]!r}: {exc}") from None
+    return net.version, int(net.network_address), net.prefixlen
+
+
+def ip_text(key: tuple[int, int, int]) -> str:
+    version, number, length = key
+    text = str(ipaddress.IPv4Address(number) if version == 4 else ipaddress.IPv6Address(number))
+    return text if length == (32 if version == 4 else 128) else f"{text}/{length}"
 
 
 def normalise_domain(value: str) -> str:
