@@ -14,7 +14,7 @@ import pytest
 
 from cybershield.detect import Detector, IndicatorDetector, load_indicator_files
 from cybershield.detect.indicators.index import ValueIndex
-from cybershield.events import ECS_SCHEMA, BatchBuilder, parse_file
+from cybershield.events import ECS_SCHEMA, BatchBuilder, concat, ingest
 
 WHEN = datetime(2024, 7, 1, tzinfo=UTC)
 
@@ -26,9 +26,9 @@ def ind(n: int, pattern: str, **extra) -> dict:
 
 
 def batch(rows: list[dict], when: datetime = WHEN) -> pa.Table:
-    builder = BatchBuilder("test.log")
+    builder = BatchBuilder()
     for n, row in enumerate(rows, start=1):
-        builder.add(n, {"@timestamp": when, **row})
+        builder.add("test.log", n, {"@timestamp": when, **row})
     return builder.flush()
 
 
@@ -269,13 +269,9 @@ def test_stix_and_misp_files_from_shared_data(shared_data: Path):
 @pytest.mark.shared
 def test_real_zeek_dns_log_against_a_python_reference(shared_data: Path):
     log = shared_data / "network-logs/stratosphere-slips/test9-mixed-zeek-dir/dns.log"
-    items = parse_file(log)
-    next(items)
-    builder = BatchBuilder(str(log))
-    for item in items:
-        if isinstance(item, tuple):
-            builder.add(*item)
-    table = builder.flush()
+    tables: list[pa.Table] = []
+    ingest([log], sink=tables.append)
+    table = concat(tables)
     names = [n for n in table.column("dns.question.name").to_pylist() if n and n.count(".") >= 1]
     chosen = sorted({n.lower().rstrip(".").split(".", 1)[-1] if n.count(".") >= 2 else n.lower()
                      for n in names})[::3]
