@@ -94,12 +94,14 @@ def test_urls_hashes_emails_ja3_ja4():
 
 def test_alert_names_indicator_field_value_and_attack():
     detector = IndicatorDetector([ind(1, "[domain-name:value = 'evil.example']", name="C2 domain",
-                                      labels=["T1071.004"], confidence=50,
+                                      labels=["attack.t1071.004", "T1001", 'misp-galaxy:mitre-attack-pattern='
+                                              '"Phishing - T1566"', 'misp-galaxy:mitre-course-of-action="X - T1087"',
+                                              "ransom T1234"], confidence=50,
                                       kill_chain_phases=[{"kill_chain_name": "mitre-attack",
                                                           "phase_name": "command-and-control"}])])
     [alert] = detector.detect(batch([{"dns.question.name": "c2.evil.example"}]))
     assert alert.kind == "indicator" and alert.rule_title == "C2 domain" and alert.level == "medium"
-    assert alert.techniques == ["T1071.004"]
+    assert alert.techniques == ["T1001", "T1071.004", "T1566"]
     assert alert.context["indicator"]["pattern"] == "[domain-name:value = 'evil.example']"
     assert alert.context["matched"] == {"field": "dns.question.name", "value": "c2.evil.example",
                                         "kind": "domain", "indicator_value": "evil.example"}

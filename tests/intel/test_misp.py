@@ -16,6 +16,7 @@ from stix2validator import ValidationOptions, validate_instance
 from cybershield.intel import TLP_IDS, MispFormatError, misp_to_stix, stix_to_misp, write_misp_feed
 
 pytestmark = pytest.mark.shared
+RENAMED = {"tlp:white": "tlp:clear"}
 #: Attribute types with a STIX form (indicator, observable or vulnerability).
 CONVERTED = {"ip-src", "ip-dst", "ip-src|port", "ip-dst|port", "domain", "hostname", "url", "link", "uri",
              "email", "email-src", "email-dst", "md5", "sha1", "sha256", "sha512", "filename", "filename|md5",
@@ -37,7 +38,9 @@ def all_attributes(event: MISPEvent) -> list:
 
 
 def attribute_facts(event: MISPEvent) -> set[tuple]:
-    return {(a.uuid, a.type, str(a.value), bool(a.to_ids), a.category, getattr(a, "object_relation", None))
+    """What must survive, per attribute; attribute tags too (TLP 1.0's white comes back as clear)."""
+    return {(a.uuid, a.type, str(a.value), bool(a.to_ids), a.category, getattr(a, "object_relation", None),
+             tuple(sorted(RENAMED.get(t.name, t.name) for t in a.tags)))
             for a in all_attributes(event) if a.type in CONVERTED}
 
 
@@ -65,8 +68,7 @@ def test_every_sample_round_trips(shared_data: Path):
         kept = {(o.uuid, o.name) for o in source.objects if any(a.type in CONVERTED for a in o.attributes)}
         assert {(o.uuid, o.name) for o in event.objects} == kept, path.name
         # tags: tlp:white comes back as TLP 2.0's tlp:clear, everything else unchanged
-        renamed = {"tlp:white": "tlp:clear"}
-        assert sorted(t.name for t in event.tags) == sorted(renamed.get(t.name, t.name) for t in source.tags), path.name
+        assert sorted(t.name for t in event.tags) == sorted(RENAMED.get(t.name, t.name) for t in source.tags), path.name
         # sightings: same type and date on the same attribute
         def sightings(ev):
             return sorted((a.uuid, str(s.type), str(int(s.date_sighting.timestamp()) if hasattr(s.date_sighting, "timestamp") else s.date_sighting))
@@ -92,6 +94,20 @@ def test_tags_become_tlp_markings_and_attack_patterns(shared_data: Path):
     assert len(relationships) == len(stix)
     [report] = [o for o in objects if o["type"] == "report"]
     assert 'misp-galaxy:threat-actor="STOLEN PENCIL"' in report["labels"]
+
+
+def test_attribute_attack_tags_reach_the_indicators(shared_data: Path):
+    path = shared_data / "intel/misp/pymisp/tests/reportlab_testfiles/galaxy_1.json"
+    source = source_event(path)
+    tagged = {a.uuid: {t.name for t in a.tags} for a in all_attributes(source) if a.tags}
+    objects = {o["id"].split("--")[1]: o for o in misp_to_stix(path.read_bytes()).objects
+               if o["type"] == "indicator" and o["pattern_type"] == "stix"}
+    techniques = {uid: {r["external_id"] for r in objects[uid].get("external_references", [])}
+                  for uid in tagged if uid in objects}
+    # the old enterprise-attack galaxy name counts; a course-of-action (mitigation) tag does not
+    assert set().union(*techniques.values()) == {"T1098"}
+    assert all(set(objects[uid]["labels"]) == {t for t in tagged[uid] if not t.startswith("tlp:")}
+               for uid in techniques)
 
 
 def test_to_ids_decides_indicator_or_observable_and_sightings_convert(shared_data: Path):

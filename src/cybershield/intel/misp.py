@@ -26,7 +26,8 @@ from pymisp import MISPAttribute, MISPEvent, MISPObject
 
 from .tlp import MISP_TLP_TAGS, TLP_LEVELS, tlp_marking
 
-_ATTACK_TAG = re.compile(r'misp-galaxy:mitre-(?:enterprise-)?attack-pattern="(.*?)\s*-\s*(T\d{4}(?:\.\d{3})?)"')
+_ATTACK_TAG = re.compile(r'misp-galaxy:mitre-(?:enterprise-attack-|mobile-attack-|pre-attack-)?attack-pattern='
+                         r'"(.*?)\s*-\s*(T\d{4}(?:\.\d{3})?)"')
 _SIGHTING_TYPES = {"0": "sighting", "1": "false-positive", "2": "expiration"}
 _HASHES = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "sha512": "SHA-512"}
 _RULE_TYPES = {"yara": "yara", "sigma": "sigma", "snort": "snort", "suricata": "suricata"}
@@ -163,7 +164,8 @@ class _EventConverter:
             m = _ATTACK_TAG.fullmatch(tag.name)
             if m:
                 found.append(stix2.AttackPattern(
-                    id=f"attack-pattern--{uuid.uuid5(_NS, m.group(2))}", name=m.group(1),
+                    id=f"attack-pattern--{uuid.uuid5(_NS, m.group(2))}", name=m.group(1), x_misp_tag=tag.name,
+                    allow_custom=True,
                     external_references=[{"source_name": "mitre-attack", "external_id": m.group(2),
                                           "url": f"https://attack.mitre.org/techniques/{m.group(2).replace('.', '/')}"}]))
         return found
@@ -203,6 +205,11 @@ class _EventConverter:
                   "x_misp_category": attribute.category, "allow_custom": True}
         if attribute.comment:
             common["x_misp_comment"] = attribute.comment
+        tags = [t.name for t in attribute.tags if t.name.lower() not in MISP_TLP_TAGS]
+        if tags:
+            common["labels"] = tags  # verbatim, ATT&CK galaxy tags included (their ids are read from labels)
+        attack = [dict(r) for p in self.attack for r in p.external_references] + [
+            {"source_name": "mitre-attack", "external_id": m.group(2)} for m in map(_ATTACK_TAG.fullmatch, tags) if m]
         if obj is not None:
             common.update(x_misp_object_name=obj.name, x_misp_object_uuid=obj.uuid,
                           x_misp_object_relation=attribute.object_relation)
@@ -227,7 +234,7 @@ class _EventConverter:
                     id=f"indicator--{attribute.uuid}", pattern=pattern, pattern_type="stix",
                     indicator_types=["malicious-activity"], valid_from=stamp, name=f"{kind}: {value}"[:200],
                     description=attribute.comment or None,
-                    external_references=[dict(r) for p in self.attack for r in p.external_references] or None,
+                    external_references=attack or None,
                     **common)
                 self.objects += [stix2.Relationship(source_ref=made.id, target_ref=p.id, relationship_type="indicates",
                                                     created=stamp, modified=stamp) for p in self.attack]

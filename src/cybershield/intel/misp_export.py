@@ -134,7 +134,8 @@ def stix_to_misp(objects: Iterable[dict]) -> MispExport:
     for pattern in (o for o in objects if o.get("type") == "attack-pattern"):
         for ref in pattern.get("external_references") or []:
             if ref.get("source_name") == "mitre-attack" and ref.get("external_id"):
-                event.add_tag(f'misp-galaxy:mitre-attack-pattern="{pattern["name"]} - {ref["external_id"]}"')
+                event.add_tag(pattern.get("x_misp_tag")
+                              or f'misp-galaxy:mitre-attack-pattern="{pattern["name"]} - {ref["external_id"]}"')
     misp_objects: dict[str, MISPObject] = {}
     attributes = {}
     for obj in objects:
@@ -163,9 +164,9 @@ def stix_to_misp(objects: Iterable[dict]) -> MispExport:
             params["category"] = obj["x_misp_category"]
         if obj.get("x_misp_comment") or obj.get("description"):
             params["comment"] = obj.get("x_misp_comment") or obj.get("description")
-        own_tlp = [t for t in _tlp_tags(obj) if t not in event_tlp]
-        if own_tlp:
-            params["Tag"] = [{"name": t} for t in own_tlp]
+        tags = [t for t in _tlp_tags(obj) if t not in event_tlp] + list(obj.get("labels") or [])
+        if tags:
+            params["Tag"] = [{"name": t} for t in tags]
         if obj.get("x_misp_object_uuid"):
             holder = misp_objects.get(obj["x_misp_object_uuid"])
             if holder is None:

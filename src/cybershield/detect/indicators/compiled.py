@@ -39,6 +39,7 @@ from .values import FIELDS, ip_text, normalise, normalise_events, normalise_urls
 _versions = itertools.count(1)
 _NEVER = np.iinfo(np.int64).max
 _TECHNIQUE = re.compile(r"\bT\d{4}(?:\.\d{3})?\b")
+_TECHNIQUE_LABEL = re.compile(r"(?:attack\.)?t\d{4}(?:\.\d{3})?", re.IGNORECASE)
 _LEVELS = ("low", "medium", "high")
 MAX_KEPT_REJECTIONS = 1000
 
@@ -67,8 +68,10 @@ def _micros(stamp: object) -> int:
 
 def _techniques(obj: dict) -> list[str]:
     found: list[str] = []
-    for label in obj.get("labels") or []:
-        found += _TECHNIQUE.findall(str(label))
+    for label in obj.get("labels") or []:  # "T1071", "attack.t1071.004", or a MISP attack-pattern galaxy tag
+        label = str(label)
+        if _TECHNIQUE_LABEL.fullmatch(label) or "attack-pattern" in label:
+            found += _TECHNIQUE.findall(label.upper())
     for phase in obj.get("kill_chain_phases") or []:
         if isinstance(phase, dict):
             found += _TECHNIQUE.findall(str(phase.get("phase_name", "")).upper())
