@@ -133,6 +133,14 @@ def test_complex_patterns_go_through_stix2_matcher():
     assert len(followed) == 1 and [e.record_id for e in followed[0].events] == [7, 8]
 
 
+def test_complex_patterns_run_once_per_distinct_value():
+    detector = IndicatorDetector([ind(1, "[domain-name:value LIKE '%.dga.example']")])
+    rows = [{"dns.question.name": "a.dga.example" if n % 3 else "good.example"} for n in range(900)]
+    alerts = detector.detect(batch(rows))
+    assert len(alerts) == 600 and all(len(a.events) == 1 for a in alerts)
+    assert detector.describe()["matcher_runs"] == 2
+
+
 def test_expiry_follows_event_time_and_revoked_never_match():
     detector = IndicatorDetector([
         ind(1, "[ipv4-addr:value = '192.0.2.1']", valid_until="2024-06-01T00:00:00Z"),

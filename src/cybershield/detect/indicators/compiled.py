@@ -171,6 +171,7 @@ class CompiledIndicators:
                 if seen is None or str(obj.get("modified", "")) >= str(seen.get("modified", "")):
                     latest[obj["id"]] = obj
         self.match_errors = 0
+        self.matcher_runs = 0
         self.last_match_error: str | None = None
         self._ids: list[str] = []
         self._titles: list[str] = []
@@ -342,31 +343,48 @@ class CompiledIndicators:
                 for (row, number), ref, ok in zip(keys, refs, live, strict=True) if ok]
         return self._alerts_for(*map(list, zip(*kept, strict=True))) if kept else []
 
+    def _run_matcher(self, pattern: _Complex, observed: list[tuple[dict, list[dict]]]) -> set[str]:
+        """Ids of the observed-data that the first binding of the pattern matched."""
+        self.matcher_runs += 1
+        try:
+            found = pattern.matcher.match([observations.bundle(observed)])
+        except Exception as exc:  # the matcher's own errors on odd data must not stop the stream
+            self.match_errors += 1
+            self.last_match_error = f"{self._ids_arr[pattern.number]}: {str(exc)[:200]}"
+            return set()
+        return {o["id"] for item in found for o in item.get("objects", [item]) if o.get("type") == "observed-data"}
+
     def _match_complex(self, batch: pa.Table, pattern: _Complex) -> list[Alert]:
+        """A pattern over one observation is run once per distinct combination of the values it can
+        see (one alert per matching event); one spanning several is run over the batch's candidates
+        together (one alert naming the events of the binding)."""
         rows = observations.candidate_rows(batch, set(pattern.types))
-        if not rows:
-            return []
         times = self._event_times(batch, rows)
         rows = [r for r, t in zip(rows, times, strict=True) if t < self._until_arr[pattern.number]]
-        present = [c for c in observations.COLUMNS if c in batch.column_names]
-        records = batch.select(present).take(rows).to_pylist()
-        obs = [observations.observation(rec, f"{self.version}/{row}") for row, rec in zip(rows, records, strict=True)]
-        by_id = {observed["id"]: row for (observed, _), row in zip(obs, rows, strict=True)}
-        groups = [obs] if pattern.spans_events else [[o] for o in obs]
-        alerts = []
-        for group in groups:
-            try:
-                found = pattern.matcher.match([observations.bundle(group)])
-            except Exception as exc:  # the matcher's own errors on odd data must not stop the stream
-                self.match_errors += 1
-                self.last_match_error = f"{self._ids_arr[pattern.number]}: {str(exc)[:200]}"
-                continue
-            sdos = [o for item in found for o in item.get("objects", [item])]  # 2.1: per-observation bundles
-            matched = sorted({by_id[sdo["id"]] for sdo in sdos if sdo.get("id") in by_id})
-            if matched:
-                alerts += self._alerts_for([pattern.number], [self._refs(batch, matched)],
-                                           [{"field": "(stix pattern)", "kind": "pattern"}])
-        return alerts
+        if not rows:
+            return []
+        columns = observations.columns(pattern.types, batch.column_names, pattern.spans_events)
+        records = batch.select(columns).take(rows).to_pylist()
+        matched_how = {"field": "(stix pattern)", "kind": "pattern"}
+        if pattern.spans_events:
+            observed = [observations.observation(rec, f"{self.version}/{row}") for row, rec in
+                        zip(rows, records, strict=True)]
+            by_id = {o["id"]: row for (o, _), row in zip(observed, rows, strict=True)}
+            matched = sorted(by_id[i] for i in self._run_matcher(pattern, observed) if i in by_id)
+            return self._alerts_for([pattern.number], [self._refs(batch, matched)], [matched_how]) if matched else []
+        distinct: dict[tuple, list[int]] = {}
+        for row, rec in zip(rows, records, strict=True):
+            distinct.setdefault(tuple(rec.values()), []).append(row)
+        matched = []
+        for key, group in distinct.items():
+            observed = observations.observation(dict(zip(columns, key, strict=True)), f"{self.version}/{group[0]}")
+            if self._run_matcher(pattern, [observed]):
+                matched += group
+        if not matched:
+            return []
+        matched.sort()
+        refs = self._refs(batch, matched)
+        return self._alerts_for([pattern.number] * len(matched), [[r] for r in refs], [matched_how] * len(matched))
 
     # --- summary --------------------------------------------------------------------------------
 
@@ -388,7 +406,7 @@ class CompiledIndicators:
             "expired_now": int((self._until_arr <= now).sum()), "revoked": self.revoked,
             "ignored": dict(self.ignored), "rejected": self.rejected,
             "rejections": [asdict(r) for r in self.rejections],
-            "match_errors": self.match_errors, "last_match_error": self.last_match_error,
+            "matcher_runs": self.matcher_runs, "match_errors": self.match_errors, "last_match_error": self.last_match_error,
             "index_bytes": self.nbytes,
         }
 

@@ -7,6 +7,7 @@ object types map to) are turned into ``observed-data`` + SCOs; everything else n
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import pyarrow as pa
@@ -16,10 +17,10 @@ import pyarrow.compute as pc
 TYPE_COLUMNS: dict[str, tuple[str, ...]] = {
     "ipv4-addr": ("source.ip", "destination.ip"),
     "ipv6-addr": ("source.ip", "destination.ip"),
-    "network-traffic": ("source.ip", "destination.ip", "source.port", "destination.port"),
+    "network-traffic": ("source.ip", "destination.ip", "source.port", "destination.port", "network.transport"),
     "domain-name": ("dns.question.name", "url.domain", "tls.client.server_name"),
     "url": ("url.original",),
-    "file": ("file.name", "file.hash.md5", "file.hash.sha1", "file.hash.sha256"),
+    "file": ("file.name", "file.hash.md5", "file.hash.sha1", "file.hash.sha256", "file.size"),
     "email-addr": ("email.from.address", "email.to.address"),
     "email-message": ("email.from.address", "email.to.address", "email.subject"),
     "process": ("process.command_line", "process.pid", "process.executable"),
@@ -28,8 +29,7 @@ TYPE_COLUMNS: dict[str, tuple[str, ...]] = {
     "x-ja3": ("tls.client.ja3",),
     "x-ja3s": ("tls.server.ja3s",),
 }
-COLUMNS = sorted({c for cols in TYPE_COLUMNS.values() for c in cols} | {"@timestamp", "file.size",
-                                                                        "network.transport"})
+ALL_COLUMNS = sorted({c for cols in TYPE_COLUMNS.values() for c in cols} | {"@timestamp"})
 _NS = uuid.UUID("6f4f5b8e-3a51-4c52-9a0e-9f1d3c1e2b7a")
 
 
@@ -105,6 +105,13 @@ def observation(row: dict, key: str) -> tuple[dict, list[dict]]:
                 "created": when, "modified": when, "first_observed": when, "last_observed": when,
                 "number_observed": 1, "object_refs": [s["id"] for s in scos]}
     return observed, scos
+
+
+def columns(types: Iterable[str], present: Iterable[str], everything: bool) -> list[str]:
+    """The batch columns an observation needs: all of them (patterns over several observations
+    compare times and any object), else those feeding the pattern's object types."""
+    wanted = ALL_COLUMNS if everything else {c for t in types for c in TYPE_COLUMNS.get(t, ())}
+    return sorted(set(wanted) & set(present))
 
 
 def candidate_rows(batch: pa.Table, types: set[str]) -> list[int]:
