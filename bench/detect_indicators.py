@@ -78,8 +78,19 @@ PATHS = {"ip": "ipv4-addr:value", "cidr": "ipv4-addr:value", "domain": "domain-n
          "ja3": "x-ja3:value"}
 
 
-def stix_indicators(values: dict[str, list[str]]):
+def complex_patterns(values: dict[str, list[str]], count: int) -> list[str]:
+    """Patterns beyond simple comparisons, as feeds carry a few: LIKE on domains, file name AND hash."""
+    half = count // 2
+    return ([f"[domain-name:value LIKE '%.{d}']" for d in values["domain"][-half:]] if half else []) + [
+        f"[file:name = 'dropper{n}.exe' AND file:hashes.MD5 = '{h}']" for n, h in enumerate(values["md5"][:count - half])]
+
+
+def stix_indicators(values: dict[str, list[str]], complex_count: int = 0):
     n = 0
+    for pattern in complex_patterns(values, complex_count):
+        n += 1
+        yield {"type": "indicator", "id": f"indicator--00000000-0000-4000-8000-{n:012d}",
+               "modified": "2024-01-01T00:00:00Z", "pattern": pattern, "pattern_type": "stix"}
     for kind, items in values.items():
         for value in items:
             n += 1
@@ -175,14 +186,15 @@ def main() -> None:
     parser.add_argument("--indicators", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=100_000)
     parser.add_argument("--peer-events", type=int, default=200_000)
+    parser.add_argument("--complex", type=int, default=20, help="how many of the indicators have complex patterns")
     args = parser.parse_args()
     rng = np.random.default_rng(2024)
 
-    values = indicator_values(rng, args.indicators)
+    values = indicator_values(rng, args.indicators - args.complex)
     gc.collect()
     before = rss()
     started = time.perf_counter()
-    detector = IndicatorDetector(stix_indicators(values))
+    detector = IndicatorDetector(stix_indicators(values, args.complex))
     compile_s = time.perf_counter() - started
     gc.collect()
     index_rss = rss() - before

@@ -32,8 +32,10 @@ from stix2patterns.pattern import Pattern as ParsedPattern
 from ...events.schema import PROVENANCE_RECORD_ID, PROVENANCE_SOURCE
 from ..alerts import Alert, EventRef
 from . import observations
+from .columns import Distinct, DistinctColumns
 from .index import NetworkIndex, Postings, ValueIndex
 from .patterns import MAX_PATTERN_LENGTH, NotSimple, simple_terms, spans_events
+from .prefilter import Condition, candidates, compile_prefilter
 from .values import FIELDS, ip_text, normalise, normalise_events, normalise_urls
 
 _versions = itertools.count(1)
@@ -95,6 +97,7 @@ class _Complex:
     matcher: MatcherPattern
     types: frozenset[str]
     spans_events: bool
+    conditions: list[Condition]
 
 
 class _Kind:
@@ -219,7 +222,7 @@ class CompiledIndicators:
             self.rejections.append(Rejection(ident, reason))
 
     @staticmethod
-    def _compile(obj: dict) -> list[tuple[str, object]] | tuple[MatcherPattern, frozenset[str], bool]:
+    def _compile(obj: dict) -> list[tuple[str, object]] | tuple[MatcherPattern, frozenset[str], bool, list]:
         pattern = obj.get("pattern")
         if obj.get("pattern_type", "stix") != "stix":
             raise ValueError(f"pattern_type {str(obj.get('pattern_type'))[:40]!r} is not supported (only stix)")
@@ -237,52 +240,41 @@ class CompiledIndicators:
             matcher = MatcherPattern(pattern, stix_version="2.1")
         except Exception as exc:  # the ANTLR parser raises several kinds
             raise ValueError(f"bad STIX pattern: {str(exc)[:300]}") from None
-        types = frozenset(parsed.inspect().comparisons)
+        comparisons = parsed.inspect().comparisons
+        types = frozenset(comparisons)
         unknown = types - set(observations.TYPE_COLUMNS)
         if unknown == types:
             raise ValueError(f"no event field carries {', '.join(sorted(types))}")
-        return matcher, types, spans_events(pattern)
+        return matcher, types, spans_events(pattern), compile_prefilter(pattern, comparisons)
 
     # --- matching -------------------------------------------------------------------------------
 
     def match(self, batch: pa.Table) -> list[Alert]:
+        columns = DistinctColumns(batch)
         hits: dict[tuple[int, int], dict] = {}
         for kind, entry in self._kinds.items():
             for field in FIELDS[kind]:
-                if field in batch.column_names:
-                    self._match_field(batch, kind, entry, field, hits)
+                distinct = columns.get(field)
+                if distinct is not None:
+                    self._match_field(distinct, kind, entry, field, hits)
         alerts = self._alerts(batch, hits)
         for pattern in self._complex:
-            alerts += self._match_complex(batch, pattern)
+            alerts += self._match_complex(batch, columns, pattern)
         return alerts
 
-    def _match_field(self, batch: pa.Table, kind: str, entry: _Kind, field: str, hits: dict) -> None:
-        column = batch.column(field)
-        if column.null_count == len(column):
-            return
-        if not pa.types.is_string(column.type):
-            column = column.cast(pa.string())
-        column = column.combine_chunks()
-        rows_of = None
-        if column.null_count:  # sparse columns: encode only the rows that carry a value
-            rows_of = pc.indices_nonzero(pc.is_valid(column)).to_numpy()
-            column = column.take(pa.array(rows_of))
-        encoded = column.dictionary_encode()
-        dictionary = pl.from_arrow(encoded.dictionary)
-        pairs = entry.probe(dictionary)
+    @staticmethod
+    def _match_field(distinct: Distinct, kind: str, entry: _Kind, field: str, hits: dict) -> None:
+        pairs = entry.probe(pl.from_arrow(distinct.values))
         if not pairs:
             return
         by_value: dict[int, list[int]] = {}
         for pos, slot in pairs:
             by_value.setdefault(pos, []).append(slot)
-        hit_value = np.zeros(len(dictionary), bool)
+        hit_value = np.zeros(len(distinct.values), bool)
         hit_value[list(by_value)] = True
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        rows = np.flatnonzero(hit_value[codes])
-        codes = codes[rows]
-        if rows_of is not None:
-            rows = rows_of[rows]
-        texts = dict(zip(by_value, encoded.dictionary.take(list(by_value)).to_pylist(), strict=True))
+        rows = distinct.rows_where(hit_value)
+        codes = distinct.codes[np.flatnonzero(hit_value[distinct.codes])]
+        texts = dict(zip(by_value, distinct.values.take(list(by_value)).to_pylist(), strict=True))
         slots = sorted({slot for found in by_value.values() for slot in found})
         slot_text = dict(zip(slots, entry.values.take(slots).to_pylist(), strict=True))
         members = {slot: entry.postings.of(slot).tolist() for slot in slots}
@@ -354,17 +346,17 @@ class CompiledIndicators:
             return set()
         return {o["id"] for item in found for o in item.get("objects", [item]) if o.get("type") == "observed-data"}
 
-    def _match_complex(self, batch: pa.Table, pattern: _Complex) -> list[Alert]:
+    def _match_complex(self, batch: pa.Table, columns: DistinctColumns, pattern: _Complex) -> list[Alert]:
         """A pattern over one observation is run once per distinct combination of the values it can
         see (one alert per matching event); one spanning several is run over the batch's candidates
         together (one alert naming the events of the binding)."""
-        rows = observations.candidate_rows(batch, set(pattern.types))
+        rows = candidates(columns, pattern.types, pattern.conditions)
         times = self._event_times(batch, rows)
         rows = [r for r, t in zip(rows, times, strict=True) if t < self._until_arr[pattern.number]]
         if not rows:
             return []
-        columns = observations.columns(pattern.types, batch.column_names, pattern.spans_events)
-        records = batch.select(columns).take(rows).to_pylist()
+        needed = observations.columns(pattern.types, batch.column_names, pattern.spans_events)
+        records = batch.select(needed).take(rows).to_pylist()
         matched_how = {"field": "(stix pattern)", "kind": "pattern"}
         if pattern.spans_events:
             observed = [observations.observation(rec, f"{self.version}/{row}") for row, rec in
@@ -377,7 +369,7 @@ class CompiledIndicators:
             distinct.setdefault(tuple(rec.values()), []).append(row)
         matched = []
         for key, group in distinct.items():
-            observed = observations.observation(dict(zip(columns, key, strict=True)), f"{self.version}/{group[0]}")
+            observed = observations.observation(dict(zip(needed, key, strict=True)), f"{self.version}/{group[0]}")
             if self._run_matcher(pattern, [observed]):
                 matched += group
         if not matched:

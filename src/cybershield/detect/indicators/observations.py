@@ -10,9 +10,6 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 #: STIX object type -> the ECS columns that feed it (a row is a candidate if any is set).
 TYPE_COLUMNS: dict[str, tuple[str, ...]] = {
     "ipv4-addr": ("source.ip", "destination.ip"),
@@ -112,18 +109,6 @@ def columns(types: Iterable[str], present: Iterable[str], everything: bool) -> l
     compare times and any object), else those feeding the pattern's object types."""
     wanted = ALL_COLUMNS if everything else {c for t in types for c in TYPE_COLUMNS.get(t, ())}
     return sorted(set(wanted) & set(present))
-
-
-def candidate_rows(batch: pa.Table, types: set[str]) -> list[int]:
-    """Rows with a value in any column that the given STIX object types map to."""
-    mask = None
-    for col in sorted({c for t in types for c in TYPE_COLUMNS.get(t, ())}):
-        if col in batch.column_names:
-            valid = pc.is_valid(batch.column(col))
-            mask = valid if mask is None else pc.or_(mask, valid)
-    if mask is None:
-        return []
-    return pc.indices_nonzero(mask).to_pylist()
 
 
 def bundle(observations: list[tuple[dict, list[dict]]]) -> dict:
