@@ -43,6 +43,17 @@ def constant(value: str, n: int) -> pa.Array:
     return pa.repeat(pa.scalar(value, pa.string()), n)
 
 
+def originals_and_ecs(raw: pa.Table, namespace: str, *mappings: dict[str, str]) -> dict:
+    """Every column of ``raw`` under ``namespace``, and again under its ECS name where a mapping has one."""
+    columns: dict = {}
+    for name, col in zip(raw.column_names, raw.columns, strict=True):
+        columns[f"{namespace}.{name}"] = col
+        ecs = next((m[name] for m in mappings if name in m), None)
+        if ecs is not None:
+            columns[ecs] = col
+    return columns
+
+
 def flatten_structs(table: pa.Table) -> pa.Table:
     """Nested objects as dotted columns (``alert.signature``), as ``base.flatten`` names them."""
     while any(pa.types.is_struct(f.type) for f in table.schema):
