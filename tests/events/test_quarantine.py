@@ -91,3 +91,15 @@ def test_hundred_megabyte_line_in_gzip_is_quarantined_in_bounded_memory(tmp_path
     assert (entry.record_id, entry.reason) == (2, "line-too-long") and "104857617 bytes" in entry.detail
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mib < 50, f"reading grew the peak memory by {grown_mib:.0f} MiB"
+
+
+def test_out_of_range_times_and_durations_become_null_not_lost(tmp_path):
+    content = (b"#separator \\x09\n#path\tconn\n#fields\tts\tuid\tduration\n#types\ttime\tstring\tinterval\n"
+               b"17936064608959\tC1\t1e300\n1.5\tC2\t0.25\nnan\tC3\tinf\n")
+    summary, events, quarantine = _run(tmp_path, "conn.log", content, "zeek-tsv")
+    assert (summary.parsed, summary.quarantined) == (3, 0)
+    rows = events.select(["@timestamp", "event.duration", "zeek.conn.uid", "zeek.conn.ts"]).to_pylist()
+    assert [r["zeek.conn.uid"] for r in rows] == ["C1", "C2", "C3"]
+    assert rows[0]["@timestamp"] is None and rows[0]["event.duration"] is None and rows[0]["zeek.conn.ts"] == 17936064608959
+    assert rows[1]["@timestamp"].timestamp() == 1.5 and rows[1]["event.duration"] == 250_000_000
+    assert rows[2]["@timestamp"] is None and rows[2]["event.duration"] is None

@@ -27,6 +27,7 @@ from .base import LineParser, epoch_to_us, iso_to_us
 BLOCK_LINES = 20_000
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
 TIMESTAMP_US = pa.timestamp("us", tz="UTC")
+_MAX_EPOCH_S = 9.2e12  # int64 microseconds reach about 9.22e12 seconds
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def timestamps(col: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray:
     if pa.types.is_timestamp(col.type):
         return col.cast(TIMESTAMP_US) if col.type.tz else pc.assume_timezone(col, "UTC").cast(TIMESTAMP_US)
     if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
-        micros = pc.round(pc.multiply(col.cast(pa.float64()), 1e6))
+        micros = pc.round(pc.multiply(in_range(col.cast(pa.float64()), _MAX_EPOCH_S), 1e6))
         return micros.cast(pa.int64()).cast(TIMESTAMP_US)
     if pa.types.is_string(col.type):
         for attempt in (lambda: col.cast(TIMESTAMP_US), lambda: timestamps(col.cast(pa.float64()))):
@@ -76,6 +77,12 @@ def timestamps(col: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray:
                 pass
         return pa.array([_timestamp_of_text(v) for v in col.to_pylist()], pa.int64()).cast(TIMESTAMP_US)
     return pa.nulls(len(col), TIMESTAMP_US)
+
+
+def in_range(values: pa.ChunkedArray | pa.Array, limit: float) -> pa.ChunkedArray | pa.Array:
+    """Float values, null where not finite or beyond ``limit`` in size (so that scaling them to int64 cannot overflow)."""
+    ok = pc.and_(pc.is_finite(values), pc.less_equal(pc.abs(values), limit))
+    return pc.if_else(ok, values, pa.scalar(None, pa.float64()))
 
 
 def _timestamp_of_text(text: str | None) -> int | None:
@@ -157,11 +164,15 @@ class ColumnarLineParser(LineParser):
             elif fields is not None:
                 good.add(fields)
                 kept.append(record_id)
+        raw = good.table()
         try:
-            yield from self._events(good.table(), kept, source)
-        except _ARROW_ERRORS as exc:
-            for record_id in kept:
-                yield QuarantineEntry.of(source, record_id, "normalise-failed", f"{type(exc).__name__}: {exc}")
+            yield from self._events(raw, kept, source)
+        except _ARROW_ERRORS:  # some record has a value the column operations refuse: find it, keep the others
+            for i, record_id in enumerate(kept):
+                try:
+                    yield from self._events(raw.slice(i, 1), [record_id], source)
+                except _ARROW_ERRORS as exc:
+                    yield QuarantineEntry.of(source, record_id, "normalise-failed", f"{type(exc).__name__}: {exc}")
 
     def _events(self, raw: pa.Table, ids: list[int], source: str) -> Iterator[Block]:
         if not ids:

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .base import Item, RecordError, loads_json_object
-from .columnar import ColumnarLineParser, constant, decode_json_lines, originals_and_ecs, timestamps
+from .columnar import ColumnarLineParser, constant, decode_json_lines, in_range, originals_and_ecs, timestamps
 
 _CONN_LIKE = {
     "id.orig_h": "source.ip",
@@ -65,7 +65,8 @@ def event_columns(raw: pa.Table, log: str, n: int) -> dict:
         columns["@timestamp"] = timestamps(raw.column("ts"))
     duration = raw.column("duration") if "duration" in raw.column_names else None
     if duration is not None and (pa.types.is_floating(duration.type) or pa.types.is_integer(duration.type)):
-        columns["event.duration"] = pc.multiply(duration.cast(pa.float64()), 1e9).cast(pa.int64(), safe=False)
+        seconds = in_range(duration.cast(pa.float64()), 9.2e9)  # int64 nanoseconds: about 292 years
+        columns["event.duration"] = pc.round(pc.multiply(seconds, 1e9)).cast(pa.int64())
     if log == "http" and {"host", "uri"} <= set(raw.column_names):
         uri = pc.fill_null(raw.column("uri").cast(pa.string()), "")
         columns["url.original"] = pc.binary_join_element_wise("http://", raw.column("host").cast(pa.string()), uri, "")
