@@ -44,6 +44,18 @@ def test_is_a_detector():
     assert detector.describe()["indicators"] == 1
 
 
+def test_accepts_stix2_library_objects():
+    import stix2
+
+    made = stix2.Indicator(pattern="[domain-name:value = 'evil.example']", pattern_type="stix",
+                           valid_from="2024-01-01T00:00:00Z", valid_until="2024-06-01T00:00:00Z")
+    detector = IndicatorDetector([made])
+    assert detector.describe()["indicators"] == 1
+    table = batch([{"dns.question.name": "evil.example"}], datetime(2024, 5, 1, tzinfo=UTC))
+    assert [a.rule_id for a in detector.detect(table)] == [made.id]
+    assert detector.detect(batch([{"dns.question.name": "evil.example"}])) == []  # WHEN is past valid_until
+
+
 def test_addresses_exact_cidr_nested_and_ipv6():
     detector = IndicatorDetector([
         ind(1, "[ipv4-addr:value = '198.51.100.7']"),

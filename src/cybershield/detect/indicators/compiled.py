@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -57,6 +57,8 @@ class Rejection:
 def _micros(stamp: object) -> int:
     if stamp is None:
         return _NEVER
+    if isinstance(stamp, datetime):  # stix2 objects carry datetimes
+        stamp = stamp.isoformat()
     if not isinstance(stamp, str):
         raise ValueError(f"valid_until is {type(stamp).__name__}, not a timestamp")
     try:
@@ -163,6 +165,8 @@ class CompiledIndicators:
             self._reject(rejection.id, rejection.reason)
         latest: dict[str, dict] = {}
         for obj in objects:
+            if isinstance(obj, Mapping) and not isinstance(obj, dict):  # stix2 library objects
+                obj = dict(obj)
             if not isinstance(obj, dict):
                 self._reject(None, f"not a JSON object: {type(obj).__name__}")
             elif obj.get("type") != "indicator":
