@@ -110,7 +110,7 @@ class _Kind:
         ordered = list(keys)
         if kind == "url":  # normalised in bulk, with the very expression events go through
             distinct: dict[str, int] = {}
-            remap = [distinct.setdefault(v, len(distinct)) for v in normalise_urls(pl.Series(ordered))]
+            remap = [distinct.setdefault(v, len(distinct)) for v in normalise_urls(pa.array(ordered)).to_pylist()]
             slots, ordered = [remap[s] for s in slots], list(distinct)
         self.index = NetworkIndex(ordered) if kind == "ip" else ValueIndex(ordered)
         self.label_counts = sorted({k.count(".") + 1 for k in ordered}) if kind == "domain" else []

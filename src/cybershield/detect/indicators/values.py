@@ -12,7 +12,6 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -105,25 +104,30 @@ def normalise_domain(value: str) -> str:
     return name
 
 
-def normalise_urls(urls: pl.Series) -> pl.Series:
-    """Lower-case scheme and host, drop the default port and the fragment, '/' for an empty path."""
-    parts = urls.str.extract_groups(_URL.pattern)
-    frame = pl.DataFrame({"u": urls, "p": parts}).unnest("p")
-    scheme = pl.col("1").str.to_lowercase()
-    host = pl.col("2").str.to_lowercase()
-    host = (pl.when((scheme == "http") & host.str.ends_with(":80")).then(host.str.strip_suffix(":80"))
-            .when((scheme == "https") & host.str.ends_with(":443")).then(host.str.strip_suffix(":443"))
-            .otherwise(host))
-    rest = pl.when(pl.col("3").str.starts_with("/")).then(pl.col("3")).otherwise(pl.lit("/") + pl.col("3"))
-    out = frame.select(pl.when(pl.col("1").is_null()).then(pl.col("u"))
-                       .otherwise(scheme + "://" + host + rest).alias("u"))
-    return out.to_series()
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, pa.large_string())
+
+
+def normalise_urls(urls: pa.Array) -> pa.Array:
+    """Lower-case scheme and host, drop the default port and the fragment, '/' for an empty path;
+    text that is not scheme://host… stays as it is (Arrow kernels, RE2)."""
+    urls = urls.cast(pa.large_string())
+    parts = pc.extract_regex(urls, r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<host>[^/?#]*)(?P<rest>[^#]*)")
+    scheme = pc.utf8_lower(pc.struct_field(parts, "scheme"))
+    host = pc.utf8_lower(pc.struct_field(parts, "host"))
+    for name, port in (("http", ":80"), ("https", ":443")):
+        default = pc.and_(pc.equal(scheme, name), pc.ends_with(host, port))
+        host = pc.if_else(default, pc.utf8_slice_codeunits(host, 0, -len(port)), host)
+    rest = pc.struct_field(parts, "rest")
+    rest = pc.if_else(pc.starts_with(rest, "/"), rest, pc.binary_join_element_wise(_text("/"), rest, _text("")))
+    joined = pc.binary_join_element_wise(scheme, _text("://"), host, rest, _text(""))
+    return pc.if_else(pc.is_valid(parts), joined, urls)
 
 
 def normalise_events(kind: str, values: pa.Array) -> pa.Array:
     """Event values of one kind, in the form indicator values are stored (nulls stay null)."""
     if kind == "url":
-        return normalise_urls(pl.from_arrow(values)).to_arrow()
+        return normalise_urls(values)
     if kind == "domain":
         return pc.utf8_rtrim(pc.utf8_lower(values), characters=".")
     if kind == "ip":
