@@ -13,7 +13,7 @@ import pytest
 from pymisp import MISPEvent
 from stix2validator import ValidationOptions, validate_instance
 
-from cybershield.intel import TLP_IDS, MispFormatError, misp_to_stix, stix_to_misp, write_misp_feed
+from cybershield.intel import TLP2_IDS, MispFormatError, misp_to_stix, stix_to_misp, write_misp_feed
 
 pytestmark = pytest.mark.shared
 RENAMED = {"tlp:white": "tlp:clear"}
@@ -82,11 +82,11 @@ def test_tags_become_tlp_markings_and_attack_patterns(shared_data: Path):
     by_type = Counter(o["type"] for o in objects)
     assert by_type["marking-definition"] == 1
     [marking] = [o for o in objects if o["type"] == "marking-definition"]
-    assert marking["id"] == TLP_IDS["clear"] and marking["name"] == "TLP:CLEAR"
+    assert marking["id"] == TLP2_IDS["CLEAR"] and marking["name"] == "TLP:CLEAR"
     [pattern] = [o for o in objects if o["type"] == "attack-pattern"]
     assert pattern["external_references"][0]["external_id"] == "T1441"
     indicators = [o for o in objects if o["type"] == "indicator"]
-    assert indicators and all(TLP_IDS["clear"] in o["object_marking_refs"] for o in indicators)
+    assert indicators and all(TLP2_IDS["CLEAR"] in o["object_marking_refs"] for o in indicators)
     stix = [o for o in indicators if o["pattern_type"] == "stix"]
     assert stix and all(o["external_references"][0]["external_id"] == "T1441" for o in stix)
     relationships = [o for o in objects if o["type"] == "relationship"]

@@ -24,7 +24,7 @@ import orjson
 import stix2
 from pymisp import MISPAttribute, MISPEvent, MISPObject
 
-from .tlp import MISP_TLP_TAGS, TLP_LEVELS, tlp_marking
+from .tlp import LEVEL_OF_MARKING, MISP_TLP_TAGS, TLP2_IDS, marking_definition
 
 _ATTACK_TAG = re.compile(r'misp-galaxy:mitre-(?:enterprise-attack-|mobile-attack-|pre-attack-)?attack-pattern='
                          r'"(.*?)\s*-\s*(T\d{4}(?:\.\d{3})?)"')
@@ -172,7 +172,7 @@ class _EventConverter:
 
     def _markings(self, tags: Iterable) -> list[str]:
         level = self._tlp(tags) or self.event_tlp
-        return [tlp_marking(level).id] if level else []
+        return [TLP2_IDS[level]] if level else []
 
     def convert(self) -> None:
         for attribute in self.event.attributes:
@@ -192,8 +192,8 @@ class _EventConverter:
             object_marking_refs=self._markings([]) or None,
             x_misp_date=self.event.date.isoformat(), x_misp_threat_level_id=self.event.threat_level_id,
             x_misp_analysis=self.event.analysis, allow_custom=True))
-        for level in sorted({TLP_LEVELS[m] for o in self.objects for m in o.get("object_marking_refs") or []}):
-            self.objects.append(tlp_marking(level))
+        for level in sorted({LEVEL_OF_MARKING[m] for o in self.objects for m in o.get("object_marking_refs") or []}):
+            self.objects.append(stix2.MarkingDefinition(**marking_definition(level), allow_custom=True))
         self.out.objects += [json.loads(o.serialize()) for o in self.objects]
         self.out.events += 1
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 from pymisp import MISPEvent, MISPObject, MISPOrganisation
 
-from .tlp import TLP_LEVELS
+from .tlp import LEVEL_OF_MARKING
 
 _COMPARISON = re.compile(r"([a-z0-9-]+:[A-Za-z0-9_.'\-]+)\s*=\s*('(?:[^'\\]|\\.)*'|\d+)")
 _ONE_OBSERVATION = re.compile(r"\[[^\[\]]*\]")
@@ -106,7 +106,7 @@ def _timestamp(stamp: str | None) -> int | None:
 
 
 def _tlp_tags(obj: dict) -> list[str]:
-    return [f"tlp:{TLP_LEVELS[m]}" for m in obj.get("object_marking_refs") or [] if m in TLP_LEVELS]
+    return [f"tlp:{LEVEL_OF_MARKING[m].lower()}" for m in obj.get("object_marking_refs") or [] if m in LEVEL_OF_MARKING]
 
 
 def stix_to_misp(objects: Iterable[dict]) -> MispExport:

@@ -22,7 +22,7 @@ import pyarrow.json as pa_json
 from ..batch import Columns, events_table
 from ..quarantine import QuarantineEntry
 from ..readers import LineTooLong, iter_line_chunks, open_binary
-from .base import LineParser, RecordError, epoch_to_us, iso_to_us
+from .base import LineParser, epoch_to_us, iso_to_us
 
 BLOCK_LINES = 20_000
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
@@ -41,6 +41,17 @@ class Block:
 
 def constant(value: str, n: int) -> pa.Array:
     return pa.repeat(pa.scalar(value, pa.string()), n)
+
+
+def originals_and_ecs(raw: pa.Table, namespace: str, *mappings: dict[str, str]) -> dict:
+    """Every column of ``raw`` under ``namespace``, and again under its ECS name where a mapping has one."""
+    columns: dict = {}
+    for name, col in zip(raw.column_names, raw.columns, strict=True):
+        columns[f"{namespace}.{name}"] = col
+        ecs = next((m[name] for m in mappings if name in m), None)
+        if ecs is not None:
+            columns[ecs] = col
+    return columns
 
 
 def flatten_structs(table: pa.Table) -> pa.Table:
@@ -114,9 +125,7 @@ class ColumnarLineParser(LineParser):
                     first, record_id = record_id + 1, record_id + len(chunk)
                     for number, line in enumerate(chunk, first):
                         if isinstance(line, LineTooLong):
-                            yield QuarantineEntry.of(source, number, "line-too-long",
-                                                     f"line of {line.length} bytes exceeds the limit of {self.max_line}",
-                                                     line.head)
+                            yield self.too_long(line, number, source)
                     kept = [(number, line) for number, line in enumerate(chunk, first)
                             if line.__class__ is bytes and line.strip()]
                     ids.extend(number for number, _ in kept)
@@ -142,15 +151,10 @@ class ColumnarLineParser(LineParser):
                 pass  # a column of an unexpected type: the line-by-line decoding types it afresh
         good, kept = Columns(), []
         for record_id, line in zip(ids, lines, strict=True):
-            try:
-                fields = self.parse_line(line)
-            except RecordError as exc:
-                yield QuarantineEntry.of(source, record_id, exc.reason, exc.detail, line)
-                continue
-            except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
-                yield QuarantineEntry.of(source, record_id, "malformed-record", f"{type(exc).__name__}: {exc}", line)
-                continue
-            if fields is not None:
+            fields = self.parse_or_quarantine(line, record_id, source)
+            if isinstance(fields, QuarantineEntry):
+                yield fields
+            elif fields is not None:
                 good.add(fields)
                 kept.append(record_id)
         try:

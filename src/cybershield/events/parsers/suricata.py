@@ -8,7 +8,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .base import flatten, loads_json_object
-from .columnar import ColumnarLineParser, constant, decode_json_lines, flatten_structs, timestamps
+from .columnar import (
+    ColumnarLineParser,
+    constant,
+    decode_json_lines,
+    flatten_structs,
+    originals_and_ecs,
+    timestamps,
+)
 
 _COMMON = {
     "src_ip": "source.ip",
@@ -70,13 +77,8 @@ class SuricataEveParser(ColumnarLineParser):
             "event.module": constant("suricata", n),
             "event.dataset": pc.binary_join_element_wise("suricata.", event_type, ""),
             "event.kind": pc.if_else(pc.is_in(event_type, _ALERT_TYPES), "alert", "event"),
+            **originals_and_ecs(raw, "suricata", _COMMON, _NESTED),
         }
-        for name in raw.column_names:
-            col = raw.column(name)
-            columns[f"suricata.{name}"] = col
-            ecs = _COMMON.get(name) or _NESTED.get(name)
-            if ecs is not None:
-                columns[ecs] = col
         if "timestamp" in names:
             columns["@timestamp"] = timestamps(raw.column("timestamp"))
         if "proto" in names and pa.types.is_string(raw.column("proto").type):

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .base import Item, RecordError, loads_json_object
-from .columnar import ColumnarLineParser, constant, decode_json_lines, timestamps
+from .columnar import ColumnarLineParser, constant, decode_json_lines, originals_and_ecs, timestamps
 
 _CONN_LIKE = {
     "id.orig_h": "source.ip",
@@ -60,13 +60,7 @@ def event_columns(raw: pa.Table, log: str, n: int) -> dict:
                      "event.kind": constant("event", n)}
     if log in _CATEGORY:
         columns["event.category"] = constant(_CATEGORY[log], n)
-    mapping = _BY_LOG.get(log, {})
-    for name in raw.column_names:
-        col = raw.column(name)
-        columns[f"zeek.{log}.{name}"] = col
-        ecs = _CONN_LIKE.get(name) or mapping.get(name)
-        if ecs is not None:
-            columns[ecs] = col
+    columns.update(originals_and_ecs(raw, f"zeek.{log}", _CONN_LIKE, _BY_LOG.get(log, {})))
     if "ts" in raw.column_names:
         columns["@timestamp"] = timestamps(raw.column("ts"))
     duration = raw.column("duration") if "duration" in raw.column_names else None
