@@ -44,6 +44,18 @@ def test_is_a_detector():
     assert detector.describe()["indicators"] == 1
 
 
+def test_accepts_stix2_library_objects():
+    import stix2
+
+    made = stix2.Indicator(pattern="[domain-name:value = 'evil.example']", pattern_type="stix",
+                           valid_from="2024-01-01T00:00:00Z", valid_until="2024-06-01T00:00:00Z")
+    detector = IndicatorDetector([made])
+    assert detector.describe()["indicators"] == 1
+    table = batch([{"dns.question.name": "evil.example"}], datetime(2024, 5, 1, tzinfo=UTC))
+    assert [a.rule_id for a in detector.detect(table)] == [made.id]
+    assert detector.detect(batch([{"dns.question.name": "evil.example"}])) == []  # WHEN is past valid_until
+
+
 def test_addresses_exact_cidr_nested_and_ipv6():
     detector = IndicatorDetector([
         ind(1, "[ipv4-addr:value = '198.51.100.7']"),
@@ -254,6 +266,7 @@ def test_bad_files_are_rejected_not_fatal(tmp_path: Path):
     (tmp_path / "nohead.csv").write_text("1.2.3.4\n")
     (tmp_path / "other.json").write_text('{"hello": "world"}')
     (tmp_path / "big.json").write_text("[" + ",".join(["{}"] * 5000) + "]")
+    (tmp_path / "field.csv").write_text("type,value\ndomain,a.example\ndomain," + "x" * 200_000 + "\nip,192.0.2.9\n")
     ok = tmp_path / "ok.csv"
     ok.write_text("type,value\nip,192.0.2.1\n")
     paths = [tmp_path / n for n in ("junk.json", "nohead.csv", "other.json", "big.json", "missing.csv")] + [ok]
@@ -262,6 +275,8 @@ def test_bad_files_are_rejected_not_fatal(tmp_path: Path):
     text = " | ".join(r.reason for r in rejections)
     assert "not JSON" in text and "header" in text and "neither a STIX bundle nor MISP" in text
     assert "over the limit of 9000" in text and "missing.csv" in text
+    objects, rejections = load_indicator_files([tmp_path / "field.csv"])
+    assert len(objects) == 1 and "CSV error, rest of file skipped" in rejections[0].reason
 
 
 @pytest.mark.shared

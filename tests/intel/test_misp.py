@@ -158,3 +158,20 @@ def test_feed_directory(shared_data: Path, tmp_path: Path):
 def test_malformed_misp_json_gives_a_clear_error(doc: bytes, message: str):
     with pytest.raises(MispFormatError, match=message):
         misp_to_stix(doc)
+
+
+def test_stix_from_elsewhere_exports_to_misp(shared_data: Path):
+    """A STIX bundle that never was MISP (OASIS's APT1 report): simple patterns become attributes,
+    the rest is counted, and the event is a valid MISP event (PyMISP reloads it)."""
+    path = shared_data / "intel/stix2.1/oasis-cti-stix2-json-schemas/examples/threat-reports/apt1.json"
+    objects = json.loads(path.read_text())["objects"]
+    export = stix_to_misp(objects)
+    indicators = [o for o in objects if o["type"] == "indicator"]
+    assert len(export.event.attributes) + sum(export.skipped.values()) == len(indicators)
+    assert export.skipped == Counter({"indicator: stix": 2})  # the two x509-certificate patterns, ANDed
+    assert export.event.info == next(o["name"] for o in objects if o["type"] == "report")
+    assert {a.type for a in export.event.attributes} == {"ip-dst", "domain", "md5"}
+    assert all(a.to_ids for a in export.event.attributes)
+    reloaded = MISPEvent()
+    reloaded.load(export.event.to_json())
+    assert len(reloaded.attributes) == len(export.event.attributes)

@@ -3,6 +3,7 @@
 from . import stixtime
 from .export import Export, export_stix
 from .importer import READERS, FileImport, import_file
+from .indicator_csv import CSV_TYPES, IndicatorCsvError, read_indicator_csv, stix_literal
 from .misp import MispConversion, MispFormatError, load_misp_events, misp_to_stix
 from .misp_export import MispExport, stix_to_misp, write_misp_feed
 from .policy import COMMUNITY, Gated, Recipient, SharingPolicy
@@ -10,7 +11,7 @@ from .store import DEFAULT_COLLECTION, AddResult, IntelStore, ObjectStatus, Page
 from .tlp import LEVELS, MISP_TLP_TAGS, TLP2_IDS, marking_definition, tlp_of
 from .validation import Verdict, validate
 
-__all__ = ["COMMUNITY", "DEFAULT_COLLECTION", "LEVELS", "MISP_TLP_TAGS", "READERS", "TLP2_IDS", "AddResult", "Export",
-           "FileImport", "Gated", "IntelStore", "MispConversion", "MispExport", "MispFormatError", "ObjectStatus", "Page",
+__all__ = ["CSV_TYPES", "COMMUNITY", "DEFAULT_COLLECTION", "LEVELS", "MISP_TLP_TAGS", "READERS", "TLP2_IDS", "AddResult", "Export",
+           "FileImport", "Gated", "IndicatorCsvError", "IntelStore", "MispConversion", "MispExport", "MispFormatError", "ObjectStatus", "Page",
            "Recipient", "SharingPolicy", "StoredObject", "Verdict", "export_stix", "import_file", "load_misp_events",
-           "marking_definition", "misp_to_stix", "stix_to_misp", "stixtime", "tlp_of", "validate", "write_misp_feed"]
+           "marking_definition", "misp_to_stix", "read_indicator_csv", "stix_literal", "stix_to_misp", "stixtime", "tlp_of", "validate", "write_misp_feed"]

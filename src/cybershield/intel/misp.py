@@ -24,6 +24,7 @@ import orjson
 import stix2
 from pymisp import MISPAttribute, MISPEvent, MISPObject
 
+from .indicator_csv import stix_literal
 from .tlp import LEVEL_OF_MARKING, MISP_TLP_TAGS, TLP2_IDS, marking_definition
 
 _ATTACK_TAG = re.compile(r'misp-galaxy:mitre-(?:enterprise-attack-|mobile-attack-|pre-attack-)?attack-pattern='
@@ -53,10 +54,6 @@ class MispConversion:
         return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": self.objects}
 
 
-def _lit(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def _ip_type(value: str) -> str:
     return "ipv6-addr" if ":" in value else "ipv4-addr"
 
@@ -65,7 +62,7 @@ def _stix_form(misp_type: str, value: str) -> tuple[str, list[dict]] | None:
     """(STIX pattern, SCOs) for an attribute, or None when STIX has no observable for it."""
     base = misp_type.split("|")[0]
     if misp_type in ("ip-src", "ip-dst"):
-        return f"[{_ip_type(value)}:value = {_lit(value)}]", [{"type": _ip_type(value), "value": value}]
+        return f"[{_ip_type(value)}:value = {stix_literal(value)}]", [{"type": _ip_type(value), "value": value}]
     if misp_type in ("ip-src|port", "ip-dst|port") and "|" in value:
         ip, port = value.rsplit("|", 1)
         side = "src" if misp_type.startswith("ip-src") else "dst"
@@ -75,32 +72,32 @@ def _stix_form(misp_type: str, value: str) -> tuple[str, list[dict]] | None:
         traffic = {"type": "network-traffic", f"{side}_ref": address.id, f"{side}_port": int(port),
                    "protocols": ["ipv4" if ":" not in ip else "ipv6"]}
         pattern = (f"[network-traffic:{side}_ref.type = '{_ip_type(ip)}' AND network-traffic:{side}_ref.value = "
-                   f"{_lit(ip)} AND network-traffic:{side}_port = {int(port)}]")
+                   f"{stix_literal(ip)} AND network-traffic:{side}_port = {int(port)}]")
         return pattern, [dict(address), traffic]
     if misp_type in ("domain", "hostname"):
-        return f"[domain-name:value = {_lit(value)}]", [{"type": "domain-name", "value": value}]
+        return f"[domain-name:value = {stix_literal(value)}]", [{"type": "domain-name", "value": value}]
     if misp_type in ("url", "link", "uri"):
-        return f"[url:value = {_lit(value)}]", [{"type": "url", "value": value}]
+        return f"[url:value = {stix_literal(value)}]", [{"type": "url", "value": value}]
     if misp_type in ("email", "email-src", "email-dst"):
-        return f"[email-addr:value = {_lit(value)}]", [{"type": "email-addr", "value": value}]
+        return f"[email-addr:value = {stix_literal(value)}]", [{"type": "email-addr", "value": value}]
     if misp_type in _HASHES:
         algo = _HASHES[misp_type]
-        return f"[file:hashes.'{algo}' = {_lit(value)}]", [{"type": "file", "hashes": {algo: value}}]
+        return f"[file:hashes.'{algo}' = {stix_literal(value)}]", [{"type": "file", "hashes": {algo: value}}]
     if misp_type == "filename":
-        return f"[file:name = {_lit(value)}]", [{"type": "file", "name": value}]
+        return f"[file:name = {stix_literal(value)}]", [{"type": "file", "name": value}]
     if base == "filename" and misp_type.split("|")[1] in _HASHES and "|" in value:
         name, digest = value.rsplit("|", 1)
         algo = _HASHES[misp_type.split("|")[1]]
-        return (f"[file:name = {_lit(name)} AND file:hashes.'{algo}' = {_lit(digest)}]",
+        return (f"[file:name = {stix_literal(name)} AND file:hashes.'{algo}' = {stix_literal(digest)}]",
                 [{"type": "file", "name": name, "hashes": {algo: digest}}])
     if misp_type == "regkey":  # STIX wants the hive's full name
         hive, _, rest = value.partition("\\")
         key = "\\".join(filter(None, (_HIVES.get(hive.upper(), hive), rest)))
-        return f"[windows-registry-key:key = {_lit(key)}]", [{"type": "windows-registry-key", "key": key}]
+        return f"[windows-registry-key:key = {stix_literal(key)}]", [{"type": "windows-registry-key", "key": key}]
     if misp_type == "mutex":
-        return f"[mutex:name = {_lit(value)}]", [{"type": "mutex", "name": value}]
+        return f"[mutex:name = {stix_literal(value)}]", [{"type": "mutex", "name": value}]
     if misp_type == "ja3-fingerprint-md5":
-        return f"[x-ja3:value = {_lit(value)}]", []
+        return f"[x-ja3:value = {stix_literal(value)}]", []
     return None
 
 

@@ -24,7 +24,8 @@ from .tlp import LEVEL_OF_MARKING
 
 _COMPARISON = re.compile(r"([a-z0-9-]+:[A-Za-z0-9_.'\-]+)\s*=\s*('(?:[^'\\]|\\.)*'|\d+)")
 _ONE_OBSERVATION = re.compile(r"\[[^\[\]]*\]")
-_MISP_HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-512": "sha512"}
+_MISP_HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA1": "sha1", "SHA-256": "sha256", "SHA256": "sha256",
+                "SHA-512": "sha512", "SHA512": "sha512"}  # STIX says "SHA-256"; feeds also write sha256
 _SIGHTING_CODES = {"sighting": "0", "false-positive": "1", "expiration": "2"}
 _RULE_TYPES = {"yara", "sigma", "snort", "suricata"}
 
@@ -81,8 +82,8 @@ def _misp_attribute(values: dict[str, object], hint: str | None) -> tuple[str, s
         ip, port = values.get(f"network-traffic:{side}_ref.value"), values.get(f"network-traffic:{side}_port")
         if ip and port is not None:
             return f"ip-{side}|port", f"{ip}|{port}"
-    hashes = [(_MISP_HASHES[k.split(".", 1)[1]], str(v)) for k, v in values.items()
-              if k.startswith("file:hashes.") and k.split(".", 1)[1] in _MISP_HASHES]
+    hashes = [(_MISP_HASHES[k.split(".", 1)[1].upper()], str(v)) for k, v in values.items()
+              if k.startswith("file:hashes.") and k.split(".", 1)[1].upper() in _MISP_HASHES]
     name = values.get("file:name")
     if name and hashes:
         return f"filename|{hashes[0][0]}", f"{name}|{hashes[0][1]}"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -36,7 +36,7 @@ from .columns import Distinct, DistinctColumns
 from .index import NetworkIndex, Postings, ValueIndex
 from .patterns import MAX_PATTERN_LENGTH, NotSimple, simple_terms, spans_events
 from .prefilter import Condition, candidates, compile_prefilter
-from .values import FIELDS, ip_text, normalise, normalise_events, normalise_urls
+from .values import FIELDS, domain_suffixes, ip_text, normalise, normalise_events, normalise_urls
 
 _versions = itertools.count(1)
 _NEVER = np.iinfo(np.int64).max
@@ -57,6 +57,8 @@ class Rejection:
 def _micros(stamp: object) -> int:
     if stamp is None:
         return _NEVER
+    if isinstance(stamp, datetime):  # stix2 objects carry datetimes
+        stamp = stamp.isoformat()
     if not isinstance(stamp, str):
         raise ValueError(f"valid_until is {type(stamp).__name__}, not a timestamp")
     try:
@@ -108,41 +110,28 @@ class _Kind:
         ordered = list(keys)
         if kind == "url":  # normalised in bulk, with the very expression events go through
             distinct: dict[str, int] = {}
-            remap = [distinct.setdefault(v, len(distinct)) for v in normalise_urls(pl.Series(ordered))]
+            remap = [distinct.setdefault(v, len(distinct)) for v in normalise_urls(pa.array(ordered)).to_pylist()]
             slots, ordered = [remap[s] for s in slots], list(distinct)
         self.index = NetworkIndex(ordered) if kind == "ip" else ValueIndex(ordered)
         self.label_counts = sorted({k.count(".") + 1 for k in ordered}) if kind == "domain" else []
         self.values = pa.array([ip_text(k) for k in ordered] if kind == "ip" else ordered, pa.string())
         self.postings = Postings(np.asarray(slots, np.int64), np.asarray(members, np.int64), len(ordered))
 
-    def probe(self, values: pl.Series) -> list[tuple[int, int]]:
+    def probe(self, values: pa.Array) -> list[tuple[int, int]]:
         """(position in values, slot) for each value that hits."""
         if self.kind == "ip":
             return self.index.lookup(values)
-        if self.kind == "domain":
-            return self._probe_domains(normalise_events("domain", values))
-        if self.kind == "email":
-            frame = pl.DataFrame({"v": values}).with_row_index("i").with_columns(
+        if self.kind == "domain":  # the name itself and every parent an indicator could name
+            positions, suffixes = domain_suffixes(normalise_events("domain", values), self.label_counts)
+        elif self.kind == "email":  # a header may list several addresses
+            frame = pl.DataFrame({"v": pl.from_arrow(values)}).with_row_index("i").with_columns(
                 pl.col("v").str.split(",")).explode("v")
-            slots = self.index.lookup(normalise_events("email", frame["v"]))
-            hit = np.flatnonzero(slots >= 0)
-            return list(zip(frame["i"].to_numpy()[hit].tolist(), slots[hit].tolist(), strict=True))
-        slots = self.index.lookup(normalise_events(self.kind, values))
+            positions, suffixes = frame["i"].to_numpy(), normalise_events("email", frame["v"].to_arrow())
+        else:
+            positions, suffixes = np.arange(len(values)), normalise_events(self.kind, values)
+        slots = self.index.lookup(pl.from_arrow(suffixes))
         hit = np.flatnonzero(slots >= 0)
-        return list(zip(hit.tolist(), slots[hit].tolist(), strict=True))
-
-    def _probe_domains(self, names: pl.Series) -> list[tuple[int, int]]:
-        """Each name's suffixes of as many labels as some indicator domain has (so the name itself
-        and every parent domain an indicator could name), all looked up at once."""
-        parts = pl.col("n").str.split(".")
-        suffixes = pl.DataFrame({"n": names}).lazy().select(
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("i"),
-            *(pl.when(parts.list.len() >= n).then(parts.list.tail(n).list.join(".")).alias(str(n))
-              for n in self.label_counts)).collect()
-        long = suffixes.unpivot(index="i").drop_nulls("value")
-        slots = self.index.lookup(long["value"])
-        hit = np.flatnonzero(slots >= 0)
-        return list(zip(long["i"].to_numpy()[hit].tolist(), slots[hit].tolist(), strict=True))
+        return list(zip(positions[hit].tolist(), slots[hit].tolist(), strict=True))
 
     @property
     def nbytes(self) -> int:
@@ -163,6 +152,8 @@ class CompiledIndicators:
             self._reject(rejection.id, rejection.reason)
         latest: dict[str, dict] = {}
         for obj in objects:
+            if isinstance(obj, Mapping) and not isinstance(obj, dict):  # stix2 library objects
+                obj = dict(obj)
             if not isinstance(obj, dict):
                 self._reject(None, f"not a JSON object: {type(obj).__name__}")
             elif obj.get("type") != "indicator":
@@ -264,7 +255,7 @@ class CompiledIndicators:
 
     @staticmethod
     def _match_field(distinct: Distinct, kind: str, entry: _Kind, field: str, hits: dict) -> None:
-        pairs = entry.probe(pl.from_arrow(distinct.values))
+        pairs = entry.probe(distinct.values)
         if not pairs:
             return
         by_value: dict[int, list[int]] = {}

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _SEED = 0x5EED
 
@@ -25,34 +26,18 @@ def _hash(values: pl.Series) -> np.ndarray:
 
 
 def parse_ipv4(texts: pa.Array) -> np.ndarray:
-    """Dotted-quad IPv4 text -> its number (int64), -1 where the text is not one; vectorised over
-    the Arrow string buffers, 16 column steps whatever the number of values."""
-    texts = texts.cast(pa.large_string())
-    n = len(texts)
-    offsets = np.frombuffer(texts.buffers()[1], np.int64)[texts.offset:texts.offset + n + 1]
-    data = np.frombuffer(texts.buffers()[2], np.uint8) if texts.buffers()[2] else np.zeros(1, np.uint8)
-    data = np.append(data, np.uint8(0))
-    start, length = offsets[:-1], np.diff(offsets)
-    valid = np.asarray(texts.is_valid()) & (length >= 7) & (length <= 15)
-    number = np.zeros(n, np.int64)
-    octet = np.zeros(n, np.int64)
-    digits = np.zeros(n, np.int64)
-    parts = np.zeros(n, np.int64)
-    for j in range(16):
-        inside = j < length
-        char = data[np.where(inside, start + j, len(data) - 1)].astype(np.int64)
-        digit = inside & (char >= 48) & (char <= 57)
-        end = (inside & (char == 46)) | (j == length)
-        valid &= ~inside | digit | end
-        octet = np.where(digit, octet * 10 + char - 48, octet)
-        digits += digit
-        valid &= ~end | ((digits >= 1) & (digits <= 3) & (octet <= 255))
-        number = np.where(end, number * 256 + octet, number)
-        parts += end
-        octet = np.where(end, 0, octet)
-        digits = np.where(end, 0, digits)
-    valid &= parts == 4
-    return np.where(valid, number, -1)
+    """Dotted-quad IPv4 text -> its number (int64), -1 where the text is not one; vectorised
+    (an RE2 shape check, then Arrow's split and cast)."""
+    out = np.full(len(texts), -1, np.int64)
+    shaped = pc.fill_null(pc.match_substring_regex(texts, r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"), False)
+    rows = pc.indices_nonzero(shaped)
+    if not len(rows):
+        return out
+    octets = pc.cast(pc.list_flatten(pc.split_pattern(texts.take(rows), ".")), pa.int64()).to_numpy().reshape(-1, 4)
+    fits = (octets <= 255).all(axis=1)
+    number = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
+    out[rows.to_numpy()[fits]] = number[fits]
+    return out
 
 
 class Postings:
@@ -81,6 +66,7 @@ class ValueIndex:
         order = np.argsort(hashes)
         self.keys = hashes[order]
         self.values = series.gather(order)
+        self._arrow = self.values.to_arrow().cast(pa.large_string())
         self._slots = order.astype(np.int64)
         bits = int(max(4, min(24, np.ceil(np.log2(max(len(values), 1))))))
         self._shift = np.uint64(64 - bits)
@@ -92,7 +78,8 @@ class ValueIndex:
         return len(self.values)
 
     def lookup(self, probes: pl.Series) -> np.ndarray:
-        """The slot of each probe (-1 when absent); nulls never match."""
+        """The slot of each probe (-1 when absent); nulls never match. Hash matches are collected
+        over the bucket, then confirmed by comparing the text, all at once."""
         n = len(probes)
         found = np.full(n, -1, np.int64)
         if n == 0 or len(self.keys) == 0:
@@ -100,21 +87,24 @@ class ValueIndex:
         hashes = _hash(probes)
         bucket = (hashes >> self._shift).astype(np.int64)
         pos, end = self._dir[bucket], self._dir[bucket + 1]
-        active = np.flatnonzero((pos < end) & probes.is_not_null().to_numpy())
+        present = pos < end
+        if probes.null_count():
+            present &= probes.is_not_null().to_numpy()
+        active = np.flatnonzero(present)
         pos, end = pos[active], end[active]
+        probe_at, key_at = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         while len(active):
             same = self.keys[pos] == hashes[active]
-            if same.any():
-                cand = active[same]
-                real = (self.values.gather(pos[same]) == probes.gather(cand)).fill_null(False).to_numpy()
-                found[cand[real]] = self._slots[pos[same][real]]
-                keep = ~same
-                keep[np.flatnonzero(same)[~real]] = True
-            else:
-                keep = np.ones(len(active), bool)
+            probe_at.append(active[same])
+            key_at.append(pos[same])
             pos = pos + 1
-            keep &= pos < end
+            keep = pos < end
             active, pos, end = active[keep], pos[keep], end[keep]
+        probe_at, key_at = np.concatenate(probe_at), np.concatenate(key_at)
+        if len(probe_at):
+            real = pc.equal(self._arrow.take(pa.array(key_at)), probes.to_arrow().take(pa.array(probe_at)))
+            real = pc.fill_null(real, False).to_numpy(zero_copy_only=False)
+            found[probe_at[real]] = self._slots[key_at[real]]
         return found
 
     @property
@@ -147,13 +137,13 @@ class NetworkIndex:
     def __len__(self) -> int:
         return self._size
 
-    def lookup(self, addresses: pl.Series) -> list[tuple[int, int]]:
+    def lookup(self, addresses: pa.Array) -> list[tuple[int, int]]:
         """(probe position, slot) for every block containing a probe, most specific first."""
         hits: list[tuple[int, int]] = []
         if not len(addresses):
             return hits
         if self._v4:
-            numbers = parse_ipv4(addresses.to_arrow())
+            numbers = parse_ipv4(addresses)
             positions = np.flatnonzero(numbers >= 0)
             order = np.argsort(numbers[positions])  # sorted probes make searchsorted cache-friendly
             positions = positions[order]
@@ -164,8 +154,8 @@ class NetworkIndex:
                 ok = np.flatnonzero(nets[at] == masked)
                 hits.extend(zip(positions[ok].tolist(), slots[at[ok]].tolist(), strict=True))
         if self._v6:
-            v6 = addresses.str.contains(":", literal=True).fill_null(False).to_numpy()
-            for i, text in zip(np.flatnonzero(v6).tolist(), addresses.filter(v6).to_list(), strict=True):
+            v6 = pc.indices_nonzero(pc.fill_null(pc.match_substring(addresses, ":"), False))
+            for i, text in zip(v6.to_pylist(), addresses.take(v6).to_pylist(), strict=True):
                 try:
                     number = int(ipaddress.IPv6Address(text.split("%", 1)[0]))
                 except ValueError:
