@@ -72,7 +72,8 @@ def train_command(
     holdout: Annotated[float, typer.Option(help="Latest share of each label kept out of training, for the "
                                                 "model card's metrics (0: learn from everything).")] = 0.3,
     budget: Annotated[float, typer.Option(help="False-positive budget: share of benign flows allowed to alert.")] = 0.001,
-    rounds: Annotated[int, typer.Option(help="Boosting rounds of the LightGBM models.")] = 100,
+    rounds: Annotated[int, typer.Option(help="Boosting rounds of the LightGBM detector (the family model "
+                                            "gets a quarter).")] = 100,
     prototypes: Annotated[int, typer.Option(help="Benign prototypes of the anomaly detector.")] = 128,
     per_class: PerClassOption = None,
     registry: RegistryOption = None,
