@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -14,6 +16,7 @@ class Settings:
     data_dir: Path
     var_dir: Path
     db_url: str
+    hub_config_path: Path
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -22,10 +25,20 @@ class Settings:
             data_dir=Path(os.environ.get("CYBERSHIELD_DATA", "../shared/data")).resolve(),
             var_dir=var_dir,
             db_url=os.environ.get("CYBERSHIELD_DB_URL", f"sqlite:///{var_dir / 'cybershield.db'}"),
+            hub_config_path=Path(os.environ.get("CYBERSHIELD_HUB_CONFIG", var_dir / "hub.yaml")),
         )
 
     def shared_data_present(self) -> bool:
         return (self.data_dir / "README.md").is_file()
+
+    def hub_config(self) -> dict:
+        """The hub configuration (name, default TLP, peers, constituents, groups, TAXII collections), or {}."""
+        if not self.hub_config_path.is_file():
+            return {}
+        config = yaml.safe_load(self.hub_config_path.read_text()) or {}
+        if not isinstance(config, dict):
+            raise ValueError(f"{self.hub_config_path}: the hub configuration must be a mapping")
+        return config
 
 
 def settings() -> Settings:

@@ -2,8 +2,9 @@
 
 from .alerts import LEVELS, Alert, EventRef
 from .detector import Detector
+from .indicators import IndicatorDetector, load_indicator_files
 
-__all__ = ["LEVELS", "Alert", "Detector", "EventRef", "ModelDetector"]
+__all__ = ["LEVELS", "Alert", "Detector", "EventRef", "IndicatorDetector", "ModelDetector", "load_indicator_files"]
 
 
 def __getattr__(name: str):

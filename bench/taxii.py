@@ -1,0 +1,232 @@
+"""TAXII 2.1 benchmark: the same taxii2-client workload against cybershield and OASIS medallion (memory backend).
+
+For each store size: POST objects/s (envelopes of 1,000), full paged GET objects/s (limit=1000), GET object
+by id p50/p99 (random ids). Each server runs in a process of its own on 127.0.0.1; cybershield on
+uvicorn over SQLite (or ``--db-url``), medallion on werkzeug. Medallion at 10,000 objects is too slow to
+page through fully (its memory backend rescans and deep-copies per request): there its paged GET is
+measured on the first page and extrapolated to the whole collection, and GET by id on a small sample;
+the table marks such figures with ``~``.
+
+cybershield alone runs at 100,000 objects (``--huge`` adds 1,000,000). At those sizes the store is
+preloaded through the store's row path without the per-object stix2-validator call (the validator costs
+the same per object at any size and is in the POST figure), then the last 10,000 are POSTed and timed.
+
+    python bench/taxii.py [--sizes 1000,10000] [--big 100000] [--huge] [--db-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import multiprocessing
+import random
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy import insert
+from taxii2client.v21 import Collection, as_pages
+
+from cybershield.exchange import TaxiiSettings, create_app, hash_secret
+from cybershield.intel import IntelStore, SharingPolicy
+from cybershield.intel.stixtime import now
+from cybershield.intel.store import T, _row
+
+USER, PASSWORD = "bench", "bench-secret"
+BATCH = 1000
+
+
+def indicators(start: int, count: int) -> list[dict]:
+    stamp = "2024-01-01T00:00:00.000Z"
+    return [{"type": "indicator", "spec_version": "2.1", "id": f"indicator--{uuid.UUID(int=n + 1, version=4)}",
+             "created": stamp, "modified": stamp, "name": f"c2 {n}", "pattern_type": "stix",
+             "pattern": f"[ipv4-addr:value = '10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}']", "valid_from": stamp,
+             "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]}
+            for n in range(start, start + count)]
+
+
+def post(col: Collection, objects: list[dict]) -> float:
+    started = time.perf_counter()
+    for i in range(0, len(objects), BATCH):
+        status = col.add_objects(json.dumps({"objects": objects[i:i + BATCH]}))
+        assert status.failure_count == 0, status.failures[:2]
+    return len(objects) / (time.perf_counter() - started)
+
+
+def paged_get(col: Collection, expected: int, first_page_only: bool) -> tuple[float, bool]:
+    started, got = time.perf_counter(), 0
+    for envelope in as_pages(col.get_objects, per_request=1000):
+        got += len(envelope.get("objects", []))
+        if first_page_only:
+            elapsed = time.perf_counter() - started
+            return got / elapsed, True  # objects/s of one page: the whole collection costs expected/got pages
+    assert got == expected, (got, expected)
+    return got / (time.perf_counter() - started), False
+
+
+def get_by_id(col: Collection, ids: list[str], samples: int) -> list[float]:
+    times = []
+    for oid in random.Random(7).sample(ids, min(samples, len(ids))):
+        started = time.perf_counter()
+        assert col.get_object(oid)["objects"][0]["id"] == oid
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def run_workload(name: str, url: str, size: int, preloaded: int, samples: int, first_page_only: bool) -> dict:
+    col = Collection(url, user=USER, password=PASSWORD)
+    objects = indicators(preloaded, size - preloaded)
+    post_rate = post(col, objects)
+    get_rate, extrapolated = paged_get(col, size, first_page_only)
+    ids = [o["id"] for o in indicators(0, size)]
+    by_id = get_by_id(col, ids, samples)
+    return {"server": name, "objects": size, "post_per_s": post_rate, "get_per_s": get_rate,
+            "get_extrapolated": extrapolated, "id_p50_ms": statistics.median(by_id),
+            "id_p99_ms": percentile(by_id, 0.99), "id_samples": len(by_id)}
+
+
+def _serve_cybershield(db_url: str, preloaded: int, ready) -> None:
+    config = {"hub": {"name": "bench-hub", "default_tlp": "GREEN"},
+              "taxii": {"max_content_length": 100_000_000, "collections": {"bench": {"title": "bench"}}},
+              "peers": {USER: {"secret": hash_secret(PASSWORD), "read": ["bench"], "write": ["bench"]}}}
+    store, settings = IntelStore.open(db_url), TaxiiSettings.from_config(config)
+    preload(store, preloaded)
+    app = create_app(store, SharingPolicy.from_config(config), settings)
+    sock = _socket()
+    ready.put((sock.getsockname()[1], next(iter(settings.collections))))
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(sockets=[sock])
+
+
+def _serve_medallion(workdir: Path, ready) -> None:
+    from medallion import application_instance, register_blueprints, set_config
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    cid = str(uuid.uuid4())
+    server = make_server("127.0.0.1", 0, application_instance, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    data = {"/discovery": {"title": "medallion", "default": f"{base}/api1/", "api_roots": [f"{base}/api1/"]},
+            "api1": {"information": {"title": "api1", "versions": ["application/taxii+json;version=2.1"],
+                                     "max_content_length": 100_000_000},
+                     "status": [], "collections": [{"id": cid, "title": "bench", "can_read": True, "can_write": True,
+                                                    "media_types": ["application/stix+json;version=2.1"],
+                                                    "objects": [], "manifest": []}]}}
+    path = workdir / f"medallion-{cid}.json"
+    path.write_text(json.dumps(data))
+    set_config(application_instance, "users", {"users": {USER: PASSWORD}})
+    set_config(application_instance, "taxii", {"taxii": {"max_page_size": 1000}})
+    set_config(application_instance, "backend", {"backend": {"module": "medallion.backends.memory_backend",
+                                                             "module_class": "MemoryBackend", "filename": str(path)}})
+    register_blueprints(application_instance)
+    ready.put((server.server_port, cid))
+    server.serve_forever()
+
+
+def _socket() -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(2048)  # connections queue until the server accepts them
+    return sock
+
+
+@contextlib.contextmanager
+def server_process(target, *args):
+    """Run a server in its own process (in-process threads would share the GIL with the client)."""
+    ready = multiprocessing.get_context("spawn").Queue()
+    process = multiprocessing.get_context("spawn").Process(target=target, args=(*args, ready), daemon=True)
+    process.start()
+    try:
+        port, cid = ready.get(timeout=1800)
+        yield f"http://127.0.0.1:{port}/api1/collections/{cid}/"
+    finally:
+        process.terminate()
+        process.join(10)
+
+
+def preload(store: IntelStore, count: int) -> None:
+    """Rows straight into the store (no validator call): only for the sizes beyond the POST sample."""
+    for i in range(0, count, 20_000):
+        rows = []
+        for obj in indicators(i, min(20_000, count - i)):
+            row = _row(obj, "bench", None)
+            row.update(date_added=now(), latest=True, first=True)
+            rows.append(row)
+        with store.engine.begin() as conn:
+            conn.execute(insert(T), rows)
+
+
+def bench_cybershield(size: int, db_url: str | None, workdir: Path, post_sample: int | None = None) -> dict:
+    url = db_url or f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+    preloaded = size - post_sample if post_sample else 0
+    with server_process(_serve_cybershield, url, preloaded) as collection:
+        return run_workload("cybershield", collection, size, preloaded, 1000, False)
+
+
+def bench_medallion(size: int, workdir: Path) -> dict:
+    slow = size > 2000
+    with server_process(_serve_medallion, workdir) as collection:
+        return run_workload("medallion", collection, size, 0, 5 if slow else 100, slow)
+
+
+def show(results: list[dict]) -> None:
+    print(f"{'server':<12}{'objects':>10}{'POST obj/s':>13}{'paged GET obj/s':>17}{'by id p50 ms':>14}"
+          f"{'by id p99 ms':>14}{'samples':>9}")
+    for r in results:
+        mark = "~" if r["get_extrapolated"] else " "
+        print(f"{r['server']:<12}{r['objects']:>10,}{r['post_per_s']:>13,.0f}{mark + format(r['get_per_s'], ',.0f'):>17}"
+              f"{r['id_p50_ms']:>14.2f}{r['id_p99_ms']:>14.2f}{r['id_samples']:>9}")
+
+
+def ratios(results: list[dict]) -> None:
+    by = {(r["server"], r["objects"]): r for r in results}
+    for size in sorted({r["objects"] for r in results}):
+        ours, theirs = by.get(("cybershield", size)), by.get(("medallion", size))
+        if ours and theirs:
+            print(f"at {size:,} objects, cybershield / medallion: POST {ours['post_per_s'] / theirs['post_per_s']:.1f}x, "
+                  f"paged GET {ours['get_per_s'] / theirs['get_per_s']:.0f}x"
+                  f"{' (medallion extrapolated from its first page)' if theirs['get_extrapolated'] else ''}, "
+                  f"GET by id p50 {theirs['id_p50_ms'] / ours['id_p50_ms']:.0f}x faster, "
+                  f"p99 {theirs['id_p99_ms'] / ours['id_p99_ms']:.0f}x faster")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000", help="sizes run against both servers")
+    parser.add_argument("--big", default="100000", help="sizes run against cybershield alone ('' for none)")
+    parser.add_argument("--huge", action="store_true", help="add 1,000,000 objects (cybershield alone)")
+    parser.add_argument("--no-medallion", action="store_true", help="skip medallion")
+    parser.add_argument("--db-url", help="a database for cybershield (default: a fresh SQLite file per size)")
+    args, _ = parser.parse_known_args()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        for size in (int(s) for s in args.sizes.split(",") if s):
+            results.append(bench_cybershield(size, args.db_url, workdir))
+            if not args.no_medallion:
+                results.append(bench_medallion(size, workdir))
+            show(results[-2:] if not args.no_medallion else results[-1:])
+        big = [int(s) for s in args.big.split(",") if s] + ([1_000_000] if args.huge else [])
+        for size in big:
+            results.append(bench_cybershield(size, args.db_url, workdir, post_sample=10_000))
+            show(results[-1:])
+    print("\nTAXII 2.1, taxii2-client workload (medians of the by-id samples; ~ = extrapolated from one page)")
+    show(results)
+    ratios(results)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

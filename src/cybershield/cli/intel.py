@@ -1,0 +1,133 @@
+"""``cybershield intel``: import intelligence files into the store, export it through the sharing gate."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..config import settings
+from ..intel import (
+    COMMUNITY,
+    DEFAULT_COLLECTION,
+    FileImport,
+    IntelStore,
+    SharingPolicy,
+    export_stix,
+    import_file,
+)
+from ..intel.importer import discover
+from .app import app, console
+
+intel_app = typer.Typer(help="The threat-intelligence store: import and export STIX 2.1.", no_args_is_help=True)
+app.add_typer(intel_app, name="intel")
+
+STATUSES = ("stored", "updated", "unchanged", "rejected")
+
+
+def _stix_export(store: IntelStore, policy: SharingPolicy, recipient_name: str | None):
+    recipient = policy.recipient(recipient_name) if recipient_name else COMMUNITY
+    export = export_stix(store, policy, recipient)
+    return export.bundle(), len(export.objects), export.withheld
+
+
+#: Export formats: name -> function(store, policy, recipient name or None) -> (bytes, exported, withheld).
+EXPORTERS = {"stix": _stix_export}
+
+
+def print_imports(reports: list[FileImport]) -> None:
+    table = Table(title="intel import", show_footer=True)
+    totals = Counter()
+    for report in reports:
+        totals.update(report.result.counts)
+    table.add_column("file", footer="total")
+    table.add_column("kind")
+    for status in STATUSES:
+        table.add_column(status, justify="right", footer=f"{totals[status]:,}")
+    for report in reports:
+        counts = report.result.counts
+        table.add_row(report.path.name, report.kind or f"[red]{report.error}[/]",
+                      *(f"{counts[s]:,}" for s in STATUSES))
+    console.print(table)
+    rejected = [(r.path.name, s) for r in reports for s in r.result.rejected]
+    if rejected:
+        reasons = Table(title="rejected objects (the validator's reasons)")
+        for column in ("file", "#", "id", "reason"):
+            reasons.add_column(column)
+        for name, status in rejected[:20]:
+            reasons.add_row(name, str(status.index), status.id or "-", "\n".join(status.reasons[:3]))
+        console.print(reasons)
+        if len(rejected) > 20:
+            console.print(f"… and {len(rejected) - 20:,} more rejected objects (--json lists them all)")
+
+
+@intel_app.command("import")
+def import_command(
+    paths: Annotated[list[Path], typer.Argument(help="STIX 2.1 bundles, object files or folders (walked recursively).")],
+    collection: Annotated[str, typer.Option(help="The store collection to put the objects in.")] = DEFAULT_COLLECTION,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
+) -> None:
+    """Validate and store intelligence; each object is stored, updated, unchanged or rejected with its reasons."""
+    store = IntelStore.open(settings().db_url)
+    files = list(discover(paths))
+    reports: list[FileImport] = []
+    with Progress(TextColumn("[bold]import"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                  TimeElapsedColumn(), console=console, disable=as_json) as progress:
+        task = progress.add_task("", total=len(files))
+        done = Counter()
+        for path in files:
+            def on_progress(n: int, path=path) -> None:
+                done["objects"] += n
+                progress.update(task, description=f"{path.name}: {done['objects']:,} objects")
+            reports.append(import_file(store, path, collection=collection, on_progress=on_progress))
+            progress.advance(task)
+    if as_json:
+        sys.stdout.write(orjson.dumps({"files": [r.as_dict() for r in reports]}).decode() + "\n")
+    else:
+        print_imports(reports)
+    if not any(r.result.counts[s] for r in reports for s in ("stored", "updated", "unchanged")):
+        console.print("[red]nothing could be imported[/]")
+        raise typer.Exit(1)
+
+
+@intel_app.command("export")
+def export_command(
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(EXPORTERS)}.")] = "stix",
+    recipient: Annotated[str | None, typer.Option("--for", help="The peer, constituent or sharing group it is "
+                                                  "for; without it only TLP:CLEAR and GREEN go out.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on standard error.")] = False,
+) -> None:
+    """Export the newest version of each object that the recipient may receive (the TLP sharing gate)."""
+    if fmt not in EXPORTERS:
+        console.print(f"[red]unknown format {fmt!r}[/]; known: {', '.join(EXPORTERS)}")
+        raise typer.Exit(2)
+    cfg = settings()
+    policy = SharingPolicy.from_config(cfg.hub_config())
+    try:
+        data, exported, withheld = EXPORTERS[fmt](IntelStore.open(cfg.db_url), policy, recipient)
+    except KeyError as exc:
+        console.print(f"[red]{exc.args[0]}[/]")
+        raise typer.Exit(2) from None
+    if out:
+        out.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data + b"\n")
+    reasons = Counter(reason for _, reason in withheld)
+    if as_json:
+        console.print_json(orjson.dumps({"format": fmt, "for": recipient, "exported": exported,
+                                         "withheld": len(withheld), "withheld_by_reason": reasons}).decode())
+        return
+    table = Table(title=f"export ({fmt}) for {recipient or 'the community (CLEAR, GREEN)'}")
+    table.add_column("objects")
+    table.add_column("count", justify="right")
+    table.add_row("exported", f"{exported:,}")
+    for reason, count in reasons.most_common(10):
+        table.add_row(f"withheld: {reason}", f"{count:,}")
+    console.print(table)

@@ -1,0 +1,16 @@
+"""Threat intelligence: the STIX 2.1 store, TLP 2.0 markings and the sharing policy, imports and exports (STIX, MISP)."""
+
+from . import stixtime
+from .export import Export, export_stix
+from .importer import READERS, FileImport, import_file
+from .misp import MispConversion, MispFormatError, load_misp_events, misp_to_stix
+from .misp_export import MispExport, stix_to_misp, write_misp_feed
+from .policy import COMMUNITY, Gated, Recipient, SharingPolicy
+from .store import DEFAULT_COLLECTION, AddResult, IntelStore, ObjectStatus, Page, StoredObject
+from .tlp import LEVELS, MISP_TLP_TAGS, TLP2_IDS, marking_definition, tlp_of
+from .validation import Verdict, validate
+
+__all__ = ["COMMUNITY", "DEFAULT_COLLECTION", "LEVELS", "MISP_TLP_TAGS", "READERS", "TLP2_IDS", "AddResult", "Export",
+           "FileImport", "Gated", "IntelStore", "MispConversion", "MispExport", "MispFormatError", "ObjectStatus", "Page",
+           "Recipient", "SharingPolicy", "StoredObject", "Verdict", "export_stix", "import_file", "load_misp_events",
+           "marking_definition", "misp_to_stix", "stix_to_misp", "stixtime", "tlp_of", "validate", "write_misp_feed"]

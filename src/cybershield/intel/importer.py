@@ -1,0 +1,99 @@
+"""Importing intelligence files into the store: each file's kind is detected, then read by that kind's reader.
+
+``READERS`` is the dispatch table: ``(kind, recognises(source), objects(source))``, tried in order.
+A reader turns a file into STIX 2.1 objects; the store validates and keeps them.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from .store import DEFAULT_COLLECTION, AddResult, IntelStore
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file: its path, raw bytes (gunzipped) and, when it is JSON, the parsed document."""
+
+    path: Path
+    raw: bytes
+    data: object = None
+    json_error: str | None = None
+
+    @classmethod
+    def read(cls, path: Path) -> Source:
+        raw = path.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+        try:
+            return cls(path, raw, orjson.loads(raw))
+        except orjson.JSONDecodeError as exc:
+            return cls(path, raw, None, str(exc))
+
+
+def _is_bundle(source: Source) -> bool:
+    data = source.data
+    return isinstance(data, dict) and isinstance(data.get("objects"), list) and data.get("type", "bundle") == "bundle"
+
+
+def _is_stix_object(source: Source) -> bool:
+    data = source.data
+    return isinstance(data, dict) and isinstance(data.get("type"), str) and isinstance(data.get("id"), str) \
+        and data["type"] != "bundle"
+
+
+def _is_object_list(source: Source) -> bool:
+    return isinstance(source.data, list) and all(isinstance(o, dict) and "type" in o for o in source.data[:10])
+
+
+Reader = tuple[str, Callable[[Source], bool], Callable[[Source], Iterable[object]]]
+
+#: Kinds of input, tried in order (STIX bundle or TAXII envelope, one STIX object, a JSON list of objects).
+READERS: list[Reader] = [
+    ("stix-bundle", _is_bundle, lambda s: s.data["objects"]),
+    ("stix-object", _is_stix_object, lambda s: [s.data]),
+    ("stix-list", _is_object_list, lambda s: s.data),
+]
+
+
+@dataclass
+class FileImport:
+    """What importing one file did: its kind and per-object result, or why it could not be read at all."""
+
+    path: Path
+    kind: str | None
+    result: AddResult = field(default_factory=AddResult)
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"file": str(self.path), "kind": self.kind, "error": self.error, **dict(self.result.counts),
+                "rejected_objects": [{"index": s.index, "id": s.id, "reasons": list(s.reasons)}
+                                     for s in self.result.rejected]}
+
+
+def discover(paths: Iterable[Path]) -> Iterator[Path]:
+    """The files under ``paths`` (folders walked recursively, hidden files skipped), in name order."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        else:
+            yield path
+
+
+def import_file(store: IntelStore, path: Path, *, collection: str = DEFAULT_COLLECTION,
+                on_progress: Callable[[int], None] | None = None) -> FileImport:
+    """Detect the file's kind and store its objects; a file nothing recognises is reported, never dropped."""
+    try:
+        source = Source.read(path)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        return FileImport(path, None, error=f"cannot read: {exc}")
+    for kind, recognises, objects in READERS:
+        if recognises(source):
+            return FileImport(path, kind, store.add(objects(source), collection=collection, on_progress=on_progress))
+    reason = f"not JSON ({source.json_error})" if source.json_error else "no known intelligence format"
+    return FileImport(path, None, error=f"{reason}; known kinds: {', '.join(k for k, _, _ in READERS)}")

@@ -1,0 +1,59 @@
+"""The sharing gate and the STIX export path: every TLP level, every kind of recipient, references to RED."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from cybershield.intel import COMMUNITY, TLP2_IDS, IntelStore, SharingPolicy, export_stix
+
+from .sharing import EXPECTED, fill
+
+CONFIG = {"hub": {"name": "de-hub", "default_tlp": "amber"}, "peers": {"fr-hub": {}, "be-hub": {}},
+          "constituents": {"charite": {}}, "groups": {"west": ["fr-hub", "be-hub"]}}
+
+
+@pytest.fixture
+def filled(db_url):
+    store = IntelStore.open(db_url)
+    return store, SharingPolicy.from_config(CONFIG), fill(store)
+
+
+def recipient(policy, name):
+    return COMMUNITY if name == "community" else policy.recipient(name)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_gate_for_each_recipient(filled, name):
+    store, policy, labels = filled
+    gated = policy.gate(store, store.page("hub", limit=100).objects, recipient(policy, name))
+    assert {labels[o.id] for o in gated.allowed} == EXPECTED[name]
+    reasons = dict(gated.withheld)
+    assert {labels[i] for i in reasons} == set(labels.values()) - EXPECTED[name]
+    red = next(i for i, label in labels.items() if label == "red")
+    assert reasons[red] == "TLP:RED never leaves the hub"
+    for leak in ("rel-to-red", "sighting-of-red", "report-with-red"):
+        leak_id = next(i for i, label in labels.items() if label == leak)
+        assert reasons[leak_id].startswith(f"references {red}"), reasons[leak_id]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_export_for_each_recipient(filled, name):
+    store, policy, labels = filled
+    export = export_stix(store, policy, recipient(policy, name))
+    bundle = orjson.loads(export.bundle())
+    assert bundle["type"] == "bundle"
+    exported = {o["id"] for o in bundle["objects"] if o["type"] != "marking-definition"}
+    assert {labels[i] for i in exported} == EXPECTED[name]
+    markings = {o["id"] for o in bundle["objects"] if o["type"] == "marking-definition"}
+    assert TLP2_IDS["CLEAR"] in markings
+    assert TLP2_IDS["RED"] not in export.bundle().decode()  # nothing RED-marked, nothing pointing to RED
+
+
+def test_policy_configuration_errors():
+    with pytest.raises(ValueError, match="default_tlp"):
+        SharingPolicy.from_config({"hub": {"default_tlp": "PURPLE"}})
+    with pytest.raises(ValueError, match="unknown peers"):
+        SharingPolicy.from_config({"groups": {"g": ["nobody"]}})
+    with pytest.raises(KeyError, match="unknown recipient"):
+        SharingPolicy.from_config(CONFIG).recipient("mallory")
