@@ -75,7 +75,7 @@ def test_bad_rows_are_quarantined_with_reasons(tmp_path):
         CIC_ROW.rsplit(",", 1)[0],  # a field short
         CIC_ROW.replace(",1500,", ",15x0,"),  # not a number
         CIC_ROW.replace("2017-07-03 11:57:51.590705", "yesterday"),
-        CIC_ROW.replace(",1234,", ",99999999999999999999999,"),  # beyond int64
+        CIC_ROW.replace(",3,BENIGN", ",-x,BENIGN"),  # not a number either
         CIC_HEADER,  # a repeated header (concatenated exports) is not a record
         CIC_ROW.replace(",1500,", ",Infinity,"),  # CICFlowMeter's own infinity: a float
         CIC_ROW.replace(",1500,", ",,"),  # empty cell: null
@@ -94,11 +94,22 @@ def test_bad_rows_are_quarantined_with_reasons(tmp_path):
 
 def test_netflow_unknown_protocol_and_big_counter(tmp_path):
     rows = [NF_HEADER, NF_ROW, NF_ROW.replace(",17,", ",253,"), NF_ROW.replace(",280,", ",18446744073709551615,")]
-    summary, events, quarantine = _run(tmp_path, "nf.csv", ("\n".join(rows) + "\n").encode())
-    assert (summary.parsed, summary.quarantined) == (2, 1)
-    assert quarantine.entries[0].reason == "bad-number" and "64-bit" in quarantine.entries[0].detail
-    assert events.column("network.transport").to_pylist() == ["udp", None]
-    assert events.column("netflow.PROTOCOL").to_pylist() == [17, 253]
+    for bad in ("", NF_ROW.replace(",DoS", ",DoS,extra")):  # a clean block (pyarrow.csv), and one line by line
+        summary, events, quarantine = _run(tmp_path, "nf.csv", ("\n".join(rows + [bad]) + "\n").encode())
+        assert (summary.parsed, summary.quarantined) == (3, 1 if bad else 0)
+        assert events.column("network.transport").to_pylist() == ["udp", None, "udp"]
+        assert events.column("netflow.PROTOCOL").to_pylist() == [17, 253, 17]
+        assert events.column("netflow.IN_BYTES").to_pylist() == [280, 280, 18446744073709551615.0]  # beyond int64: a float
+        assert events.column("source.bytes").to_pylist()[:2] == [280, 280]
+        assert events.column("event.duration").to_pylist() == [12_000_000] * 3
+
+
+def test_original_day_first_timestamps(tmp_path):
+    old = CIC_ROW.replace("2017-07-03 11:57:51.590705", "3/7/2017 8:55")
+    summary, events, _ = _run(tmp_path, "old.csv", f"{CIC_HEADER}\n{old}\n{CIC_ROW}\n".encode())
+    assert summary.parsed == 2
+    assert [t.isoformat() for t in events.column("@timestamp").to_pylist()] == [
+        "2017-07-03T08:55:00+00:00", "2017-07-03T11:57:51.590705+00:00"]
 
 
 def _records_in(content: bytes) -> int | None:

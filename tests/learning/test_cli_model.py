@@ -28,6 +28,7 @@ def test_train_then_evaluate_json_and_report(tmp_path, cic_path):
     m = json.loads(result.stdout)
     assert m["model"] == {"name": "ci", "version": 1}
     assert sum(v["support"] for v in m["per_class"].values()) == m["split"]["test_flows"]
+    assert m["split"]["excluded_as_seen_period"] == 0  # the held-out flows are all later than the training ones
     assert len(m["per_class"]) == 16 and m["per_class"]["Heartbleed"]["support"] >= 1
     for v in m["per_class"].values():
         assert 0 <= v["precision"] <= 1 and 0 <= v["recall"] <= 1
@@ -65,6 +66,7 @@ def test_bad_requests_are_refused_with_reasons(tmp_path, cic_path, shared_data):
     full = runner.invoke(app, ["model", "train", "--data", str(cic_path), "--out", "all", "--holdout", "0",
                                "--max-per-class", "60", "--rounds", "5", "--prototypes", "8", "--registry", registry])
     assert full.exit_code == 0, full.output
-    leaky = runner.invoke(app, ["model", "evaluate", "--model", "all", "--data", str(cic_path), "--max-per-class",
-                                "60", "--registry", registry])
-    assert leaky.exit_code == 2 and "seen" in leaky.output
+    for sample in ("60", "90"):  # the same sample, or another one of the same file: never scored on seen flows
+        leaky = runner.invoke(app, ["model", "evaluate", "--model", "all", "--data", str(cic_path), "--max-per-class",
+                                    sample, "--registry", registry])
+        assert leaky.exit_code == 2 and "latest flow the model learnt from" in leaky.output

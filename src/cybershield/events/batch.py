@@ -55,9 +55,10 @@ def _coerce(value: object, typ: pa.DataType) -> object:
         return _to_text(value)
     if pa.types.is_integer(typ):
         try:
-            return int(value)  # type: ignore[call-overload]
+            number = int(value)  # type: ignore[call-overload]
         except (TypeError, ValueError, OverflowError):
             return None
+        return number if -(2**63) <= number < 2**63 else None  # beyond int64: null, the original keeps it
     return None
 
 

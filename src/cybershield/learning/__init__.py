@@ -9,11 +9,11 @@ from .protocol import FlowModel
 from .registry import ModelRegistry, ModelVersion
 from .report import write_report
 from .scorer import DEFAULT_BUDGET, Assessment, FlowScorer
-from .splits import subsample, time_split
+from .splits import subsample, time_split, trained_until
 
 __all__ = [
     "BENIGN", "DEFAULT_BUDGET", "FEATURES", "FEATURE_NAMES", "IDENTIFIERS", "TARGETS",
     "Assessment", "Evaluation", "FlowClassifier", "FlowFeatures", "FlowModel", "FlowScorer", "ModelRegistry",
     "ModelVersion", "PrototypeAnomalyDetector",
-    "evaluate", "extract", "feature_table", "fingerprint", "load_flows", "subsample", "time_split", "write_report",
+    "evaluate", "extract", "feature_table", "fingerprint", "load_flows", "subsample", "time_split", "trained_until", "write_report",
 ]

@@ -52,9 +52,22 @@ def _auc(benign: np.ndarray, attack: np.ndarray) -> float | None:
 
 def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowScorer | None = None,
              budget: float = 0.001, rounds: int = 100, prototypes: int = 128, leave_one_out: bool = True,
-             baselines: bool = True, on_step: Callable[[str], None] = lambda step: None) -> Evaluation:
-    """Split by time, train (unless ``scorer`` is given: it must not have seen the later flows), score."""
+             baselines: bool = True, on_step: Callable[[str], None] = lambda step: None,
+             trained_until: dict[str, int] | None = None) -> Evaluation:
+    """Split by time, train (unless ``scorer`` is given), score the later flows.
+
+    ``trained_until`` (label -> the time of the latest flow of that label a given ``scorer`` learnt
+    from these sources) drops every test flow not strictly later: the model is only scored on what
+    it cannot have seen, whatever split or sample it was trained on."""
     train_idx, test_idx = time_split(features, test_fraction)
+    excluded = 0
+    if trained_until:
+        limits = np.array([trained_until.get(str(lab), np.iinfo(np.int64).min) for lab in features.labels[test_idx]])
+        later = features.time[test_idx] > limits
+        excluded, test_idx = int((~later).sum()), test_idx[later]
+        if not len(test_idx):
+            raise ValueError("every test flow is at or before the latest flow the model learnt from: "
+                             "evaluate it on later or other data")
     train, test = features.take(train_idx), features.take(test_idx)
     if scorer is None:
         on_step("training the classifier and the anomaly detector")
@@ -70,7 +83,7 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
     metrics: dict = {
         "split": {"method": "per-label time order: the latest flows of each label are test",
                   "test_fraction": test_fraction, "calibration": f"cross-fitted over {FOLDS} folds of the training flows",
-                  "train_flows": len(train), "test_flows": len(test),
+                  "train_flows": len(train), "test_flows": len(test), "excluded_as_seen_period": excluded,
                   "train_per_class": dict(sorted(Counter(train.labels.astype(str).tolist()).items()))},
         "budget": scorer.budget,
         "macro_f1": _macro_f1(true, a.label, classes),

@@ -43,8 +43,8 @@ def _per_class_bars(plt, metrics: dict, path: Path) -> None:
     for k, key in enumerate(("precision", "recall", "f1")):
         ax.bar(x + (k - 1) * 0.27, [metrics["per_class"][n][key] for n in names], width=0.27, label=key)
     ax.set_xticks(x, names, rotation=60, ha="right", fontsize=8)
-    ax.set_ylim(0, 1.05)
-    ax.legend(loc="lower left")
+    ax.set_ylim(0, 1.2)
+    ax.legend(loc="upper center", ncol=3)
     ax.set_title(f"per class at the alert threshold (macro-F1 {metrics['macro_f1']})")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -46,6 +46,12 @@ def calibration_folds(features: FlowFeatures, folds: int, seed: int = 0) -> np.n
     return fold
 
 
+def trained_until(features: FlowFeatures) -> dict[str, int]:
+    """Label -> time key of its latest flow: what a model learnt from these flows cannot be tested before."""
+    return {str(label): int(features.time[features.labels == label].max())
+            for label in sorted({str(lab) for lab in features.labels if lab is not None})}
+
+
 def subsample(features: FlowFeatures, per_label: int) -> FlowFeatures:
     """At most ``per_label`` flows of each label (evenly spread in time), for quick runs and CI."""
     keep = []

@@ -7,13 +7,17 @@ fields are filled from them. A row with the wrong number of fields, a value that
 in a numeric column, an unreadable timestamp or bad UTF-8 is quarantined with its reason.
 
 Numeric columns are every column not named in the format's text columns. An empty cell is null;
-``Infinity`` and ``NaN`` (CICFlowMeter writes them for zero-length flows) are kept as floats.
-Naive CICFlowMeter timestamps are taken as UTC.
+``Infinity`` and ``NaN`` (CICFlowMeter writes them for zero-length flows) are kept as floats, and
+so is an integer beyond 64 bits. Naive CICFlowMeter timestamps are taken as UTC.
+
+Blocks of lines are read by ``pyarrow.csv`` at once; a block that does not read cleanly (a short
+row, text in a numeric column, a repeated header) goes line by line, which finds the bad rows.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -21,12 +25,19 @@ from operator import itemgetter
 from pathlib import Path
 
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
-from .base import Item, LineParser, RecordError, iso_to_us
+from ..quarantine import QuarantineEntry
+from .base import RecordError, iso_to_us
+from .columnar import Block, ColumnarLineParser, constant, originals_and_ecs, timestamps
 
 #: IANA protocol number -> ECS ``network.transport``.
 TRANSPORT = {1: "icmp", 2: "igmp", 6: "tcp", 17: "udp", 41: "ipv6", 47: "gre", 50: "esp", 51: "ah",
              58: "ipv6-icmp", 132: "sctp"}
+_PROTOCOLS = pa.array(list(TRANSPORT), pa.float64())
+_TRANSPORTS = pa.array(list(TRANSPORT.values()), pa.string())
 _INT64 = 2**63
 # A joined run of numeric cells that orjson may parse in one go holds only these characters.
 _NOT_FAST = re.compile(r"[^-0-9.eE+,]")
@@ -45,9 +56,7 @@ def _number(column: str, raw: str) -> int | float | None:
             return float(text)
         except ValueError:
             raise RecordError("bad-number", f"column {column!r}: {raw[:40]!r} is not a number") from None
-    if not -_INT64 <= value < _INT64:
-        raise RecordError("bad-number", f"column {column!r}: {raw[:40]!r} is out of the 64-bit range")
-    return value
+    return value if -_INT64 <= value < _INT64 else float(value)
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -61,7 +70,13 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-class FlowCsvParser(LineParser):
+def transport(protocol: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray:
+    """IANA protocol numbers to ECS transport names (null where unknown)."""
+    index = pc.index_in(protocol.cast(pa.float64()), value_set=_PROTOCOLS)
+    return pc.take(_TRANSPORTS, index)
+
+
+class FlowCsvParser(ColumnarLineParser):
     """A CSV flow export with a header line; subclasses name their columns and ECS mapping."""
 
     namespace = ""
@@ -77,22 +92,43 @@ class FlowCsvParser(LineParser):
         self.columns: list[str] | None = None
         self._header = ""
 
-    def records(self, path: Path, source: str) -> Iterator[Item]:
+    def records(self, path: Path, source: str) -> Iterator[Block | QuarantineEntry]:
         self.columns = None
         return super().records(path, source)
+
+    def _block(self, ids: list[int], lines: list[bytes], source: str) -> Iterator[Block | QuarantineEntry]:
+        if self.columns is None and lines:  # the header opens the first block: read it first
+            header = self.parse_or_quarantine(lines[0], ids[0], source)
+            if isinstance(header, QuarantineEntry):
+                yield header
+            ids, lines = ids[1:], lines[1:]
+        yield from super()._block(ids, lines, source)
 
     def _set_header(self, text: str, fields: list[str]) -> None:
         self._header = text
         self.columns = _unique(fields)
         numeric = [i for i, c in enumerate(self.columns) if c not in self.text_columns]
-        text = [i for i, c in enumerate(self.columns) if c in self.text_columns]
+        text_index = [i for i, c in enumerate(self.columns) if c in self.text_columns]
         self._numeric_names = [self.columns[i] for i in numeric]
-        self._numeric_keys = [f"{self.namespace}.{self.columns[i]}" for i in numeric]
-        self._text_keys = [f"{self.namespace}.{self.columns[i]}" for i in text]
+        self._text_names = [self.columns[i] for i in text_index]
         self._pick_numeric = itemgetter(*numeric) if len(numeric) > 1 else (lambda v: tuple(v[i] for i in numeric))
-        self._pick_text = itemgetter(*text) if len(text) > 1 else (lambda v: tuple(v[i] for i in text))
-        self._copy = [(f"{self.namespace}.{c}", ecs) for c, ecs in self.ecs_copy.items() if c in self.columns]
-        self._protocol = f"{self.namespace}.{self.protocol_column}"
+        self._pick_text = itemgetter(*text_index) if len(text_index) > 1 else (lambda v: tuple(v[i] for i in text_index))
+
+    def decode_block(self, lines: list[bytes]) -> pa.Table | None:
+        if self.columns is None or self._header.encode() in lines:
+            return None
+        options = pa_csv.ReadOptions(column_names=self.columns, block_size=max(1 << 20, 2 * max(map(len, lines))))
+        convert = pa_csv.ConvertOptions(column_types={c: pa.string() for c in self._text_names},
+                                        null_values=[""], strings_can_be_null=True)
+        try:
+            table = pa_csv.read_csv(io.BytesIO(b"\n".join(lines)), read_options=options, convert_options=convert)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        for name in self._numeric_names:
+            typ = table.schema.field(name).type
+            if not (pa.types.is_int64(typ) or pa.types.is_float64(typ) or pa.types.is_null(typ)):
+                return None  # text where a number belongs: line by line finds the row
+        return table if table.num_rows == len(lines) else None
 
     def parse_line(self, line: bytes) -> dict | None:
         try:
@@ -124,20 +160,40 @@ class FlowCsvParser(LineParser):
         # orjson accepts integers up to 2**64, Arrow's int64 does not: those take the careful way
         if numbers is None or (numbers and max(numbers) >= _INT64):
             numbers = [_number(c, raw) for c, raw in zip(self._numeric_names, cells, strict=True)]
-        fields = dict(zip(self._numeric_keys, numbers))  # noqa: B905 - lengths checked above
-        fields.update(zip(self._text_keys, [t or None for t in self._pick_text(values)]))  # noqa: B905
-        fields["event.module"] = self.dataset
-        fields["event.dataset"] = self.dataset
-        fields["event.kind"] = "event"
-        fields["event.category"] = "network"
-        for original, ecs in self._copy:
-            fields[ecs] = fields[original]
-        fields["network.transport"] = TRANSPORT.get(fields.get(self._protocol))  # type: ignore[arg-type]
-        self.map_extra(fields)
+        fields = dict(zip(self._numeric_names, numbers))  # noqa: B905 - lengths checked above
+        fields.update(zip(self._text_names, [t or None for t in self._pick_text(values)]))  # noqa: B905
+        self.check(fields)
         return fields
 
-    def map_extra(self, fields: dict) -> None:
+    def check(self, fields: dict) -> None:
+        """Raise ``RecordError`` for a row the format cannot use (beyond its numbers)."""
+
+    def normalise(self, raw: pa.Table, n: int) -> Iterator[tuple[dict, pa.Array | None]]:
+        columns: dict = {"event.module": constant(self.dataset, n), "event.dataset": constant(self.dataset, n),
+                         "event.kind": constant("event", n), "event.category": constant("network", n)}
+        columns.update(originals_and_ecs(raw, self.namespace, self.ecs_copy))
+        if self.protocol_column in raw.column_names:
+            columns["network.transport"] = transport(raw.column(self.protocol_column))
+        self.map_extra(raw, columns)
+        yield columns, None
+
+    def map_extra(self, raw: pa.Table, columns: dict) -> None:
         """Format-specific ECS fields (time, duration)."""
+
+
+def _duration_ns(raw: pa.Table, column: str, factor: int) -> pa.ChunkedArray | None:
+    """A whole-number duration column in ns; null where a value is not whole (Infinity, NaN) or would overflow."""
+    if column not in raw.column_names:
+        return None
+    col = raw.column(column)
+    if pa.types.is_floating(col.type):
+        whole = pc.and_(pc.is_finite(col), pc.equal(pc.floor(col), col))
+        whole = pc.and_(whole, pc.less_equal(pc.abs(col), 2.0**62))
+        col = pc.if_else(whole, col, pa.scalar(None, col.type)).cast(pa.int64())
+    elif not pa.types.is_integer(col.type):
+        return None
+    fits = pc.less_equal(pc.abs(col), (2**63 - 1) // factor)
+    return pc.if_else(fits, pc.multiply(pc.if_else(fits, col, 0), factor), pa.scalar(None, pa.int64()))
 
 
 class CicFlowMeterParser(FlowCsvParser):
@@ -158,13 +214,24 @@ class CicFlowMeterParser(FlowCsvParser):
     }
     protocol_column = "Protocol"
 
-    def map_extra(self, fields: dict) -> None:
-        duration = fields.get("cicflowmeter.Flow Duration")
-        if isinstance(duration, int):
-            fields["event.duration"] = duration * 1000
-        stamp = fields.get("cicflowmeter.Timestamp")
-        if stamp is not None:
-            fields["@timestamp"] = _cic_time(stamp)
+    def check(self, fields: dict) -> None:
+        if fields.get("Timestamp") is not None:
+            _cic_time(fields["Timestamp"])
+
+    def map_extra(self, raw: pa.Table, columns: dict) -> None:
+        duration = _duration_ns(raw, "Flow Duration", 1000)
+        if duration is not None:
+            columns["event.duration"] = duration
+        if "Timestamp" in raw.column_names:
+            stamps = raw.column("Timestamp")
+            parsed = timestamps(stamps)
+            if parsed.null_count > stamps.null_count:  # not ISO 8601: the original day-first form
+                try:
+                    parsed = pa.array([None if v is None else _cic_time(v) for v in stamps.to_pylist()],
+                                      pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+                except RecordError as exc:
+                    raise pa.ArrowInvalid(exc.detail) from None  # the block goes line by line
+            columns["@timestamp"] = parsed
 
 
 def _cic_time(text: str) -> int:
@@ -197,7 +264,7 @@ class NetFlowV2Parser(FlowCsvParser):
     }
     protocol_column = "PROTOCOL"
 
-    def map_extra(self, fields: dict) -> None:
-        duration = fields.get("netflow.FLOW_DURATION_MILLISECONDS")
-        if isinstance(duration, int):
-            fields["event.duration"] = duration * 1_000_000
+    def map_extra(self, raw: pa.Table, columns: dict) -> None:
+        duration = _duration_ns(raw, "FLOW_DURATION_MILLISECONDS", 1_000_000)
+        if duration is not None:
+            columns["event.duration"] = duration
