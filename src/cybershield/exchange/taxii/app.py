@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy import insert, select
 from starlette.exceptions import HTTPException
 
-from ...intel import IntelStore, Recipient, SharingPolicy, stixtime
+from ...intel import IntelStore, Recipient, SharingPolicy, start_validation_workers, stixtime
 from ...storage import TaxiiStatusRecord
 from ..accounts import Account, Authenticator, Collection, TaxiiSettings
 from .media import STIX, TAXII, TaxiiError, check_accept, check_content_type, limit_of, listed, taxii_response
@@ -27,7 +27,8 @@ STATUS = TaxiiStatusRecord.__table__
 
 def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings) -> FastAPI:
     """The TAXII 2.1 application over ``store``, gated by ``policy``, with ``settings``' accounts and collections."""
-    app = FastAPI(title=settings.title, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title=settings.title, docs_url=None, redoc_url=None, openapi_url=None,
+                  on_startup=[start_validation_workers])
     auth = Authenticator(settings.accounts)
     root = f"/{settings.api_root}"
 
