@@ -25,6 +25,8 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from stix2validator import ValidationOptions, validate_instance
 
+from .tlp import marking_definition
+
 OPTIONS = ValidationOptions(version="2.1")
 
 
@@ -77,7 +79,8 @@ def start_workers() -> None:
             _pool = ProcessPoolExecutor(workers(), mp_context=multiprocessing.get_context("spawn"),
                                         initializer=_die_with_parent, initargs=(os.getpid(),))
             atexit.register(_pool.shutdown, cancel_futures=True)
-            list(_pool.map(validate, [{}] * workers()))  # imports the validator in every worker
+            # builds each worker's schema registry (a TLP marking definition is a small valid object)
+            list(_pool.map(validate, [marking_definition("CLEAR")] * 4 * workers()))
         except (BrokenProcessPool, AssertionError, OSError):
             _pool = False
 
