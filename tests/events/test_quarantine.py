@@ -72,3 +72,22 @@ def test_iter_lines_bounded(tmp_path):
     stream = io.BytesIO(b"a\r\n" + b"x" * 100 + b"\nb")
     out = list(iter_lines(stream, max_line=10))
     assert out[0] == b"a" and isinstance(out[1], LineTooLong) and out[1].length == 100 and out[2] == b"b"
+
+
+def test_hundred_megabyte_line_in_gzip_is_quarantined_in_bounded_memory(tmp_path):
+    import resource
+
+    path = tmp_path / "conn.log.gz"
+    with gzip.open(path, "wb", compresslevel=1) as f:  # written in pieces: the test never holds the line
+        f.write(CONN + b'\n{"ts":1,"uid":"')
+        for _ in range(100):
+            f.write(b"A" * (1024 * 1024))
+        f.write(b'"}\n' + CONN + b"\n")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    batches, quarantine = [], Quarantine()
+    summary = ingest([path], sink=batches.append, quarantine=quarantine)
+    assert (summary.read, summary.parsed, summary.quarantined) == (3, 2, 1)
+    entry = quarantine.entries[0]
+    assert (entry.record_id, entry.reason) == (2, "line-too-long") and "104857617 bytes" in entry.detail
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mib < 50, f"reading grew the peak memory by {grown_mib:.0f} MiB"

@@ -2,5 +2,15 @@
 
 from .alerts import LEVELS, Alert, EventRef
 from .detector import Detector
+from .indicators import IndicatorDetector, load_indicator_files
 
-__all__ = ["LEVELS", "Alert", "Detector", "EventRef"]
+__all__ = ["LEVELS", "Alert", "Detector", "EventRef", "IndicatorDetector", "ModelDetector", "load_indicator_files"]
+
+
+def __getattr__(name: str):
+    # ModelDetector pulls in LightGBM and scikit-learn (seconds to import): only when asked for
+    if name == "ModelDetector":
+        from .model_detector import ModelDetector
+
+        return ModelDetector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

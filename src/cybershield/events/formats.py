@@ -11,7 +11,7 @@ from .readers import head_bytes
 
 EVTX_MAGIC = b"ElfFile\x00"
 _SYSLOG_5424 = re.compile(rb"^<\d{1,3}>1 ")
-_SYSLOG_3164 = re.compile(rb"^<\d{1,3}>[A-Z][a-z]{2} [ \d]\d ")
+_SYSLOG_3164 = re.compile(rb"^(<\d{1,3}>)?[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d ")
 
 
 def _first_line(head: bytes) -> bytes:
@@ -21,13 +21,19 @@ def _first_line(head: bytes) -> bytes:
     return b""
 
 
-def _json_format(obj: dict) -> str | None:
+#: Zeek logs whose records carry no ``ts`` (recognised by their file name).
+ZEEK_LOGS_WITHOUT_TS = {"loaded_scripts"}
+
+
+def _json_format(obj: dict, path: Path) -> str | None:
     if "event_type" in obj and ("src_ip" in obj or "timestamp" in obj):
         return "suricata-eve"
-    if "id.orig_h" in obj or ("uid" in obj and "ts" in obj) or "_path" in obj:
+    if "id.orig_h" in obj or "_path" in obj or "ts" in obj:  # every Zeek log has ts (files, x509, arp too)
         return "zeek-json"
     if "Event" in obj or "winlog" in obj or "EventID" in obj:
         return "evtx-json"
+    if path.name.split(".")[0] in ZEEK_LOGS_WITHOUT_TS:
+        return "zeek-json"
     return None
 
 
@@ -43,7 +49,7 @@ def sniff(path: Path) -> str | None:
         return "zeek-tsv"
     if line.startswith(b"{"):
         try:
-            return _json_format(orjson.loads(line))
+            return _json_format(orjson.loads(line), path)
         except orjson.JSONDecodeError:
             # pretty-printed JSON: look for a known key in the head
             return "evtx-json" if b'"Event"' in head or b'"EventID"' in head else None

@@ -16,11 +16,14 @@ import pyarrow as pa
 from .batch import BatchBuilder
 from .formats import sniff
 from .parsers import PARSERS
+from .parsers.columnar import Block
 from .quarantine import Quarantine, QuarantineEntry
 
 #: Files a folder walk passes over: documentation and licences that sit beside the logs.
 _DOC_SUFFIXES = {".md", ".cff", ".config", ".txt", ".yml", ".yaml", ".rst", ".pdf", ".html"}
 _DOC_PREFIXES = ("readme", "license", "licence", "copying", "notice.txt", "citation")
+#: Data-set descriptions that sit beside the logs (the shared data's per-set counts).
+_METADATA_NAMES = {"counts.json", "labels.config", "manifest.json"}
 
 
 @dataclass
@@ -76,11 +79,12 @@ class IngestSummary:
 
 def is_documentation(path: Path) -> bool:
     name = path.name.lower()
-    return path.suffix.lower() in _DOC_SUFFIXES or name.startswith(_DOC_PREFIXES)
+    return path.suffix.lower() in _DOC_SUFFIXES or name.startswith(_DOC_PREFIXES) or name in _METADATA_NAMES
 
 
 def discover(paths: Iterable[Path], skipped: list[str]) -> list[Path]:
-    """The files to read: named files as given, folders walked recursively (documentation skipped)."""
+    """The files to read: named files as given, folders walked recursively (documentation and
+    data-set descriptions skipped, and listed in ``skipped``)."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -95,7 +99,7 @@ def discover(paths: Iterable[Path], skipped: list[str]) -> list[Path]:
 
 
 def parse_file(path: Path, fmt: str | None = None) -> Iterator[object]:
-    """Items of one file: ``(record_id, fields)`` or ``QuarantineEntry``; the file's format first."""
+    """Items of one file: ``(record_id, fields)``, ``Block`` or ``QuarantineEntry``; the file's format first."""
     source = str(path)
     if not path.exists():
         yield "missing"
@@ -123,15 +127,31 @@ def ingest(
     quarantine = quarantine or Quarantine()
     summary = IngestSummary()
     started = time.perf_counter()
+    # Records of small files of one format share a batch: building a table has a cost per batch.
+    builder, builder_format = BatchBuilder(batch_size), None
+
+    def emit(table: pa.Table | None) -> None:
+        if table is not None and sink is not None:
+            sink(table)
+
     for path in discover(paths, summary.skipped):
         file_started = time.perf_counter()
         items = parse_file(path, fmt)
-        name = next(items)
-        stats = summary.by_format.setdefault(str(name), FormatStats())
+        name = str(next(items))
+        if name != builder_format:
+            emit(builder.flush())
+            builder_format = name
+        stats = summary.by_format.setdefault(name, FormatStats())
         stats.files += 1
-        builder = BatchBuilder(str(path), batch_size)
+        source = str(path)
         file_stats = FormatStats(files=1)
         for item in items:
+            if isinstance(item, Block):
+                file_stats.read += len(item)
+                file_stats.parsed += len(item)
+                emit(builder.flush())
+                emit(item.table)
+                continue
             file_stats.read += 1
             if isinstance(item, QuarantineEntry):
                 file_stats.quarantined += 1
@@ -139,11 +159,9 @@ def ingest(
                 summary.by_reason[item.reason] += 1
                 continue
             file_stats.parsed += 1
-            builder.add(*item)
-            if builder.full and (table := builder.flush()) is not None and sink:
-                sink(table)
-        if (table := builder.flush()) is not None and sink:
-            sink(table)
+            builder.add(source, *item)
+            if builder.full:
+                emit(builder.flush())
         file_stats.seconds = time.perf_counter() - file_started
         stats.read += file_stats.read
         stats.parsed += file_stats.parsed
@@ -151,5 +169,6 @@ def ingest(
         stats.seconds += file_stats.seconds
         if on_file:
             on_file(path, file_stats)
+    emit(builder.flush())
     summary.seconds = time.perf_counter() - started
     return summary

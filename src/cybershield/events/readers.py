@@ -42,8 +42,8 @@ def head_bytes(path: Path, size: int = 8192) -> bytes:
         return b""
 
 
-def iter_lines(stream: BinaryIO | io.BufferedIOBase, max_line: int = DEFAULT_MAX_LINE) -> Iterator[bytes | LineTooLong]:
-    """Yield each line (without its end of line) or a ``LineTooLong`` marker.
+def iter_line_chunks(stream: BinaryIO | io.BufferedIOBase, max_line: int = DEFAULT_MAX_LINE) -> Iterator[list]:
+    """Yield the lines of each chunk read, as lists of ``bytes`` (without end of line) or ``LineTooLong``.
 
     Lines are split on ``\\n`` (a trailing ``\\r`` is removed). Memory stays bounded by
     ``max_line`` plus one chunk whatever the input. The last line may lack its newline.
@@ -53,34 +53,37 @@ def iter_lines(stream: BinaryIO | io.BufferedIOBase, max_line: int = DEFAULT_MAX
     skipping = 0  # >0 while discarding an over-long line: bytes seen so far
     skip_head = b""
     read = getattr(stream, "read1", stream.read)  # read1 hands over what a truncated gzip still had
-    while True:
-        chunk = read(CHUNK)
-        if not chunk:
-            break
-        data = pending + chunk if pending else chunk
-        start = 0
-        while True:
-            nl = data.find(b"\n", start)
-            if nl < 0:
-                break
-            if skipping:
-                yield LineTooLong(skipping + nl - start, skip_head)
-                skipping = 0
-            elif nl - start > max_line:
-                yield LineTooLong(nl - start, data[start : start + 256])
-            else:
-                line = data[start:nl]
-                yield line[:-1] if line.endswith(b"\r") else line
-            start = nl + 1
-        rest = data[start:]
+    while chunk := read(CHUNK):
+        out: list = []
         if skipping:
-            skipping += len(rest)
-            pending = b""
-        elif len(rest) > max_line:
-            skipping, skip_head, pending = len(rest), rest[:256], b""
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                skipping += len(chunk)
+                continue
+            out.append(LineTooLong(skipping + nl, skip_head))
+            skipping, data = 0, chunk[nl + 1:]
         else:
-            pending = rest
+            data = pending + chunk if pending else chunk
+        cut = data.rfind(b"\n")
+        block, pending = (data[:cut], data[cut + 1:]) if cut >= 0 else (b"", data)
+        if len(pending) > max_line:
+            skipping, skip_head, pending = len(pending), pending[:256], b""
+        if cut >= 0:
+            lines = block.split(b"\n")
+            if b"\r" in block:
+                lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+            if cut > max_line:
+                lines = [LineTooLong(len(line), line[:256]) if len(line) > max_line else line for line in lines]
+            out.extend(lines)
+        if out:
+            yield out
     if skipping:
-        yield LineTooLong(skipping, skip_head)
+        yield [LineTooLong(skipping, skip_head)]
     elif pending:
-        yield pending[:-1] if pending.endswith(b"\r") else pending
+        yield [pending[:-1] if pending.endswith(b"\r") else pending]
+
+
+def iter_lines(stream: BinaryIO | io.BufferedIOBase, max_line: int = DEFAULT_MAX_LINE) -> Iterator[bytes | LineTooLong]:
+    """Each line, or a ``LineTooLong`` marker, one at a time (see ``iter_line_chunks``)."""
+    for chunk in iter_line_chunks(stream, max_line):
+        yield from chunk

@@ -2,7 +2,8 @@
 
 A small, seeded day in the life of an essential entity: Zeek conn and dns logs (JSON and TSV),
 Suricata EVE alerts and flows, and Sysmon events as evtx_dump JSON, with one attack woven in
-(a phishing download, encoded PowerShell, beaconing to a command-and-control host).
+(a phishing download, encoded PowerShell, beaconing to a command-and-control host), and the
+STIX 2.1 indicators a partner hub shared about that campaign.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
+import stix2
 
 C2_HOST = "update-check.example-cdn.net"
+PAYLOAD_SHA256 = "9f914d42706fe215501044acd85a32d58aaef1419d404fddfa5d3b48f66ccd9f"
 C2_IP = "203.0.113.66"
 VICTIM = "10.20.0.15"
 
@@ -95,7 +98,7 @@ def _sysmon(start: datetime) -> list[dict]:
                            "CommandLine": f"powershell.exe -nop -w hidden -enc {encoded}",
                            "ParentImage": "C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE",
                            "User": "HOSPITAL\\nurse7", "ProcessId": 5188,
-                           "Hashes": "SHA256=9F914D42706FE215501044ACD85A32D58AAEF1419D404FDDFA5D3B48F66CCD9F"}),
+                           "Hashes": f"SHA256={PAYLOAD_SHA256.upper()}"}),
         event(1003, 3, 2, {"Image": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
                            "DestinationIp": C2_IP, "DestinationPort": 443, "DestinationHostname": C2_HOST,
                            "SourceIp": VICTIM, "SourcePort": 51234, "User": "HOSPITAL\\nurse7"}),
@@ -104,6 +107,21 @@ def _sysmon(start: datetime) -> list[dict]:
         event(1005, 11, 3, {"Image": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
                             "TargetFilename": "C:\\Users\\nurse7\\AppData\\Roaming\\svchost.exe"}),
     ]
+
+
+def sample_indicators() -> dict:
+    """The partner hub's STIX 2.1 bundle about the campaign: C2 address and domain, payload hash (TLP:GREEN)."""
+    author = stix2.Identity(id="identity--5b1e3f0a-8c4d-4e9a-9b7e-2f6c1d0a4e11", name="CSIRT partner hub",
+                            identity_class="organization")
+    green = stix2.TLP_GREEN.id
+    common = {"created_by_ref": author.id, "object_marking_refs": [green], "valid_from": "2026-10-01T00:00:00Z",
+              "indicator_types": ["malicious-activity"], "pattern_type": "stix"}
+    return orjson.loads(stix2.Bundle(author, stix2.TLP_GREEN, *[
+        stix2.Indicator(name="Cobalt Strike C2 server", pattern=f"[ipv4-addr:value = '{C2_IP}']", **common),
+        stix2.Indicator(name="Cobalt Strike C2 domain", pattern=f"[domain-name:value = '{C2_HOST}']", **common),
+        stix2.Indicator(name="Stager dropped by invoice.docm", pattern=f"[file:hashes.'SHA-256' = '{PAYLOAD_SHA256}']",
+                        **common),
+    ]).serialize())
 
 
 def write_sample_telemetry(directory: Path, seed: int = 7) -> list[Path]:

@@ -1,14 +1,18 @@
-"""Threat intelligence: the STIX 2.1 store, TLP 2.0 markings and the sharing policy, imports and exports."""
+"""Threat intelligence: the STIX 2.1 store, TLP 2.0 markings and the sharing policy, imports and exports (STIX, MISP)."""
 
 from . import stixtime
 from .export import Export, export_stix
 from .importer import READERS, FileImport, import_file
+from .misp import MispConversion, MispFormatError, load_misp_events, misp_to_stix
+from .misp_export import MispExport, stix_to_misp, write_misp_feed
 from .policy import COMMUNITY, Gated, Recipient, SharingPolicy
 from .store import DEFAULT_COLLECTION, AddResult, IntelStore, ObjectStatus, Page, StoredObject
-from .tlp import LEVELS, TLP2_IDS, marking_definition, tlp_of
+from .tlp import LEVELS, MISP_TLP_TAGS, TLP2_IDS, marking_definition, tlp_of
 from .validation import Verdict, validate
 from .validation import start_workers as start_validation_workers
 
-__all__ = ["COMMUNITY", "DEFAULT_COLLECTION", "Export", "LEVELS", "READERS", "TLP2_IDS", "AddResult", "FileImport", "Gated", "IntelStore",
-           "ObjectStatus", "Page", "export_stix", "Recipient", "SharingPolicy", "StoredObject", "Verdict", "import_file",
-           "marking_definition", "start_validation_workers", "stixtime", "tlp_of", "validate"]
+__all__ = ["COMMUNITY", "DEFAULT_COLLECTION", "LEVELS", "MISP_TLP_TAGS", "READERS", "TLP2_IDS", "AddResult", "Export",
+           "FileImport", "Gated", "IntelStore", "MispConversion", "MispExport", "MispFormatError", "ObjectStatus", "Page",
+           "Recipient", "SharingPolicy", "StoredObject", "Verdict", "export_stix", "import_file", "load_misp_events",
+           "marking_definition", "misp_to_stix", "start_validation_workers", "stix_to_misp", "stixtime", "tlp_of",
+           "validate", "write_misp_feed"]

@@ -56,3 +56,8 @@ def tlp_of(obj: dict) -> str | None:
     refs = list(obj.get("object_marking_refs") or ())
     refs += [g.get("marking_ref") for g in obj.get("granular_markings") or () if isinstance(g, dict)]
     return most_restrictive(LEVEL_OF_MARKING.get(r) for r in refs if isinstance(r, str))
+
+
+#: MISP ``tlp:`` tag -> TLP 2.0 level (TLP 1.0's WHITE became CLEAR).
+MISP_TLP_TAGS = {"tlp:white": "CLEAR", "tlp:clear": "CLEAR", "tlp:green": "GREEN", "tlp:amber": "AMBER",
+                 "tlp:amber+strict": "AMBER+STRICT", "tlp:red": "RED"}

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .base import Item, LineParser, Record, RecordError
+from .cef import CefParser
+from .flows import CicFlowMeterParser, NetFlowV2Parser
 from .suricata import SuricataEveParser
+from .syslog import Syslog3164Parser, Syslog5424Parser
 from .windows import EvtxJsonParser, EvtxParser
 from .zeek import ZeekJsonParser, ZeekTsvParser
 
@@ -15,6 +18,11 @@ PARSERS: dict[str, Callable[[], object]] = {
     "zeek-json": ZeekJsonParser,
     "zeek-tsv": ZeekTsvParser,
     "suricata-eve": SuricataEveParser,
+    "syslog-5424": Syslog5424Parser,
+    "syslog-3164": Syslog3164Parser,
+    "cef": CefParser,
+    "cicflowmeter": CicFlowMeterParser,
+    "netflow-v2": NetFlowV2Parser,
 }
 
 __all__ = ["PARSERS", "Item", "LineParser", "Record", "RecordError"]

@@ -91,6 +91,19 @@ class LineParser:
         """Fields of one record, or None for a line that holds no record (header, comment)."""
         raise NotImplementedError
 
+    def parse_or_quarantine(self, line: bytes, record_id: int, source: str) -> dict | QuarantineEntry | None:
+        """The record's fields, the quarantine entry that says why there are none, or None for a non-record line."""
+        try:
+            return self.parse_line(line)
+        except RecordError as exc:
+            return QuarantineEntry.of(source, record_id, exc.reason, exc.detail, line)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+            return QuarantineEntry.of(source, record_id, "malformed-record", f"{type(exc).__name__}: {exc}", line)
+
+    def too_long(self, line: LineTooLong, record_id: int, source: str) -> QuarantineEntry:
+        return QuarantineEntry.of(source, record_id, "line-too-long",
+                                  f"line of {line.length} bytes exceeds the limit of {self.max_line}", line.head)
+
     def records(self, path: Path, source: str) -> Iterator[Item]:
         record_id = 0
         try:
@@ -98,21 +111,12 @@ class LineParser:
                 for line in iter_lines(stream, self.max_line):
                     record_id += 1
                     if isinstance(line, LineTooLong):
-                        yield QuarantineEntry.of(
-                            source, record_id, "line-too-long",
-                            f"line of {line.length} bytes exceeds the limit of {self.max_line}", line.head)
-                        continue
-                    if not line.strip():
-                        continue
-                    try:
-                        fields = self.parse_line(line)
-                    except RecordError as exc:
-                        yield QuarantineEntry.of(source, record_id, exc.reason, exc.detail, line)
-                        continue
-                    except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
-                        yield QuarantineEntry.of(source, record_id, "malformed-record", f"{type(exc).__name__}: {exc}", line)
-                        continue
-                    if fields is not None:
-                        yield record_id, fields
+                        yield self.too_long(line, record_id, source)
+                    elif line.strip():
+                        fields = self.parse_or_quarantine(line, record_id, source)
+                        if isinstance(fields, QuarantineEntry):
+                            yield fields
+                        elif fields is not None:
+                            yield record_id, fields
         except (OSError, EOFError, zlib.error) as exc:
             yield QuarantineEntry.of(source, record_id + 1, "truncated", f"reading stopped: {exc}")

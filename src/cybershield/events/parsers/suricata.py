@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from .base import LineParser, flatten, iso_to_us, loads_json_object
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .base import flatten, loads_json_object
+from .columnar import (
+    ColumnarLineParser,
+    constant,
+    decode_json_lines,
+    flatten_structs,
+    originals_and_ecs,
+    timestamps,
+)
 
 _COMMON = {
     "src_ip": "source.ip",
@@ -43,32 +56,34 @@ _NESTED = {
     "smtp.mail_from": "email.from.address",
 }
 
-_KIND = {"alert": "alert", "anomaly": "alert"}
+_ALERT_TYPES = pa.array(["alert", "anomaly"])
 
 
-class SuricataEveParser(LineParser):
+class SuricataEveParser(ColumnarLineParser):
     name = "suricata-eve"
 
+    def decode_block(self, lines: list[bytes]) -> pa.Table | None:
+        table = decode_json_lines(lines)
+        return None if table is None else flatten_structs(table)
+
     def parse_line(self, line: bytes) -> dict:
-        record = loads_json_object(line)
-        event_type = str(record.get("event_type", "unknown"))
-        flat = flatten(record, "", {})
-        fields: dict = {
-            "event.module": "suricata",
-            "event.dataset": f"suricata.{event_type}",
-            "event.kind": _KIND.get(event_type, "event"),
+        return flatten(loads_json_object(line), "", {})
+
+    def normalise(self, raw: pa.Table, n: int) -> Iterator[tuple[dict, pa.Array | None]]:
+        names = set(raw.column_names)
+        event_type = (pc.fill_null(raw.column("event_type").cast(pa.string()), "unknown") if "event_type" in names
+                      else constant("unknown", n))
+        columns: dict = {
+            "event.module": constant("suricata", n),
+            "event.dataset": pc.binary_join_element_wise("suricata.", event_type, ""),
+            "event.kind": pc.if_else(pc.is_in(event_type, _ALERT_TYPES), "alert", "event"),
+            **originals_and_ecs(raw, "suricata", _COMMON, _NESTED),
         }
-        ts = record.get("timestamp")
-        if isinstance(ts, str):
-            fields["@timestamp"] = iso_to_us(ts)
-        proto = record.get("proto")
-        if isinstance(proto, str):
-            fields["network.transport"] = proto.lower()
-        for key, value in flat.items():
-            fields[f"suricata.{key}"] = value
-            ecs = _COMMON.get(key) or _NESTED.get(key)
-            if ecs is not None and value is not None:
-                fields[ecs] = str(value) if ecs == "rule.id" else value
-        if fields.get("url.domain") and fields.get("url.path"):
-            fields["url.original"] = f"http://{fields['url.domain']}{fields['url.path']}"
-        return fields
+        if "timestamp" in names:
+            columns["@timestamp"] = timestamps(raw.column("timestamp"))
+        if "proto" in names and pa.types.is_string(raw.column("proto").type):
+            columns["network.transport"] = pc.utf8_lower(raw.column("proto"))
+        if {"http.hostname", "http.url"} <= names:
+            columns["url.original"] = pc.binary_join_element_wise(
+                "http://", raw.column("http.hostname").cast(pa.string()), raw.column("http.url").cast(pa.string()), "")
+        yield columns, None

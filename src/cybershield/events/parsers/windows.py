@@ -45,6 +45,9 @@ _EVENT_DATA_ECS = {
     "TargetObject": "registry.path",
     "ObjectName": "file.path",
 }
+_EVENT_DATA_KEYS = frozenset(_EVENT_DATA_ECS)
+_EVENT_DATA_ORDER = {name: i for i, name in enumerate(_EVENT_DATA_ECS)}
+_SYSTEM_EXTRAS = tuple((key, f"winlog.{key.lower()}") for key in ("Level", "Task", "Opcode", "Keywords", "Version"))
 _INT_ECS = {"process.pid", "process.parent.pid", "source.port", "destination.port"}
 _HASH_ECS = {"MD5": "file.hash.md5", "SHA1": "file.hash.sha1", "SHA256": "file.hash.sha256"}
 MAX_JSON_DOCUMENT = 512 * 1024 * 1024
@@ -61,7 +64,11 @@ def _event_data(data: object) -> dict:
     """EventData/UserData as a flat name -> value dict."""
     if not isinstance(data, dict):
         return {} if data is None else {"Data": data}
-    out: dict = {}
+    if not any(isinstance(value, (dict, list)) for value in data.values()):  # the common case: flat names
+        out = dict(data)
+        out.pop("#attributes", None)
+        return out
+    out = {}
     for key, value in data.items():
         if key == "#attributes":
             continue
@@ -77,9 +84,10 @@ def _event_data(data: object) -> dict:
 
 def derive_ecs(fields: dict, channel: str | None, event_data: dict) -> None:
     """Fill the ECS fields that follow from a Windows event's payload."""
-    for name, value in event_data.items():
-        ecs = _EVENT_DATA_ECS.get(name)
-        if ecs is None or value in (None, "", "-"):
+    # in the mapping's order: of two names for one ECS field (Image, NewProcessName), the first present wins
+    for name in sorted(_EVENT_DATA_KEYS.intersection(event_data), key=_EVENT_DATA_ORDER.__getitem__):
+        ecs, value = _EVENT_DATA_ECS[name], event_data[name]
+        if value in (None, "", "-"):
             continue
         if ecs in _INT_ECS:
             value = _windows_int(value)
@@ -136,9 +144,9 @@ def from_evtx_xml_json(doc: dict) -> dict:
         stamp = created.get("#attributes", {}).get("SystemTime")
         if isinstance(stamp, str):
             fields["@timestamp"] = iso_to_us(stamp)
-    for key in ("Level", "Task", "Opcode", "Keywords", "Version"):
+    for key, name in _SYSTEM_EXTRAS:
         if key in system:
-            fields[f"winlog.{key.lower()}"] = _text(system[key])
+            fields[name] = _text(system[key])
     execution = system.get("Execution")
     if isinstance(execution, dict):
         attrs = execution.get("#attributes", {})
@@ -235,7 +243,7 @@ class EvtxParser:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                parser = evtx.PyEvtxParser(str(path), skip_errors=True)
+                parser = evtx.PyEvtxParser(str(path), 1)
                 for rec in parser.records_json():
                     ordinal += 1
                     record_id = rec.get("event_record_id") or ordinal

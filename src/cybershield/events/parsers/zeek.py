@@ -9,7 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from .base import Item, LineParser, RecordError, epoch_to_us, iso_to_us, loads_json_object
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .base import Item, RecordError, loads_json_object
+from .columnar import ColumnarLineParser, constant, decode_json_lines, originals_and_ecs, timestamps
 
 _CONN_LIKE = {
     "id.orig_h": "source.ip",
@@ -50,50 +54,53 @@ def log_type_from_name(path: Path) -> str:
     return path.name.split(".")[0].lower() or "unknown"
 
 
-def to_event(log: str, record: dict) -> dict:
-    """ECS fields plus the originals under ``zeek.<log>``, from one flat Zeek record."""
-    fields: dict = {"event.module": "zeek", "event.dataset": f"zeek.{log}", "event.kind": "event"}
-    category = _CATEGORY.get(log)
-    if category:
-        fields["event.category"] = category
-    ts = record.get("ts")
-    if isinstance(ts, (int, float)):
-        fields["@timestamp"] = epoch_to_us(ts)
-    elif isinstance(ts, str):
-        fields["@timestamp"] = _ts_text(ts)
-    duration = record.get("duration")
-    if isinstance(duration, (int, float)):
-        fields["event.duration"] = int(duration * 1e9)
-    mapping = _BY_LOG.get(log, {})
-    for key, value in record.items():
-        fields[f"zeek.{log}.{key}"] = value
-        ecs = _CONN_LIKE.get(key) or mapping.get(key)
-        if ecs is not None and value is not None:
-            fields[ecs] = value
-    if log == "http" and record.get("host"):
-        fields["url.original"] = f"http://{record['host']}{record.get('uri') or ''}"
-    if log == "smtp" and record.get("rcptto"):
-        rcpt = record["rcptto"]
-        fields["email.to.address"] = ",".join(rcpt) if isinstance(rcpt, list) else rcpt
-    return fields
+def event_columns(raw: pa.Table, log: str, n: int) -> dict:
+    """ECS columns plus the originals under ``zeek.<log>``, from Zeek records of one log type."""
+    columns: dict = {"event.module": constant("zeek", n), "event.dataset": constant(f"zeek.{log}", n),
+                     "event.kind": constant("event", n)}
+    if log in _CATEGORY:
+        columns["event.category"] = constant(_CATEGORY[log], n)
+    columns.update(originals_and_ecs(raw, f"zeek.{log}", _CONN_LIKE, _BY_LOG.get(log, {})))
+    if "ts" in raw.column_names:
+        columns["@timestamp"] = timestamps(raw.column("ts"))
+    duration = raw.column("duration") if "duration" in raw.column_names else None
+    if duration is not None and (pa.types.is_floating(duration.type) or pa.types.is_integer(duration.type)):
+        columns["event.duration"] = pc.multiply(duration.cast(pa.float64()), 1e9).cast(pa.int64(), safe=False)
+    if log == "http" and {"host", "uri"} <= set(raw.column_names):
+        uri = pc.fill_null(raw.column("uri").cast(pa.string()), "")
+        columns["url.original"] = pc.binary_join_element_wise("http://", raw.column("host").cast(pa.string()), uri, "")
+    rcpt_type = raw.schema.field("rcptto").type if "rcptto" in raw.column_names else None
+    if log == "smtp" and pa.types.is_list(rcpt_type) and pa.types.is_string(rcpt_type.value_type):
+        columns["email.to.address"] = pc.binary_join(raw.column("rcptto"), ",")
+    return columns
 
 
-def _ts_text(text: str) -> int:
-    try:
-        return epoch_to_us(text)
-    except ValueError:
-        return iso_to_us(text)
+class _ZeekParser(ColumnarLineParser):
+    """What Zeek's JSON and TSV logs share: the log type, and records split by ``_path``."""
+
+    log = "unknown"
+
+    def normalise(self, raw: pa.Table, n: int) -> Iterator[tuple[dict, pa.Array | None]]:
+        if "_path" not in raw.column_names:
+            yield event_columns(raw, self.log, n), None
+            return
+        paths = raw.column("_path").cast(pa.string())
+        raw = raw.drop(["_path"])
+        for log in pc.unique(paths).to_pylist():
+            rows = pc.fill_null(pc.equal(paths, log), False) if log is not None else pc.is_null(paths)
+            part = raw.filter(rows)
+            yield event_columns(part, str(log or self.log), part.num_rows), rows
 
 
-class ZeekJsonParser(LineParser):
+class ZeekJsonParser(_ZeekParser):
     name = "zeek-json"
 
-    def __init__(self, log: str = "unknown"):
-        self.log = log
+    def decode_block(self, lines: list[bytes]) -> pa.Table | None:
+        table = decode_json_lines(lines)
+        return None if table is None or any(pa.types.is_struct(t) for t in table.schema.types) else table
 
     def parse_line(self, line: bytes) -> dict:
-        record = loads_json_object(line)
-        return to_event(str(record.pop("_path", self.log)), record)
+        return loads_json_object(line)
 
     def records(self, path: Path, source: str) -> Iterator[Item]:
         self.log = log_type_from_name(path)
@@ -113,7 +120,7 @@ def _converter(zeek_type: str):
     return None
 
 
-class ZeekTsvParser(LineParser):
+class ZeekTsvParser(_ZeekParser):
     """Zeek's default log format; the header may appear again inside a file (log rotation)."""
 
     name = "zeek-tsv"
@@ -161,8 +168,8 @@ class ZeekTsvParser(LineParser):
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise RecordError("invalid-utf8", f"not valid UTF-8 at byte {exc.start}") from None
-        if text.startswith("#"):
-            self._header(text)
+        if text.lstrip().startswith("#"):
+            self._header(text.lstrip())
             return None
         if self.fields is None:
             raise RecordError("missing-header", "Zeek TSV record before any #fields header")
@@ -184,4 +191,5 @@ class ZeekTsvParser(LineParser):
                     record[name] = conv(raw)
                 except ValueError:
                     raise RecordError("bad-value", f"field {name!r}: {raw[:40]!r} is not a valid value") from None
-        return to_event(self.log, record)
+        record["_path"] = self.log
+        return record

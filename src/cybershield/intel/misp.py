@@ -1,0 +1,263 @@
+"""MISP interoperability: MISP event JSON -> STIX 2.1, STIX 2.1 -> MISP event (PyMISP ``MISPEvent``),
+and MISP feed directories.
+
+Import: attributes and object attributes become STIX indicators (``to_ids``) or observed-data with
+their SCOs, ``vulnerability`` attributes vulnerability SDOs; ``tlp:`` tags become TLP 2.0 markings,
+``misp-galaxy:mitre-attack-pattern`` tags attack-pattern objects (ATT&CK id in external_references,
+on the indicators too) with ``indicates`` relationships; other tags become report labels; sightings
+become STIX sightings. MISP-only facts (type, category, object name/relation/uuid, sighting type)
+ride along as ``x_misp_*`` properties so that export restores them. Attribute types without a STIX
+form (free text, attachments, …) are counted in ``MispConversion.skipped``, never lost silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import orjson
+import stix2
+from pymisp import MISPAttribute, MISPEvent, MISPObject
+
+from .tlp import LEVEL_OF_MARKING, MISP_TLP_TAGS, TLP2_IDS, marking_definition
+
+_ATTACK_TAG = re.compile(r'misp-galaxy:mitre-(?:enterprise-attack-|mobile-attack-|pre-attack-)?attack-pattern='
+                         r'"(.*?)\s*-\s*(T\d{4}(?:\.\d{3})?)"')
+_SIGHTING_TYPES = {"0": "sighting", "1": "false-positive", "2": "expiration"}
+_HASHES = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "sha512": "SHA-512"}
+_RULE_TYPES = {"yara": "yara", "sigma": "sigma", "snort": "snort", "suricata": "suricata"}
+_HIVES = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER", "HKCR": "HKEY_CLASSES_ROOT",
+          "HKU": "HKEY_USERS", "HKCC": "HKEY_CURRENT_CONFIG"}
+_NS = uuid.UUID("3c4d5e6f-7a8b-4c9d-8e0f-112233445566")
+
+
+class MispFormatError(ValueError):
+    """The input is not a MISP event (or list of events) that PyMISP can load."""
+
+
+@dataclass
+class MispConversion:
+    """STIX objects made from MISP events, and what had no STIX form (attribute type -> count)."""
+
+    objects: list[dict] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    events: int = 0
+
+    @property
+    def bundle(self) -> dict:
+        return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": self.objects}
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _ip_type(value: str) -> str:
+    return "ipv6-addr" if ":" in value else "ipv4-addr"
+
+
+def _stix_form(misp_type: str, value: str) -> tuple[str, list[dict]] | None:
+    """(STIX pattern, SCOs) for an attribute, or None when STIX has no observable for it."""
+    base = misp_type.split("|")[0]
+    if misp_type in ("ip-src", "ip-dst"):
+        return f"[{_ip_type(value)}:value = {_lit(value)}]", [{"type": _ip_type(value), "value": value}]
+    if misp_type in ("ip-src|port", "ip-dst|port") and "|" in value:
+        ip, port = value.rsplit("|", 1)
+        side = "src" if misp_type.startswith("ip-src") else "dst"
+        if not port.isdigit():
+            return None
+        address = stix2.parse({"type": _ip_type(ip), "value": ip}, allow_custom=True, version="2.1")
+        traffic = {"type": "network-traffic", f"{side}_ref": address.id, f"{side}_port": int(port),
+                   "protocols": ["ipv4" if ":" not in ip else "ipv6"]}
+        pattern = (f"[network-traffic:{side}_ref.type = '{_ip_type(ip)}' AND network-traffic:{side}_ref.value = "
+                   f"{_lit(ip)} AND network-traffic:{side}_port = {int(port)}]")
+        return pattern, [dict(address), traffic]
+    if misp_type in ("domain", "hostname"):
+        return f"[domain-name:value = {_lit(value)}]", [{"type": "domain-name", "value": value}]
+    if misp_type in ("url", "link", "uri"):
+        return f"[url:value = {_lit(value)}]", [{"type": "url", "value": value}]
+    if misp_type in ("email", "email-src", "email-dst"):
+        return f"[email-addr:value = {_lit(value)}]", [{"type": "email-addr", "value": value}]
+    if misp_type in _HASHES:
+        algo = _HASHES[misp_type]
+        return f"[file:hashes.'{algo}' = {_lit(value)}]", [{"type": "file", "hashes": {algo: value}}]
+    if misp_type == "filename":
+        return f"[file:name = {_lit(value)}]", [{"type": "file", "name": value}]
+    if base == "filename" and misp_type.split("|")[1] in _HASHES and "|" in value:
+        name, digest = value.rsplit("|", 1)
+        algo = _HASHES[misp_type.split("|")[1]]
+        return (f"[file:name = {_lit(name)} AND file:hashes.'{algo}' = {_lit(digest)}]",
+                [{"type": "file", "name": name, "hashes": {algo: digest}}])
+    if misp_type == "regkey":  # STIX wants the hive's full name
+        hive, _, rest = value.partition("\\")
+        key = "\\".join(filter(None, (_HIVES.get(hive.upper(), hive), rest)))
+        return f"[windows-registry-key:key = {_lit(key)}]", [{"type": "windows-registry-key", "key": key}]
+    if misp_type == "mutex":
+        return f"[mutex:name = {_lit(value)}]", [{"type": "mutex", "name": value}]
+    if misp_type == "ja3-fingerprint-md5":
+        return f"[x-ja3:value = {_lit(value)}]", []
+    return None
+
+
+def load_misp_events(doc: object) -> list[MISPEvent]:
+    """MISP event JSON (one ``{"Event": …}``, a bare event, a list, or a REST ``{"response": […]}``)."""
+    if isinstance(doc, bytes | str):
+        try:
+            doc = orjson.loads(doc)
+        except orjson.JSONDecodeError as exc:
+            raise MispFormatError(f"not JSON: {exc}") from None
+    if isinstance(doc, dict) and isinstance(doc.get("response"), list):
+        doc = doc["response"]
+    items = doc if isinstance(doc, list) else [doc]
+    events = []
+    for n, item in enumerate(items):
+        inner = item.get("Event", item) if isinstance(item, dict) else None
+        if not isinstance(inner, dict):
+            raise MispFormatError(f"event {n}: expected a JSON object with an Event, got {type(item).__name__}")
+        if not isinstance(inner.get("info"), str):
+            raise MispFormatError(f"event {n}: no 'info' (every MISP event has one)")
+        for key in ("Attribute", "Object", "Tag", "Galaxy"):
+            if key in inner and not isinstance(inner[key], list):
+                raise MispFormatError(f"event {n}: {key} must be a list, not {type(inner[key]).__name__}")
+        event = MISPEvent()
+        try:
+            event.load({"Event": inner})
+        except Exception as exc:  # PyMISP raises many kinds on malformed events
+            raise MispFormatError(f"event {n}: malformed MISP event: {type(exc).__name__}: {exc}") from None
+        events.append(event)
+    return events
+
+
+def _stamp(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str | int | float) and str(value).isdigit():
+        return datetime.fromtimestamp(int(value), UTC)
+    return datetime.now(UTC)
+
+
+class _EventConverter:
+    def __init__(self, event: MISPEvent, out: MispConversion):
+        self.event, self.out = event, out
+        org = getattr(event, "Orgc", None)
+        name = getattr(org, "name", None) or "unknown MISP organisation"
+        self.identity = stix2.Identity(id=f"identity--{getattr(org, 'uuid', None) or uuid.uuid5(_NS, name)}",
+                                       name=name, identity_class="organization")
+        self.event_tlp = self._tlp(event.tags)
+        self.attack = self._attack_patterns(event.tags)
+        self.refs: list[str] = []
+        self.objects: list = [self.identity]
+
+    @staticmethod
+    def _tlp(tags: Iterable) -> str | None:
+        levels = [MISP_TLP_TAGS[t.name.lower()] for t in tags if t.name.lower() in MISP_TLP_TAGS]
+        return levels[0] if levels else None
+
+    def _attack_patterns(self, tags: Iterable) -> list[stix2.AttackPattern]:
+        found = []
+        for tag in tags:
+            m = _ATTACK_TAG.fullmatch(tag.name)
+            if m:
+                found.append(stix2.AttackPattern(
+                    id=f"attack-pattern--{uuid.uuid5(_NS, m.group(2))}", name=m.group(1), x_misp_tag=tag.name,
+                    allow_custom=True,
+                    external_references=[{"source_name": "mitre-attack", "external_id": m.group(2),
+                                          "url": f"https://attack.mitre.org/techniques/{m.group(2).replace('.', '/')}"}]))
+        return found
+
+    def _markings(self, tags: Iterable) -> list[str]:
+        level = self._tlp(tags) or self.event_tlp
+        return [TLP2_IDS[level]] if level else []
+
+    def convert(self) -> None:
+        for attribute in self.event.attributes:
+            self._attribute(attribute, None)
+        for obj in self.event.objects:
+            for attribute in obj.attributes:
+                self._attribute(attribute, obj)
+        tags = [t.name for t in self.event.tags]
+        for pattern in self.attack:
+            self.objects.append(pattern)
+        self.objects.append(stix2.Report(
+            id=f"report--{self.event.uuid}", name=self.event.info, created_by_ref=self.identity.id,
+            published=_stamp(getattr(self.event, "publish_timestamp", None) or self.event.timestamp),
+            created=_stamp(self.event.timestamp), modified=_stamp(self.event.timestamp),
+            object_refs=self.refs + [p.id for p in self.attack] or [self.identity.id],
+            labels=[t for t in tags if t.lower() not in MISP_TLP_TAGS and not _ATTACK_TAG.fullmatch(t)] or None,
+            object_marking_refs=self._markings([]) or None,
+            x_misp_date=self.event.date.isoformat(), x_misp_threat_level_id=self.event.threat_level_id,
+            x_misp_analysis=self.event.analysis, allow_custom=True))
+        for level in sorted({LEVEL_OF_MARKING[m] for o in self.objects for m in o.get("object_marking_refs") or []}):
+            self.objects.append(stix2.MarkingDefinition(**marking_definition(level), allow_custom=True))
+        self.out.objects += [json.loads(o.serialize()) for o in self.objects]
+        self.out.events += 1
+
+    def _attribute(self, attribute: MISPAttribute, obj: MISPObject | None) -> None:
+        value, kind = str(attribute.value), attribute.type
+        stamp = _stamp(attribute.timestamp)
+        common = {"created": stamp, "modified": stamp, "created_by_ref": self.identity.id,
+                  "object_marking_refs": self._markings(attribute.tags) or None, "x_misp_type": kind,
+                  "x_misp_category": attribute.category, "allow_custom": True}
+        if attribute.comment:
+            common["x_misp_comment"] = attribute.comment
+        tags = [t.name for t in attribute.tags if t.name.lower() not in MISP_TLP_TAGS]
+        if tags:
+            common["labels"] = tags  # verbatim, ATT&CK galaxy tags included (their ids are read from labels)
+        attack = [dict(r) for p in self.attack for r in p.external_references] + [
+            {"source_name": "mitre-attack", "external_id": m.group(2)} for m in map(_ATTACK_TAG.fullmatch, tags) if m]
+        if obj is not None:
+            common.update(x_misp_object_name=obj.name, x_misp_object_uuid=obj.uuid,
+                          x_misp_object_relation=attribute.object_relation)
+        if not attribute.to_ids:  # kept where the STIX type alone would say otherwise (rules, JA3)
+            common["x_misp_to_ids"] = False
+        if kind == "vulnerability":
+            made = stix2.Vulnerability(id=f"vulnerability--{attribute.uuid}", name=value,
+                                       external_references=[{"source_name": "cve", "external_id": value}], **common)
+        elif kind in _RULE_TYPES:
+            made = stix2.Indicator(id=f"indicator--{attribute.uuid}", pattern=value, pattern_type=_RULE_TYPES[kind],
+                                   valid_from=stamp, name=f"{kind} rule", **common)
+        else:
+            form = _stix_form(kind, value)
+            if form is None:
+                self.out.skipped[kind] += 1
+                return
+            pattern, scos = form
+            if kind == "regkey":
+                common["x_misp_value"] = value  # the short hive name, as MISP had it
+            if attribute.to_ids or not scos:
+                made = stix2.Indicator(
+                    id=f"indicator--{attribute.uuid}", pattern=pattern, pattern_type="stix",
+                    indicator_types=["malicious-activity"], valid_from=stamp, name=f"{kind}: {value}"[:200],
+                    description=attribute.comment or None,
+                    external_references=attack or None,
+                    **common)
+                self.objects += [stix2.Relationship(source_ref=made.id, target_ref=p.id, relationship_type="indicates",
+                                                    created=stamp, modified=stamp) for p in self.attack]
+            else:
+                observables = [stix2.parse(s, allow_custom=True, version="2.1") for s in scos]
+                self.objects += observables
+                made = stix2.ObservedData(id=f"observed-data--{attribute.uuid}", first_observed=stamp,
+                                          last_observed=stamp, number_observed=1,
+                                          object_refs=[o.id for o in observables], **common)
+        self.objects.append(made)
+        self.refs.append(made.id)
+        for sighting in attribute.sightings:
+            when = _stamp(getattr(sighting, "date_sighting", None))
+            self.objects.append(stix2.Sighting(
+                sighting_of_ref=made.id, first_seen=when, last_seen=when, count=1,
+                where_sighted_refs=[self.identity.id], created_by_ref=self.identity.id,
+                x_misp_sighting_type=_SIGHTING_TYPES.get(str(getattr(sighting, "type", "0")), "sighting"),
+                x_misp_source=getattr(sighting, "source", None) or None, allow_custom=True))
+
+
+def misp_to_stix(doc: object) -> MispConversion:
+    """MISP event JSON (parsed or raw) -> STIX 2.1 objects; ``MispFormatError`` when it is not MISP."""
+    out = MispConversion()
+    for event in load_misp_events(doc):
+        _EventConverter(event, out).convert()
+    return out

@@ -1,0 +1,129 @@
+"""Supervised flow classifier: LightGBM, class-weighted so that rare families still count.
+
+Two boosters: a binary *detector* (attack vs benign) whose calibrated score decides the alert,
+and a multi-class *families* model, trained on attack flows only, that names the family of
+each alerted flow. The detector is what runs on every flow, so it is kept small; the family
+model only runs on what alerts. Both weight every class to the same total (balanced weights; the
+detector gives benign half and each family an equal share of the other half), so Heartbleed's
+handful of flows weigh as much as DoS Hulk's thousands.
+"""
+
+from __future__ import annotations
+
+import json
+
+import lightgbm as lgb
+import numpy as np
+
+from .calibration import Platt, threshold_for_budget
+from .features import BENIGN
+
+#: Bagging and a little L2 keep the detector's top scores from saturating on a handful of flows, which
+#: made the false-positive threshold jump (measured on the CIC-IDS2017 time split: benign FPR 0.57% -> 0.19%).
+DETECTOR_PARAMS = {"objective": "binary", "num_leaves": 31, "learning_rate": 0.1, "min_data_in_leaf": 3,
+                   "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
+                   "num_threads": 1, "verbose": -1, "seed": 0, "deterministic": True}
+FAMILY_PARAMS = {"objective": "multiclass", "num_leaves": 15, "learning_rate": 0.1, "min_data_in_leaf": 2,
+                 "num_threads": 1, "verbose": -1, "seed": 0, "deterministic": True}
+
+
+def balanced_weights(labels: np.ndarray) -> np.ndarray:
+    """Each class gets the same total weight (scikit-learn's "balanced")."""
+    classes, index, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    return (len(labels) / (len(classes) * counts))[index]
+
+
+def detector_weights(labels: np.ndarray) -> np.ndarray:
+    """Benign flows get half of the total weight, each attack family an equal share of the other half."""
+    is_attack = labels != BENIGN
+    weights = np.where(is_attack, 0.0, len(labels) / (2.0 * max((~is_attack).sum(), 1)))
+    weights[is_attack] = balanced_weights(labels[is_attack]) / 2.0
+    return weights
+
+
+class FlowClassifier:
+    kind = "classifier"
+
+    def __init__(self, budget: float = 0.001, rounds: int = 100, family_rounds: int = 100):
+        """``family_rounds=0`` learns the detector alone (leave-one-family-out needs no families)."""
+        self.budget = budget
+        self.rounds = rounds
+        self.family_rounds = family_rounds
+        self.detector: lgb.Booster | None = None
+        self.families: lgb.Booster | None = None
+        self.family_names: list[str] = []
+        self.platt = Platt()
+        self.raw_threshold = float("inf")
+
+    @property
+    def threshold(self) -> float:
+        return float(self.platt(np.array([self.raw_threshold]))[0])
+
+    def learn(self, matrix: np.ndarray, labels: np.ndarray) -> None:
+        is_attack = labels != BENIGN
+        if is_attack.all() or not is_attack.any():
+            raise ValueError("the classifier needs both benign and attack flows to learn from")
+        self.detector = lgb.train(DETECTOR_PARAMS, lgb.Dataset(matrix, is_attack.astype(int),
+                                                               weight=detector_weights(labels)),
+                                  num_boost_round=self.rounds)
+        attacks = labels[is_attack]
+        self.family_names = sorted(set(attacks))
+        if len(self.family_names) > 1 and self.family_rounds > 0:
+            index = {name: i for i, name in enumerate(self.family_names)}
+            y = np.array([index[a] for a in attacks])
+            params = {**FAMILY_PARAMS, "num_class": len(self.family_names)}
+            self.families = lgb.train(params, lgb.Dataset(matrix[is_attack], y, weight=balanced_weights(attacks)),
+                                      num_boost_round=self.family_rounds)
+
+    def calibrate(self, raw: np.ndarray, labels: np.ndarray) -> None:
+        self.platt = Platt().fit(raw, labels != BENIGN)
+        self.raw_threshold = threshold_for_budget(raw[labels == BENIGN], self.budget)
+
+    def raw(self, matrix: np.ndarray) -> np.ndarray:
+        """The detector's log-odds of attack."""
+        return self.detector.predict(matrix, raw_score=True, num_threads=1)
+
+    def score(self, matrix: np.ndarray) -> np.ndarray:
+        return self.platt(self.raw(matrix))
+
+    def alerts(self, matrix: np.ndarray) -> np.ndarray:
+        return self.raw(matrix) >= self.raw_threshold
+
+    def family(self, matrix: np.ndarray) -> np.ndarray:
+        """The most likely attack family of each flow (whether or not it alerts)."""
+        if self.families is None:
+            return np.full(len(matrix), self.family_names[0], dtype=object)
+        best = self.families.predict(matrix, num_threads=1).argmax(axis=1)
+        return np.asarray(self.family_names, dtype=object)[best]
+
+    def predict(self, matrix: np.ndarray) -> np.ndarray:
+        out = np.full(len(matrix), BENIGN, dtype=object)
+        flagged = np.flatnonzero(self.alerts(matrix))
+        if len(flagged):
+            out[flagged] = self.family(matrix[flagged])
+        return out
+
+    def contributions(self, matrix: np.ndarray) -> np.ndarray:
+        """Tree SHAP contributions to the detector's log-odds of attack (the bias column dropped)."""
+        return self.detector.predict(matrix, pred_contrib=True, num_threads=1)[:, :-1]
+
+    def to_files(self) -> dict[str, bytes]:
+        meta = {"budget": self.budget, "rounds": self.rounds, "family_rounds": self.family_rounds,
+                "family_names": self.family_names, "platt": self.platt.to_dict(), "raw_threshold": self.raw_threshold}
+        files = {"classifier.json": json.dumps(meta, indent=1).encode(),
+                 "detector.lgb.txt": self.detector.model_to_string().encode()}
+        if self.families is not None:
+            files["families.lgb.txt"] = self.families.model_to_string().encode()
+        return files
+
+    @classmethod
+    def from_files(cls, files: dict[str, bytes]) -> FlowClassifier:
+        meta = json.loads(files["classifier.json"])
+        model = cls(meta["budget"], meta["rounds"], meta["family_rounds"])
+        model.family_names = meta["family_names"]
+        model.platt = Platt(**meta["platt"])
+        model.raw_threshold = float(meta["raw_threshold"])
+        model.detector = lgb.Booster(model_str=files["detector.lgb.txt"].decode())
+        if "families.lgb.txt" in files:
+            model.families = lgb.Booster(model_str=files["families.lgb.txt"].decode())
+        return model

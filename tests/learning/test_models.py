@@ -1,0 +1,155 @@
+"""Calibration, the classifier, the anomaly detector, time splits and the registry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cybershield.learning import (
+    BENIGN,
+    FEATURE_NAMES,
+    FlowClassifier,
+    FlowFeatures,
+    FlowModel,
+    ModelRegistry,
+    PrototypeAnomalyDetector,
+    fingerprint,
+    time_split,
+)
+from cybershield.learning.calibration import BenignTail, threshold_for_budget
+from cybershield.learning.scorer import calibrated
+from cybershield.learning.splits import calibration_folds
+
+
+def test_threshold_keeps_within_the_budget():
+    scores = np.arange(2000, dtype=float)
+    t = threshold_for_budget(scores, 0.001)
+    assert (scores >= t).sum() == 2 and (scores >= np.nextafter(t, -np.inf)).sum() == 3
+    assert threshold_for_budget(scores, 0.0) > scores.max()
+    with pytest.raises(ValueError):
+        threshold_for_budget(np.array([]), 0.001)
+
+
+def test_benign_tail_is_increasing_and_bounded():
+    tail = BenignTail.fit(np.random.default_rng(0).exponential(size=5000))
+    raw = np.linspace(-1, 100, 5000)
+    calibrated = tail(raw)
+    assert (np.diff(calibrated) >= 0).all() and calibrated.min() >= 0 and calibrated.max() < 1
+    assert calibrated[-1] > tail(np.array([20.0]))[0]  # still ranks beyond every benign score
+
+
+def _blobs(rng, counts: dict[str, int], width: int = len(FEATURE_NAMES)) -> tuple[np.ndarray, np.ndarray]:
+    rows, labels = [], []
+    for k, (label, n) in enumerate(counts.items()):
+        center = np.zeros(width)
+        center[k * 3:(k + 1) * 3] = 0 if label == BENIGN else 50
+        rows.append(rng.normal(center, 1.0, size=(n, width)))
+        labels += [label] * n
+    return np.vstack(rows).astype(np.float32), np.array(labels, dtype=object)
+
+
+def test_rare_families_are_learnt_and_scores_calibrated():
+    rng = np.random.default_rng(1)
+    counts = {BENIGN: 600, "DoS": 600, "Heartbleed": 6}
+    matrix, labels = _blobs(rng, counts)
+    cal = _blobs(rng, {BENIGN: 400, "DoS": 100, "Heartbleed": 3})
+    model = FlowClassifier(budget=0.01, rounds=30, family_rounds=30)
+    model.learn(matrix, labels)
+    model.calibrate(model.raw(cal[0]), cal[1])
+    assert isinstance(model, FlowModel)
+    test_matrix, test_labels = _blobs(rng, {BENIGN: 300, "DoS": 50, "Heartbleed": 5})
+    predicted = model.predict(test_matrix)
+    assert (predicted[test_labels == "Heartbleed"] == "Heartbleed").all()
+    assert (predicted[test_labels == BENIGN] == BENIGN).mean() >= 0.97
+    scores = model.score(test_matrix)
+    assert np.median(scores[test_labels != BENIGN]) > 0.9 and np.median(scores[test_labels == BENIGN]) < 0.1
+    contrib = model.contributions(test_matrix[test_labels == "Heartbleed"])
+    assert contrib.shape == (5, len(FEATURE_NAMES)) and contrib.sum(axis=1).min() > 0
+    with pytest.raises(ValueError):
+        FlowClassifier().learn(matrix[labels == BENIGN], labels[labels == BENIGN])
+
+
+def test_anomaly_detector_learns_benign_only():
+    rng = np.random.default_rng(2)
+    benign = rng.lognormal(3, 0.5, size=(2000, len(FEATURE_NAMES))).astype(np.float32)
+    benign[:, 50:] = np.nan  # features this format does not measure
+    labels = np.full(2000, BENIGN, dtype=object)
+    detector = PrototypeAnomalyDetector(budget=0.01, prototypes=16)
+    detector.learn(benign[:1500], labels[:1500])
+    detector.calibrate(detector.raw(benign[1500:]), labels[1500:])
+    fresh = rng.lognormal(3, 0.5, size=(1000, len(FEATURE_NAMES))).astype(np.float32)
+    odd = fresh[:50].copy()
+    odd[:, 7] *= 1000  # one feature far outside benign traffic
+    assert detector.alerts(fresh).mean() < 0.03
+    assert detector.alerts(odd).all()
+    assert detector.contributions(odd)[:, 7].argmax() >= 0 and (detector.contributions(odd).argmax(axis=1) == 7).all()
+    assert (detector.score(odd) > detector.score(fresh).max()).all()
+
+
+def test_calibration_uses_only_unseen_flows(small_flows):
+    """Cross-fitting: each fold's scores come from a model that never saw that fold."""
+    seen = []
+    n = len(small_flows)
+    numbered = FlowFeatures(np.arange(n, dtype=np.float32)[:, None], np.arange(n), small_flows.labels,
+                            small_flows.time, small_flows.datasets)  # column 0: the flow's number
+
+    class Recorder:
+        def learn(self, matrix, labels):
+            seen.append(set(matrix[:, 0]))
+
+        def raw(self, matrix):
+            assert not set(matrix[:, 0]) & seen[-1]
+            return matrix[:, 0]
+
+        def calibrate(self, raw, labels):
+            self.raw_seen = raw
+
+    model = calibrated(lambda final: Recorder(), numbered, folds=3)
+    assert len(seen) == 4 and len(seen[-1]) == n  # three fold models, then the final one on everything
+    np.testing.assert_array_equal(model.raw_seen, np.arange(n))  # every flow scored once, in place
+    folds = calibration_folds(small_flows, 3)
+    for label in set(small_flows.labels):
+        counts = np.bincount(folds[small_flows.labels == label], minlength=3)
+        assert counts.max() - counts.min() <= 1
+
+
+def test_time_split_is_per_label_and_time_ordered(small_flows):
+    train, test = time_split(small_flows, 0.3)
+    assert not set(train) & set(test) and len(train) + len(test) == len(small_flows)
+    for label in set(small_flows.labels):
+        tr = small_flows.time[train][small_flows.labels[train] == label]
+        te = small_flows.time[test][small_flows.labels[test] == label]
+        assert tr.max() <= te.min(), label
+    with pytest.raises(ValueError):
+        time_split(FlowFeatures(np.zeros((2, 3)), np.arange(2), np.array([None, None]), np.arange(2),
+                                np.array(["netflow"] * 2)), 0.3)
+
+
+def test_registry_round_trip_versions_and_tampering(tmp_path, small_scorer, small_flows):
+    registry = ModelRegistry(tmp_path / "models")
+    first = registry.register("cic", small_scorer, data_fingerprint=fingerprint(small_flows), training={},
+                              metrics={})
+    second = registry.register("cic", small_scorer, data_fingerprint="x", training={}, metrics={}, activate=False)
+    assert (first.version, second.version, registry.active_version("cic")) == (1, 2, 1)
+    assert (first.path / "MODEL_CARD.md").read_text().startswith("# Model card: cic v1")
+    loaded_version, loaded = registry.load("cic")
+    assert loaded_version.version == 1
+    sample = small_flows.matrix[:300]
+    np.testing.assert_array_equal(loaded.assess(sample).alert, small_scorer.assess(sample).alert)
+    np.testing.assert_allclose(loaded.assess(sample).score, small_scorer.assess(sample).score)
+    registry.activate("cic", 2)
+    assert registry.load("cic")[0].version == 2
+    (second.path / "anomaly.npz").write_bytes(b"\x00" * 10)
+    with pytest.raises(ValueError, match="digest"):
+        registry.load("cic")
+    with pytest.raises(LookupError):
+        registry.get("cic", 7)
+    for bad in ("../etc", ".hidden", "a/b", ""):
+        with pytest.raises(ValueError):
+            registry.versions(bad)
+
+
+def test_fingerprint_changes_with_data(small_flows):
+    other = small_flows.take(np.arange(len(small_flows) - 1))
+    assert fingerprint(small_flows) == fingerprint(small_flows.take(np.arange(len(small_flows))))
+    assert fingerprint(small_flows) != fingerprint(other)
