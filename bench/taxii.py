@@ -92,6 +92,7 @@ def percentile(values: list[float], q: float) -> float:
 def run_workload(name: str, url: str, size: int, preloaded: int, samples: int, get_rate: float | None = None) -> dict:
     """POST, paged GET (unless ``get_rate`` is given: an extrapolation) and GET by id on one server."""
     col = Collection(url, user=USER, password=PASSWORD)
+    assert col.can_write  # the server is up and answering before any clock starts
     objects = indicators(preloaded, size - preloaded)
     post_rate = post(col, objects)
     extrapolated = get_rate is not None
