@@ -5,9 +5,10 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from cybershield.intel import COMMUNITY, TLP2_IDS, IntelStore, SharingPolicy, export_stix
+from cybershield.intel import COMMUNITY, TLP2_IDS, IntelStore, SharingPolicy, StoredObject, export_stix
 
-from .sharing import EXPECTED, fill
+from .factory import indicator, relationship
+from .sharing import EXPECTED, RED, fill
 
 CONFIG = {"hub": {"name": "de-hub", "default_tlp": "amber"}, "peers": {"fr-hub": {}, "be-hub": {}},
           "constituents": {"charite": {}}, "groups": {"west": ["fr-hub", "be-hub"]}}
@@ -57,3 +58,24 @@ def test_policy_configuration_errors():
         SharingPolicy.from_config({"groups": {"g": ["nobody"]}})
     with pytest.raises(KeyError, match="unknown recipient"):
         SharingPolicy.from_config(CONFIG).recipient("mallory")
+
+
+def test_objects_not_yet_stored_are_gated_against_the_store(filled):
+    """What a hub is about to send (a warning, say) passes the same gate, references checked in the store."""
+    store, policy, _ = filled
+    warning = relationship(99, indicator(2)["id"], RED["id"], tlp="CLEAR")
+    fresh = indicator(50, tlp="GREEN")
+    outgoing = [StoredObject.from_dict(warning), StoredObject.from_dict(fresh), StoredObject.from_dict(RED)]
+    gated = policy.gate(store, outgoing, policy.recipient("fr-hub"))
+    assert [o.id for o in gated.allowed] == [fresh["id"]]
+    assert dict(gated.withheld)[warning["id"]].startswith(f"references {RED['id']}")
+
+
+def test_latest_takes_the_newest_version_across_collections(db_url):
+    store = IntelStore.open(db_url)
+    store.add([indicator(1)], collection="hub")
+    store.add([indicator(1, modified="2024-05-01T00:00:00.000Z")], collection="inbox", origin="fr-hub")
+    newest = list(store.latest())
+    assert [(o.collection, o.version[:10]) for o in newest] == [("inbox", "2024-05-01")]
+    assert store.get(indicator(1)["id"])["modified"] == "2024-05-01T00:00:00.000Z"
+    assert [o["modified"] for o in store.active_indicators()] == ["2024-05-01T00:00:00.000Z"]

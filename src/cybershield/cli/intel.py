@@ -52,9 +52,11 @@ def print_imports(reports: list[FileImport]) -> None:
         table.add_column(status, justify="right", footer=f"{totals[status]:,}")
     for report in reports:
         counts = report.result.counts
-        table.add_row(report.path.name, report.kind or f"[red]{report.error}[/]",
-                      *(f"{counts[s]:,}" for s in STATUSES))
+        table.add_row(report.path.name, report.kind or "[red]unreadable[/]", *(f"{counts[s]:,}" for s in STATUSES))
     console.print(table)
+    for report in reports:
+        if report.error:
+            console.print(f"[red]{report.path}[/]: {report.error}")
     rejected = [(r.path.name, s) for r in reports for s in r.result.rejected]
     if rejected:
         reasons = Table(title="rejected objects (the validator's reasons)")

@@ -264,9 +264,13 @@ class IntelStore:
             where.append(T.c.type.in_(list(types)))
         if spec_versions:
             where.append(T.c.spec_version.in_(list(spec_versions)))
-        query = select(*_ROW).where(*where).order_by(T.c.date_added, T.c.seq).limit(limit + 1)
+        query = select(*_ROW).where(*where)
+        if not ids:
+            query = query.order_by(T.c.date_added, T.c.seq).limit(limit + 1)
         with self.engine.connect() as conn:
             found = [_stored(row) for row in conn.execute(query)]
+        if ids:  # a handful of rows found through the id index; sorting them in SQL would scan by date instead
+            found.sort(key=lambda o: (o.date_added, o.seq))
         more = len(found) > limit
         found = found[:limit]
         return Page(found, more, encode_cursor(found[-1].date_added, found[-1].seq) if more else None)

@@ -13,6 +13,8 @@ import json
 import multiprocessing
 import os
 import pathlib
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -22,6 +24,8 @@ import stix2validator.validator as _validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from stix2validator import ValidationOptions, validate_instance
+
+from .tlp import marking_definition
 
 OPTIONS = ValidationOptions(version="2.1")
 
@@ -58,18 +62,41 @@ def workers() -> int:
     return max(1, int(configured)) if configured else min(8, os.cpu_count() or 1)
 
 
+def _die_with_parent(parent: int) -> None:
+    """In a worker: exit when the process that started it is gone (killed servers leave no orphans)."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def start_workers() -> None:
+    """Start the validation processes now rather than on the first large batch (servers call this)."""
+    global _pool
+    if _pool is None and workers() > 1:
+        try:
+            _pool = ProcessPoolExecutor(workers(), mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_die_with_parent, initargs=(os.getpid(),))
+            atexit.register(_pool.shutdown, cancel_futures=True)
+            # builds each worker's schema registry (a TLP marking definition is a small valid object)
+            list(_pool.map(validate, [marking_definition("CLEAR")] * 4 * workers()))
+        except (BrokenProcessPool, AssertionError, OSError):
+            _pool = False
+
+
 def validate_many(objects: Sequence[object]) -> list[Verdict]:
     """Validate a batch, in worker processes when it is large and more than one CPU is available."""
     global _pool
     count = workers()
     if count == 1 or len(objects) < PARALLEL_FROM or _pool is False:
         return [validate(obj) for obj in objects]
-    if _pool is None:
-        _pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
-        atexit.register(_pool.shutdown, cancel_futures=True)
+    start_workers()
+    if not _pool:
+        return [validate(obj) for obj in objects]
     try:
         return list(_pool.map(validate, objects, chunksize=max(16, len(objects) // (4 * count))))
-    except BrokenProcessPool:  # e.g. a program read from stdin cannot spawn workers: validate here
+    except BrokenProcessPool:  # e.g. a program read from stdin cannot spawn workers: validate in-process
         _pool = False
         return [validate(obj) for obj in objects]
 
