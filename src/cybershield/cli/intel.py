@@ -21,6 +21,8 @@ from ..intel import (
     SharingPolicy,
     export_stix,
     import_file,
+    stix_to_misp,
+    write_misp_feed,
 )
 from ..intel.importer import discover
 from .app import app, console
@@ -31,14 +33,32 @@ app.add_typer(intel_app, name="intel")
 STATUSES = ("stored", "updated", "unchanged", "rejected")
 
 
-def _stix_export(store: IntelStore, policy: SharingPolicy, recipient_name: str | None):
-    recipient = policy.recipient(recipient_name) if recipient_name else COMMUNITY
-    export = export_stix(store, policy, recipient)
+def _gated(store: IntelStore, policy: SharingPolicy, recipient_name: str | None):
+    return export_stix(store, policy, policy.recipient(recipient_name) if recipient_name else COMMUNITY)
+
+
+def _stix_export(store: IntelStore, policy: SharingPolicy, recipient_name: str | None, out: Path | None):
+    export = _gated(store, policy, recipient_name)
     return export.bundle(), len(export.objects), export.withheld
 
 
-#: Export formats: name -> function(store, policy, recipient name or None) -> (bytes, exported, withheld).
-EXPORTERS = {"stix": _stix_export}
+def _misp_export(store: IntelStore, policy: SharingPolicy, recipient_name: str | None, out: Path | None):
+    export = _gated(store, policy, recipient_name)
+    return stix_to_misp(o.as_dict() for o in export.objects).event.to_json().encode(), len(export.objects), \
+        export.withheld
+
+
+def _misp_feed_export(store: IntelStore, policy: SharingPolicy, recipient_name: str | None, out: Path | None):
+    if out is None:
+        raise KeyError("a MISP feed is a folder: give it with --out DIR")
+    export = _gated(store, policy, recipient_name)
+    write_misp_feed([stix_to_misp(o.as_dict() for o in export.objects).event], out)
+    return None, len(export.objects), export.withheld
+
+
+#: Export formats: name -> function(store, policy, recipient name or None, --out) -> (bytes to write, or None
+#: when it wrote its folder itself; objects exported; ids withheld with the reason). All go through the gate.
+EXPORTERS = {"stix": _stix_export, "misp": _misp_export, "misp-feed": _misp_feed_export}
 
 
 def print_imports(reports: list[FileImport]) -> None:
@@ -113,13 +133,13 @@ def export_command(
     cfg = settings()
     policy = SharingPolicy.from_config(cfg.hub_config())
     try:
-        data, exported, withheld = EXPORTERS[fmt](IntelStore.open(cfg.db_url), policy, recipient)
+        data, exported, withheld = EXPORTERS[fmt](IntelStore.open(cfg.db_url), policy, recipient, out)
     except KeyError as exc:
         console.print(f"[red]{exc.args[0]}[/]")
         raise typer.Exit(2) from None
-    if out:
+    if data is not None and out:
         out.write_bytes(data)
-    else:
+    elif data is not None:
         sys.stdout.buffer.write(data + b"\n")
     reasons = Counter(reason for _, reason in withheld)
     if as_json:

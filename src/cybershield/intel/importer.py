@@ -1,7 +1,9 @@
 """Importing intelligence files into the store: each file's kind is detected, then read by that kind's reader.
 
-``READERS`` is the dispatch table: ``(kind, recognises(source), objects(source))``, tried in order.
-A reader turns a file into STIX 2.1 objects; the store validates and keeps them.
+``READERS`` is the dispatch table: ``(kind, recognises(source), read(source))``, tried in order.
+A reader turns a file into STIX 2.1 objects, plus a line for each part it could not use (a bad
+CSV row, a MISP attribute with no STIX form), which is reported as rejected; the store validates
+and keeps the objects.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 
-from .store import DEFAULT_COLLECTION, AddResult, IntelStore
+from .indicator_csv import IndicatorCsvError, read_indicator_csv
+from .misp import MispFormatError, misp_to_stix
+from .store import DEFAULT_COLLECTION, AddResult, IntelStore, ObjectStatus
 
 
 @dataclass(frozen=True)
@@ -51,13 +56,40 @@ def _is_object_list(source: Source) -> bool:
     return isinstance(source.data, list) and all(isinstance(o, dict) and "type" in o for o in source.data[:10])
 
 
-Reader = tuple[str, Callable[[Source], bool], Callable[[Source], Iterable[object]]]
+def _is_misp(source: Source) -> bool:
+    data = source.data
+    if isinstance(data, dict) and isinstance(data.get("response"), list):
+        data = data["response"]
+    first = data[0] if isinstance(data, list) and data else data
+    return isinstance(first, dict) and isinstance(first.get("Event"), dict)
 
-#: Kinds of input, tried in order (STIX bundle or TAXII envelope, one STIX object, a JSON list of objects).
+
+def _is_indicator_csv(source: Source) -> bool:
+    header = source.raw[:4096].split(b"\n", 1)[0].decode("utf-8", "replace").lower()
+    return source.data is None and {"type", "value"} <= {name.strip() for name in header.split(",")}
+
+
+def _misp(source: Source) -> tuple[list, list[str]]:
+    conversion = misp_to_stix(source.data)
+    return conversion.objects, [f"MISP attribute type {kind!r} has no STIX form ({count} attributes)"
+                                for kind, count in sorted(conversion.skipped.items())]
+
+
+def _csv(source: Source) -> tuple[list, list[str]]:
+    stamp = datetime.fromtimestamp(source.path.stat().st_mtime, UTC)
+    return read_indicator_csv(source.raw.decode("utf-8-sig", "replace"), str(source.path), stamp)
+
+
+Reader = tuple[str, Callable[[Source], bool], Callable[[Source], tuple[Iterable[object], list[str]]]]
+
+#: Kinds of input, tried in order (MISP event JSON, STIX bundle or TAXII envelope, one STIX object,
+#: a JSON list of STIX objects, indicator CSV with ``type`` and ``value`` columns).
 READERS: list[Reader] = [
-    ("stix-bundle", _is_bundle, lambda s: s.data["objects"]),
-    ("stix-object", _is_stix_object, lambda s: [s.data]),
-    ("stix-list", _is_object_list, lambda s: s.data),
+    ("misp-event", _is_misp, _misp),
+    ("stix-bundle", _is_bundle, lambda s: (s.data["objects"], [])),
+    ("stix-object", _is_stix_object, lambda s: ([s.data], [])),
+    ("stix-list", _is_object_list, lambda s: (s.data, [])),
+    ("indicator-csv", _is_indicator_csv, _csv),
 ]
 
 
@@ -92,8 +124,14 @@ def import_file(store: IntelStore, path: Path, *, collection: str = DEFAULT_COLL
         source = Source.read(path)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         return FileImport(path, None, error=f"cannot read: {exc}")
-    for kind, recognises, objects in READERS:
+    for kind, recognises, read in READERS:
         if recognises(source):
-            return FileImport(path, kind, store.add(objects(source), collection=collection, on_progress=on_progress))
+            try:
+                objects, problems = read(source)
+            except (MispFormatError, IndicatorCsvError) as exc:
+                return FileImport(path, kind, error=str(exc))
+            result = store.add(objects, collection=collection, on_progress=on_progress)
+            result.statuses += [ObjectStatus(-1, None, None, "rejected", (problem,)) for problem in problems]
+            return FileImport(path, kind, result)
     reason = f"not JSON ({source.json_error})" if source.json_error else "no known intelligence format"
     return FileImport(path, None, error=f"{reason}; known kinds: {', '.join(k for k, _, _ in READERS)}")

@@ -45,13 +45,15 @@ def csv_pattern(kind: str, value: str) -> str:
     return f"[{path} = {stix_literal(value)}]"
 
 
-def read_indicator_csv(text: str, source: str) -> tuple[list[dict], list[str]]:
-    """The indicators of a CSV text, and a problem line per row that could not be used."""
+def read_indicator_csv(text: str, source: str, stamp: datetime | None = None) -> tuple[list[dict], list[str]]:
+    """The indicators of a CSV text, and a problem line per row that could not be used. ``stamp`` (say
+    the file's modification time; default now) dates them, so that reading an unchanged file again
+    gives the same versions."""
     reader = csv.DictReader(io.StringIO(text))
     fields = {f.strip().lower() for f in reader.fieldnames or []}
     if not {"type", "value"} <= fields:
         raise IndicatorCsvError(f"{source}: CSV needs a header with type and value columns")
-    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    now = (stamp or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     indicators, problems = [], []
     try:
         for line, row in enumerate(reader, start=2):

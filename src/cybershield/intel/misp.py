@@ -130,6 +130,11 @@ def load_misp_events(doc: object) -> list[MISPEvent]:
     return events
 
 
+#: When objects derived from names (an organisation, an ATT&CK tag) are said to be made: a fixed time, so
+#: that importing the same events again finds them unchanged instead of making new versions.
+_FIXED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def _stamp(value: object) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -144,7 +149,7 @@ class _EventConverter:
         org = getattr(event, "Orgc", None)
         name = getattr(org, "name", None) or "unknown MISP organisation"
         self.identity = stix2.Identity(id=f"identity--{getattr(org, 'uuid', None) or uuid.uuid5(_NS, name)}",
-                                       name=name, identity_class="organization")
+                                       name=name, identity_class="organization", created=_FIXED, modified=_FIXED)
         self.event_tlp = self._tlp(event.tags)
         self.attack = self._attack_patterns(event.tags)
         self.refs: list[str] = []
@@ -162,6 +167,7 @@ class _EventConverter:
             if m:
                 found.append(stix2.AttackPattern(
                     id=f"attack-pattern--{uuid.uuid5(_NS, m.group(2))}", name=m.group(1), x_misp_tag=tag.name,
+                    created=_FIXED, modified=_FIXED,
                     allow_custom=True,
                     external_references=[{"source_name": "mitre-attack", "external_id": m.group(2),
                                           "url": f"https://attack.mitre.org/techniques/{m.group(2).replace('.', '/')}"}]))
@@ -233,8 +239,9 @@ class _EventConverter:
                     description=attribute.comment or None,
                     external_references=attack or None,
                     **common)
-                self.objects += [stix2.Relationship(source_ref=made.id, target_ref=p.id, relationship_type="indicates",
-                                                    created=stamp, modified=stamp) for p in self.attack]
+                self.objects += [stix2.Relationship(
+                    id=f"relationship--{uuid.uuid5(_NS, f'{made.id} indicates {p.id}')}", source_ref=made.id,
+                    target_ref=p.id, relationship_type="indicates", created=stamp, modified=stamp) for p in self.attack]
             else:
                 observables = [stix2.parse(s, allow_custom=True, version="2.1") for s in scos]
                 self.objects += observables
@@ -246,7 +253,8 @@ class _EventConverter:
         for sighting in attribute.sightings:
             when = _stamp(getattr(sighting, "date_sighting", None))
             self.objects.append(stix2.Sighting(
-                sighting_of_ref=made.id, first_seen=when, last_seen=when, count=1,
+                id=f"sighting--{uuid.uuid5(_NS, made.id + ' ' + str(getattr(sighting, 'uuid', None) or when))}",
+                created=when, modified=when, sighting_of_ref=made.id, first_seen=when, last_seen=when, count=1,
                 where_sighted_refs=[self.identity.id], created_by_ref=self.identity.id,
                 x_misp_sighting_type=_SIGHTING_TYPES.get(str(getattr(sighting, "type", "0")), "sighting"),
                 x_misp_source=getattr(sighting, "source", None) or None, allow_custom=True))

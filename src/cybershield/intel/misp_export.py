@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -109,8 +110,9 @@ def _tlp_tags(obj: dict) -> list[str]:
     return [f"tlp:{LEVEL_OF_MARKING[m].lower()}" for m in obj.get("object_marking_refs") or [] if m in LEVEL_OF_MARKING]
 
 
-def stix_to_misp(objects: Iterable[dict]) -> MispExport:
-    """STIX 2.1 objects (dicts) -> one MISP event built with PyMISP."""
+def stix_to_misp(objects: Iterable[dict], organisation: str = "cybershield hub") -> MispExport:
+    """STIX 2.1 objects (dicts) -> one MISP event built with PyMISP; its creator is the report's author,
+    else ``organisation`` (a MISP feed needs one)."""
     objects = list(objects)
     by_id = {o["id"]: o for o in objects if isinstance(o, dict) and "id" in o}
     report = next((o for o in objects if o.get("type") == "report"), None)
@@ -129,6 +131,9 @@ def stix_to_misp(objects: Iterable[dict]) -> MispExport:
             org = MISPOrganisation()
             org.from_dict(name=creator["name"], uuid=creator["id"].split("--", 1)[1])
             event.Orgc = org
+    if "Orgc" not in event:
+        event.Orgc = MISPOrganisation()
+        event.Orgc.from_dict(name=organisation, uuid=str(uuid.uuid5(uuid.NAMESPACE_DNS, organisation)))
     event_tlp = _tlp_tags(report or {})
     for tag in event_tlp + list((report or {}).get("labels") or []):
         event.add_tag(tag)
