@@ -2,5 +2,6 @@
 
 from .alerts import LEVELS, Alert, EventRef
 from .detector import Detector
+from .factory import BUILDERS, DetectorUnavailable, build_detectors
 
-__all__ = ["LEVELS", "Alert", "Detector", "EventRef"]
+__all__ = ["BUILDERS", "LEVELS", "Alert", "Detector", "DetectorUnavailable", "EventRef", "build_detectors"]
