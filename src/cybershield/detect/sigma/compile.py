@@ -43,7 +43,7 @@ from sigma.types import (
 
 from .pipeline import CHANNEL, EVENT_ID, event_field
 
-KEYWORDS = "\x00keywords"
+KEYWORDS = "cybershield.keywords"
 #: Leaf kinds the needle pass answers (value lower-cased); the others read the column directly.
 NEEDLE_KINDS = frozenset({"eq", "contains", "startswith", "endswith", "glob"})
 _COMPARE = {CompareOperators.LT: "lt", CompareOperators.LTE: "le", CompareOperators.GT: "gt",

@@ -1,12 +1,14 @@
 """Evaluating a compiled rule collection over batches of events.
 
-Per batch: (1) split the events by (channel, EventID); each part meets only the rules whose log
-source can produce it. (2) Per part and field, one Aho-Corasick pass (Polars ``extract_many``)
-finds every rule needle in every value; only those candidates are checked against their exact
-test (equals, starts/ends with, wildcard pattern), all in one vectorised expression. Leaves
-without a needle (regular expressions, CIDR, comparisons, null tests, field references) are
-computed column-wise. (3) Each rule's boolean tree is evaluated over the sparse row sets of its
-leaves (sorted NumPy index arrays), so a rule whose selection finds nothing costs almost nothing.
+Per batch: (1) every single-field leaf is decided once per *distinct* value of its field (logs
+repeat values: images, users, hashes, paths): one Aho-Corasick pass (Polars ``extract_many``)
+over the distinct lower-case values finds every rule needle, only those candidates are checked
+against their exact test (equals, starts/ends with, wildcard pattern) in one vectorised
+expression, and leaves without a needle (regular expressions, CIDR, comparisons) run on the
+distinct values too; the results map back to rows. (2) The batch is grouped by (channel,
+EventID); a rule meets only the groups its log source can produce. (3) Each rule's boolean tree
+is evaluated over the sparse row sets of its leaves (sorted NumPy index arrays), so a rule whose
+selection finds nothing costs a few microseconds.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .compile import KEYWORDS, NEEDLE_KINDS, CompiledRule, Leaf, Leaves, Node
 from .pipeline import CHANNEL, EVENT_DATA, EVENT_ID
@@ -32,10 +35,6 @@ _EMPTY = np.empty(0, dtype=np.int64)
 _CMP = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 
 
-def lower(name: str) -> str:
-    return name + "\x00lower"
-
-
 @dataclass(frozen=True)
 class Match:
     """Rows of the batch (0-based) that the rule at index ``rule`` matched."""
@@ -45,12 +44,15 @@ class Match:
 
 
 @dataclass
-class _Plan:
-    """What one (channel, EventID) part needs: its rules, needle tables per field, dense leaves."""
+class _FieldPlan:
+    """The leaves of one field: needle leaves (a needle table) and leaves decided per value."""
 
-    rules: list[int]
-    needles: dict[str, tuple[list[str], pl.DataFrame]]
-    dense: list[int]
+    needles: list[str]
+    table: pl.DataFrame  # needle, leaf, kind, pattern
+    values: list[int]  # regex, cased, cmp, cidr, and string tests without a needle
+
+
+_PER_ROW = frozenset({"null", "exists", "any", "fieldref"})
 
 
 class Evaluator:
@@ -59,56 +61,61 @@ class Evaluator:
     def __init__(self, rules: list[CompiledRule], leaves: Leaves):
         self.rules = rules
         self.leaves = leaves.items
-        used = {i for r in rules for i in r.leaves}
+        used = sorted({i for r in rules for i in r.leaves})
         self.fields = sorted({self.leaves[i].field for i in used} - {KEYWORDS}
                              | {self.leaves[i].value[0] for i in used if self.leaves[i].kind == "fieldref"})
         self.keywords = any(self.leaves[i].field == KEYWORDS for i in used)
-        self._plans: dict[tuple[str | None, int | None], _Plan] = {}
+        self.row_leaves = [i for i in used if self.leaves[i].kind in _PER_ROW]
+        self.field_plans = self._field_plans([i for i in used if self.leaves[i].kind not in _PER_ROW])
+        self._applicable: dict[tuple[str | None, int | None], list[int]] = {}
         self._regex: dict[int, object] = {}
 
-    def plan(self, channel: str | None, event_id: int | None) -> _Plan:
-        """The rules an event of this channel (lower case) and EventID can match, and their leaves."""
+    def _field_plans(self, leaf_ids: list[int]) -> dict[str, _FieldPlan]:
+        needle_rows: dict[str, list[tuple[str, int, str, str | None]]] = defaultdict(list)
+        value_leaves: dict[str, list[int]] = defaultdict(list)
+        for leaf_id in leaf_ids:
+            leaf = self.leaves[leaf_id]
+            if leaf.kind in NEEDLE_KINDS and leaf.needle:
+                needle_rows[leaf.field].append((leaf.needle, leaf_id, leaf.kind, leaf.value if leaf.kind == "glob" else None))
+            else:
+                value_leaves[leaf.field].append(leaf_id)
+        plans = {}
+        for name in sorted(set(needle_rows) | set(value_leaves)):
+            rows = needle_rows.get(name, [])
+            table = pl.DataFrame(rows, schema={"needle": pl.Utf8, "leaf": pl.Int64, "kind": pl.Utf8, "pattern": pl.Utf8},
+                                 orient="row")
+            plans[name] = _FieldPlan(sorted({n for n, *_ in rows}), table, value_leaves.get(name, []))
+        return plans
+
+    def applicable(self, channel: str | None, event_id: int | None) -> list[int]:
+        """Indexes of the rules an event of this channel (lower case) and EventID can match."""
         key = (channel, event_id)
-        found = self._plans.get(key)
+        found = self._applicable.get(key)
         if found is None:
-            indexes = [i for i, r in enumerate(self.rules)
-                       if (r.channels is None or channel in r.channels)
-                       and (r.event_ids is None or event_id in r.event_ids)]
-            by_field: dict[str, list[tuple[str, int, str, str | None]]] = defaultdict(list)
-            dense = []
-            for leaf_id in sorted({i for r in indexes for i in self.rules[r].leaves}):
-                leaf = self.leaves[leaf_id]
-                if leaf.kind in NEEDLE_KINDS and leaf.needle:
-                    by_field[leaf.field].append((leaf.needle, leaf_id, leaf.kind,
-                                                 leaf.value if leaf.kind == "glob" else None))
-                else:
-                    dense.append(leaf_id)
-            needles = {name: (sorted({n for n, *_ in rows}),
-                              pl.DataFrame(rows, schema={"needle": pl.Utf8, "leaf": pl.Int64, "kind": pl.Utf8,
-                                                         "pattern": pl.Utf8}, orient="row"))
-                       for name, rows in by_field.items()}
-            found = self._plans[key] = _Plan(indexes, needles, dense)
+            found = self._applicable[key] = [
+                i for i, r in enumerate(self.rules)
+                if (r.channels is None or channel in r.channels) and (r.event_ids is None or event_id in r.event_ids)]
         return found
 
     def frame(self, batch: pa.Table) -> pl.DataFrame:
-        """The columns the leaves read: each field as text and lower case, keywords, dispatch keys."""
-        df = pl.from_arrow(batch)
+        """The columns the leaves read, as text (absent ones null), plus keywords and dispatch keys."""
+        present = set(batch.column_names)
+        wanted = [c for c in dict.fromkeys([CHANNEL, EVENT_ID, *self.fields]) if c in present]
+        if self.keywords:
+            wanted += [c for c in batch.column_names if c.startswith(EVENT_DATA) and c not in wanted]
+        df = pl.from_arrow(batch.select(wanted))
         assert isinstance(df, pl.DataFrame)
-        present = set(df.columns)
 
         def column(name: str, dtype: pl.DataType) -> pl.Expr:
             return pl.col(name).cast(dtype, strict=False) if name in present else pl.lit(None, dtype)
 
-        exprs = [pl.int_range(pl.len(), dtype=pl.Int64).alias(_ROW),
-                 column(CHANNEL, pl.Utf8).str.to_lowercase().alias(_CHANNEL_KEY),
+        exprs = [column(CHANNEL, pl.Utf8).str.to_lowercase().alias(_CHANNEL_KEY),
                  column(EVENT_ID, pl.Int64).alias(_EVENT_ID_KEY)]
-        for name in self.fields:
-            text = column(name, pl.Utf8)
-            exprs += [text.alias(name), text.str.to_lowercase().alias(lower(name))]
+        exprs += [column(name, pl.Utf8).alias(name) for name in self.fields if name in present]
         if self.keywords:
             payload = [pl.col(c).cast(pl.Utf8) for c in df.columns if c.startswith(EVENT_DATA)]
             text = pl.concat_str(payload, separator="\x1f", ignore_nulls=True) if payload else pl.lit(None, pl.Utf8)
-            exprs.append(text.str.to_lowercase().alias(lower(KEYWORDS)))
+            exprs.append(text.alias(KEYWORDS))
         return df.select(exprs)
 
     def matches(self, batch: pa.Table) -> Iterator[Match]:
@@ -116,51 +123,62 @@ class Evaluator:
         if batch.num_rows == 0 or not self.rules:
             return
         frame = self.frame(batch)
-        for (channel, event_id), part in frame.partition_by([_CHANNEL_KEY, _EVENT_ID_KEY], as_dict=True).items():
-            plan = self.plan(channel, event_id)
-            if not plan.rules:
+        groups = frame.select(_CHANNEL_KEY, _EVENT_ID_KEY).with_row_index(_ROW).group_by(
+            [_CHANNEL_KEY, _EVENT_ID_KEY]).agg(pl.col(_ROW))
+        scope: dict[int, list[np.ndarray]] = defaultdict(list)
+        for channel, event_id, rows in groups.iter_rows():
+            part = np.asarray(rows, dtype=np.int64)
+            for index in self.applicable(channel, event_id):
+                scope[index].append(part)
+        if not scope:
+            return
+        sets = self._field_rows(frame)
+        for leaf_id in self.row_leaves:
+            sets[leaf_id] = np.flatnonzero(self._row_mask(frame, self.leaves[leaf_id]).fill_null(False).to_numpy())
+        for index in sorted(scope):
+            found, negated = _evaluate(self.rules[index].tree, sets)
+            if not negated and not len(found):
                 continue
-            sets = self._needle_rows(part, plan)
-            for leaf_id in plan.dense:
-                sets[leaf_id] = self._dense_rows(part, leaf_id)
-            rows = part.get_column(_ROW).to_numpy()
-            everything = np.arange(part.height)
-            for index in plan.rules:
-                found, negated = _evaluate(self.rules[index].tree, sets)
-                if negated:
-                    found = np.setdiff1d(everything, found, assume_unique=True)
-                if len(found):
-                    yield Match(index, rows[found].tolist())
+            parts = scope[index]
+            universe = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
+            found = _difference(universe, found) if negated else _intersection(found, universe)
+            if len(found):
+                yield Match(index, found.tolist())
 
-    def _needle_rows(self, part: pl.DataFrame, plan: _Plan) -> dict[int, np.ndarray]:
-        """Rows per needle leaf: one Aho-Corasick pass per field, then an exact check of the candidates."""
-        found: list[pl.DataFrame] = []
-        for name, (needles, table) in plan.needles.items():
-            values = part.get_column(lower(name))
-            if values.null_count() == len(values):
+    def _field_rows(self, frame: pl.DataFrame) -> dict[int, np.ndarray]:
+        """Rows per single-field leaf. Each leaf is decided once per distinct value of its field
+        (logs repeat values: images, users, hashes): the column is dictionary-encoded, one
+        Aho-Corasick pass over the distinct lower-case values finds all needles, and the leaves'
+        distinct values map back to rows through the codes."""
+        sets: dict[int, np.ndarray] = {}
+        for name, fplan in self.field_plans.items():
+            if name not in frame.columns or frame.get_column(name).null_count() == frame.height:
                 continue
-            hits = pl.DataFrame({"row": np.arange(part.height), "needle": values.str.extract_many(needles, overlapping=True)})
-            pairs = hits.explode("needle").drop_nulls().unique().join(table, on="needle")
-            if pairs.height:
-                found.append(pairs.with_columns(value=values.gather(pairs.get_column("row"))))
-        if not found:
-            return {}
-        pairs = pl.concat(found)
-        kind, needle, value = pl.col("kind"), pl.col("needle"), pl.col("value")
-        ok = ((kind == "contains") | ((kind == "startswith") & value.str.starts_with(needle))
-              | ((kind == "endswith") & value.str.ends_with(needle)) | ((kind == "eq") & (value == needle))
-              | ((kind == "glob") & value.str.contains(pl.col("pattern"))))
-        grouped = pairs.filter(ok.fill_null(False)).group_by("leaf").agg(pl.col("row").unique().sort())
-        return {leaf: np.asarray(rows, dtype=np.int64) for leaf, rows in grouped.iter_rows()}
+            encoded = pc.dictionary_encode(frame.get_column(name).to_arrow())
+            if isinstance(encoded, pa.ChunkedArray):
+                encoded = encoded.combine_chunks()
+            distinct = pl.Series(encoded.dictionary.cast(pa.large_string()))
+            low = distinct.str.to_lowercase()
+            units, leaves = [], []
+            if fplan.needles:
+                hits = pl.DataFrame({"u": np.arange(len(low)), "needle": low.str.extract_many(fplan.needles, overlapping=True)})
+                candidates = hits.explode("needle").drop_nulls().unique().join(fplan.table, on="needle")
+                if candidates.height:
+                    candidates = candidates.with_columns(value=low.gather(candidates.get_column("u")))
+                    ok = candidates.filter(_verified())
+                    units.append(ok.get_column("u").to_numpy())
+                    leaves.append(ok.get_column("leaf").to_numpy())
+            for leaf_id in fplan.values:
+                hit = np.flatnonzero(self._value_mask(distinct, low, leaf_id, self.leaves[leaf_id]).fill_null(False).to_numpy())
+                units.append(hit)
+                leaves.append(np.full(len(hit), leaf_id))
+            if units and sum(len(u) for u in units):
+                codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+                sets.update(_rows_per_leaf(codes, len(distinct), np.concatenate(units), np.concatenate(leaves)))
+        return sets
 
-    def _dense_rows(self, part: pl.DataFrame, leaf_id: int) -> np.ndarray:
-        leaf = self.leaves[leaf_id]
-        mask = self._mask(part, leaf_id, leaf)
-        return np.flatnonzero(mask.fill_null(False).to_numpy())
-
-    def _mask(self, part: pl.DataFrame, leaf_id: int, leaf: Leaf) -> pl.Series:
-        raw = part.get_column(leaf.field) if leaf.field != KEYWORDS else part.get_column(lower(KEYWORDS))
-        low = part.get_column(lower(leaf.field))
+    def _value_mask(self, raw: pl.Series, low: pl.Series, leaf_id: int, leaf: Leaf) -> pl.Series:
+        """A leaf over distinct values (``raw`` as logged, ``low`` lower case)."""
         kind = leaf.kind
         if kind == "eq":
             return low == leaf.value
@@ -168,10 +186,6 @@ class Evaluator:
             return low.str.contains(leaf.value)
         if kind == "cased":
             return raw.str.contains(leaf.value)
-        if kind in ("any", "exists"):
-            return raw.is_not_null() if leaf.value in (None, True) else raw.is_null()
-        if kind == "null":
-            return raw.is_null()
         if kind == "regex":
             return self._regex_mask(raw, leaf_id, leaf)
         if kind == "cmp":
@@ -180,16 +194,24 @@ class Evaluator:
         if kind == "cidr":
             network = ipaddress.ip_network(leaf.value)
             return pl.Series([_in_network(v, network) for v in raw], dtype=pl.Boolean)
-        if kind == "fieldref":
-            other = part.get_column(lower(leaf.value[0]))
-            mode = leaf.value[1]
-            if mode == "eq":
-                return low == other
-            frame = pl.DataFrame({"a": low, "b": other})
-            method = {"contains": lambda a, b: a.str.contains(b, literal=True),
-                      "startswith": lambda a, b: a.str.starts_with(b), "endswith": lambda a, b: a.str.ends_with(b)}[mode]
-            return frame.select(method(pl.col("a"), pl.col("b"))).to_series()
         raise ValueError(f"unknown leaf kind {kind}")
+
+    @staticmethod
+    def _row_mask(part: pl.DataFrame, leaf: Leaf) -> pl.Series:
+        """Leaves on presence or on two fields, row by row."""
+        raw = _column(part, leaf.field)
+        if leaf.kind == "null":
+            return raw.is_null()
+        if leaf.kind in ("any", "exists"):
+            return raw.is_not_null() if leaf.value in (None, True) else raw.is_null()
+        other = _column(part, leaf.value[0]).str.to_lowercase()
+        low = raw.str.to_lowercase()
+        mode = leaf.value[1]
+        if mode == "eq":
+            return low == other
+        method = {"contains": lambda a, b: a.str.contains(b, literal=True),
+                  "startswith": lambda a, b: a.str.starts_with(b), "endswith": lambda a, b: a.str.ends_with(b)}[mode]
+        return pl.DataFrame({"a": low, "b": other}).select(method(pl.col("a"), pl.col("b"))).to_series()
 
     def _regex_mask(self, raw: pl.Series, leaf_id: int, leaf: Leaf) -> pl.Series:
         """Sigma ``|re``: Polars' Rust engine when it accepts the pattern, else Python's ``re``."""
@@ -208,6 +230,39 @@ class Evaluator:
         return pl.Series([None if v is None else bool(compiled.search(v)) for v in raw], dtype=pl.Boolean)
 
 
+def _column(frame: pl.DataFrame, name: str) -> pl.Series:
+    return frame.get_column(name) if name in frame.columns else pl.Series(name, [None] * frame.height, dtype=pl.Utf8)
+
+
+def _rows_per_leaf(codes: np.ndarray, distinct: int, units: np.ndarray, leaves: np.ndarray) -> dict[int, np.ndarray]:
+    """Rows per leaf from (distinct value, leaf) pairs, given each row's value code (-1: null)."""
+    valid = codes >= 0
+    order = np.argsort(codes[valid], kind="stable")
+    rows_by_code = np.flatnonzero(valid)[order]
+    counts = np.bincount(codes[valid], minlength=distinct)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    by_leaf = np.argsort(leaves, kind="stable")
+    units, leaves = units[by_leaf], leaves[by_leaf]
+    lengths = counts[units]
+    total = int(lengths.sum())
+    if not total:
+        return {}
+    offsets = np.repeat(starts[units] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    rows = rows_by_code[offsets + np.arange(total)]
+    owner = np.repeat(leaves, lengths)
+    bounds = np.flatnonzero(np.diff(owner)) + 1
+    return {int(group[0]): np.unique(chunk)
+            for group, chunk in zip(np.split(owner, bounds), np.split(rows, bounds), strict=True)}
+
+
+def _verified() -> pl.Expr:
+    """The exact test of a needle candidate (``value`` holds the lower-case value)."""
+    kind, needle, value = pl.col("kind"), pl.col("needle"), pl.col("value")
+    return (((kind == "contains") | ((kind == "startswith") & value.str.starts_with(needle))
+             | ((kind == "endswith") & value.str.ends_with(needle)) | ((kind == "eq") & (value == needle))
+             | ((kind == "glob") & value.str.contains(pl.col("pattern")))).fill_null(False))
+
+
 def _in_network(value: str | None, network) -> bool | None:
     if value is None:
         return None
@@ -217,44 +272,70 @@ def _in_network(value: str | None, network) -> bool | None:
         return False
 
 
-def _evaluate(node: Node, sets: dict[int, np.ndarray]) -> tuple[np.ndarray, bool]:
-    """A rule tree over sparse row sets: (rows, negated); negated means "every row except these"."""
+def _evaluate(node: Node, sets: dict[int, np.ndarray], within: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+    """A rule tree over sparse row sets: (rows, negated); negated means "every row except these".
+
+    ``within`` restricts the work to candidate rows: once a conjunction has found its first
+    positive rows, the rest of it (filters, ``not 1 of filter_*``) is decided only for those.
+    """
     tag = node[0]
     if tag == "leaf":
-        return sets.get(node[1], _EMPTY), False
+        rows = sets.get(node[1], _EMPTY)
+        return (rows if within is None else _intersection(within, rows)), False
     if tag == "not":
-        rows, negated = _evaluate(node[1], sets)
+        rows, negated = _evaluate(node[1], sets, within)
         return rows, not negated
     if tag == "true":
         return _EMPTY, True
-    positive: np.ndarray | None = None
-    negatives: list[np.ndarray] = []
-    if tag == "and":
-        for child in node[1]:
-            rows, negated = _evaluate(child, sets)
-            if negated:
+    if tag == "and":  # positive children first: an empty one ends the work
+        positive: np.ndarray | None = None
+        negatives: list[np.ndarray] = []
+        for child in sorted(node[1], key=lambda c: c[0] == "not"):
+            rows, negated = _evaluate(child, sets, within if positive is None else positive)
+            if not negated:
+                positive = rows if positive is None else _intersection(positive, rows)
+            elif positive is None:
                 negatives.append(rows)
             else:
-                positive = rows if positive is None else np.intersect1d(positive, rows, assume_unique=True)
-                if not len(positive):
-                    return _EMPTY, False
-        excluded = _union(negatives)
+                positive = _difference(positive, rows)
+            if positive is not None and not len(positive):
+                return _EMPTY, False
         if positive is None:
-            return excluded, True
-        return np.setdiff1d(positive, excluded, assume_unique=True), False
+            return _union(negatives), True
+        for rows in negatives:
+            positive = _difference(positive, rows)
+        return positive, False
     # or: P ∪ ¬A ∪ ¬B = ¬((A ∩ B) − P)
     kept: np.ndarray | None = None
     positives: list[np.ndarray] = []
     for child in node[1]:
-        rows, negated = _evaluate(child, sets)
+        rows, negated = _evaluate(child, sets, within)
         if negated:
-            kept = rows if kept is None else np.intersect1d(kept, rows, assume_unique=True)
+            kept = rows if kept is None else _intersection(kept, rows)
         else:
             positives.append(rows)
     united = _union(positives)
     if kept is None:
         return united, False
-    return np.setdiff1d(kept, united, assume_unique=True), True
+    return _difference(kept, united), True
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``sorted_set`` (binary search: cheap when ``values`` is small)."""
+    if not len(sorted_set) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_set, values)
+    at[at == len(sorted_set)] = 0
+    return sorted_set[at] == values
+
+
+def _intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return small[_member(small, large)]
+
+
+def _difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a[~_member(a, b)] if len(b) else a
 
 
 def _union(arrays: list[np.ndarray]) -> np.ndarray:
