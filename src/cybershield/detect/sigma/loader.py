@@ -60,7 +60,8 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
             if path.stat().st_size > MAX_RULE_FILE:
                 raise ValueError(f"rule file over {MAX_RULE_FILE} bytes")
             text = path.read_text(encoding="utf-8")
-            collection = SigmaCollection.from_yaml(text, collect_errors=True, source=SigmaRuleLocation(path))
+            collection = SigmaCollection.from_yaml(text, collect_errors=True, source=SigmaRuleLocation(path),
+                                                   resolve_references=False)
         except (OSError, UnicodeDecodeError, yaml.YAMLError, SigmaError, ValueError, TypeError, AttributeError) as exc:
             result.failures.append(RuleFailure(source, _describe(exc)))
             continue
@@ -73,7 +74,7 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
                                                    getattr(rule, "title", None)))
             else:
                 good.append(rule)
-    collection = SigmaCollection(good)
+    collection = SigmaCollection(good, resolve_references=False)
     for rule in good:
         if not isinstance(rule, SigmaCorrelationRule):
             result.rules.append(rule)
