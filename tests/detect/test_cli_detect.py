@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
@@ -10,6 +9,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from cybershield.cli import app
+from cybershield.detect import BUILDERS, DetectorUnavailable
 from cybershield.storage import AlertRecord, open_database
 
 from .sigma_helpers import SYSMON, rule
@@ -67,17 +67,15 @@ def test_detect_table_output(logs_and_rules, tmp_path, monkeypatch):
     (["--model", "m"], "model scoring is not available"),
 ])
 def test_detect_bad_options_exit_2(logs_and_rules, args, message):
-    plugin = {"--indicators": "cybershield.detect.indicators", "--model": "cybershield.learning"}.get(args[0] if args else "")
-    if plugin and importlib.util.find_spec(plugin.rsplit(".", 1)[0]) and _importable(plugin):
-        pytest.skip(f"{plugin} exists in this build")
+    kind = {"--indicators": "indicator", "--model": "model"}.get(args[0] if args else "")
+    if kind:
+        try:
+            BUILDERS[kind]()
+            pytest.skip(f"{kind} detectors exist in this build")
+        except DetectorUnavailable:
+            pass
     logs, _ = logs_and_rules
     result = runner.invoke(app, ["detect", str(logs), *args])
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
 
-
-def _importable(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False

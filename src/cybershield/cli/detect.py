@@ -16,29 +16,44 @@ from rich.table import Table
 
 from ..config import settings
 from ..detect import Alert, Detector, DetectorUnavailable, build_detectors
-from ..events import FormatStats, Quarantine, discover, ingest
+from ..events import FormatStats, Quarantine, concat, discover, ingest
 from ..storage import open_database, store_alerts
 from .app import app, console
 
 
 class DetectRun:
-    """Feeds every batch to every detector; writes and counts the alerts."""
+    """Feeds the events to every detector in micro-batches of about ``batch_events`` (small files
+    are joined, so that per-batch work is paid once per many files); writes and counts the alerts."""
 
-    def __init__(self, detectors: list[Detector], out: IO[bytes] | None):
+    def __init__(self, detectors: list[Detector], out: IO[bytes] | None, batch_events: int = 50_000):
         self.detectors = detectors
         self.out = out
+        self.batch_events = batch_events
         self.alerts: list[Alert] = []
         self.events = 0
         self.by_rule: Counter = Counter()
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
 
     def batch(self, table: pa.Table) -> None:
         self.events += table.num_rows
-        for detector in self.detectors:
-            self._emit(detector.detect(table))
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        if self._pending_rows >= self.batch_events:
+            self._detect()
 
     def finish(self) -> None:
+        self._detect()
         for detector in self.detectors:
             self._emit(detector.finish())
+
+    def _detect(self) -> None:
+        if not self._pending:
+            return
+        table = self._pending[0] if len(self._pending) == 1 else concat(self._pending)
+        self._pending, self._pending_rows = [], 0
+        for detector in self.detectors:
+            self._emit(detector.detect(table))
 
     def _emit(self, alerts: list[Alert]) -> None:
         for alert in alerts:
