@@ -64,7 +64,7 @@ class Evaluator:
         used = sorted({i for r in rules for i in r.leaves})
         self.fields = sorted({self.leaves[i].field for i in used} - {KEYWORDS}
                              | {self.leaves[i].value[0] for i in used if self.leaves[i].kind == "fieldref"})
-        self.keywords = any(self.leaves[i].field == KEYWORDS for i in used)
+        self.keyword_rules = [i for i, r in enumerate(rules) if any(self.leaves[j].field == KEYWORDS for j in r.leaves)]
         self.row_leaves = [i for i in used if self.leaves[i].kind in _PER_ROW]
         self.field_plans = self._field_plans([i for i in used if self.leaves[i].kind not in _PER_ROW])
         self._applicable: dict[tuple[str | None, int | None], list[int]] = {}
@@ -98,11 +98,9 @@ class Evaluator:
         return found
 
     def frame(self, batch: pa.Table) -> pl.DataFrame:
-        """The columns the leaves read, as text (absent ones null), plus keywords and dispatch keys."""
+        """The columns the leaves read, as text, and the dispatch keys."""
         present = set(batch.column_names)
         wanted = [c for c in dict.fromkeys([CHANNEL, EVENT_ID, *self.fields]) if c in present]
-        if self.keywords:
-            wanted += [c for c in batch.column_names if c.startswith(EVENT_DATA) and c not in wanted]
         df = pl.from_arrow(batch.select(wanted))
         assert isinstance(df, pl.DataFrame)
 
@@ -112,10 +110,6 @@ class Evaluator:
         exprs = [column(CHANNEL, pl.Utf8).str.to_lowercase().alias(_CHANNEL_KEY),
                  column(EVENT_ID, pl.Int64).alias(_EVENT_ID_KEY)]
         exprs += [column(name, pl.Utf8).alias(name) for name in self.fields if name in present]
-        if self.keywords:
-            payload = [pl.col(c).cast(pl.Utf8) for c in df.columns if c.startswith(EVENT_DATA)]
-            text = pl.concat_str(payload, separator="\x1f", ignore_nulls=True) if payload else pl.lit(None, pl.Utf8)
-            exprs.append(text.alias(KEYWORDS))
         return df.select(exprs)
 
     def matches(self, batch: pa.Table) -> Iterator[Match]:
@@ -132,7 +126,18 @@ class Evaluator:
                 scope[index].append(part)
         if not scope:
             return
-        sets = self._field_rows(frame)
+        sets: dict[int, np.ndarray] = {}
+        for name, fplan in self.field_plans.items():
+            if name == KEYWORDS:
+                continue
+            if name in frame.columns and frame.get_column(name).null_count() < frame.height:
+                sets.update(self._leaf_rows([frame.get_column(name).to_arrow()], fplan))
+        if KEYWORDS in self.field_plans and any(i in scope for i in self.keyword_rules):
+            payload = [batch.column(c) for c in batch.column_names if c.startswith(EVENT_DATA)]
+            payload = [c if pa.types.is_string(c.type) else c.cast(pa.string(), safe=False)
+                       for c in payload if c.null_count < len(c)]
+            if payload:
+                sets.update(self._leaf_rows(payload, self.field_plans[KEYWORDS]))
         for leaf_id in self.row_leaves:
             sets[leaf_id] = np.flatnonzero(self._row_mask(frame, self.leaves[leaf_id]).fill_null(False).to_numpy())
         for index in sorted(scope):
@@ -145,37 +150,42 @@ class Evaluator:
             if len(found):
                 yield Match(index, found.tolist())
 
-    def _field_rows(self, frame: pl.DataFrame) -> dict[int, np.ndarray]:
-        """Rows per single-field leaf. Each leaf is decided once per distinct value of its field
-        (logs repeat values: images, users, hashes): the column is dictionary-encoded, one
-        Aho-Corasick pass over the distinct lower-case values finds all needles, and the leaves'
-        distinct values map back to rows through the codes."""
-        sets: dict[int, np.ndarray] = {}
-        for name, fplan in self.field_plans.items():
-            if name not in frame.columns or frame.get_column(name).null_count() == frame.height:
-                continue
-            encoded = pc.dictionary_encode(frame.get_column(name).to_arrow())
-            if isinstance(encoded, pa.ChunkedArray):
-                encoded = encoded.combine_chunks()
-            distinct = pl.Series(encoded.dictionary.cast(pa.large_string()))
-            low = distinct.str.to_lowercase()
-            units, leaves = [], []
-            if fplan.needles:
-                hits = pl.DataFrame({"u": np.arange(len(low)), "needle": low.str.extract_many(fplan.needles, overlapping=True)})
-                candidates = hits.explode("needle").drop_nulls().unique().join(fplan.table, on="needle")
-                if candidates.height:
-                    candidates = candidates.with_columns(value=low.gather(candidates.get_column("u")))
-                    ok = candidates.filter(_verified())
-                    units.append(ok.get_column("u").to_numpy())
-                    leaves.append(ok.get_column("leaf").to_numpy())
-            for leaf_id in fplan.values:
-                hit = np.flatnonzero(self._value_mask(distinct, low, leaf_id, self.leaves[leaf_id]).fill_null(False).to_numpy())
-                units.append(hit)
-                leaves.append(np.full(len(hit), leaf_id))
-            if units and sum(len(u) for u in units):
-                codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-                sets.update(_rows_per_leaf(codes, len(distinct), np.concatenate(units), np.concatenate(leaves)))
-        return sets
+    def _leaf_rows(self, columns: list, fplan: _FieldPlan) -> dict[int, np.ndarray]:
+        """Rows per leaf of one field (or, for keywords, of any of the payload ``columns``).
+
+        Each leaf is decided once per distinct value (logs repeat values: images, users,
+        hashes): the columns are dictionary-encoded, one Aho-Corasick pass over the distinct
+        lower-case values finds all needles, and the matching values map back to rows."""
+        encoded = []
+        for column in columns:
+            enc = pc.dictionary_encode(column)
+            encoded.append(enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc)
+        dictionaries = [e.dictionary.cast(pa.large_string()) for e in encoded]
+        distinct = pl.Series(pa.concat_arrays(dictionaries) if len(dictionaries) > 1 else dictionaries[0])
+        low = distinct.str.to_lowercase()
+        units, leaves = [], []
+        if fplan.needles:
+            hits = pl.DataFrame({"u": np.arange(len(low)), "needle": low.str.extract_many(fplan.needles, overlapping=True)})
+            candidates = hits.explode("needle").drop_nulls().unique().join(fplan.table, on="needle")
+            if candidates.height:
+                candidates = candidates.with_columns(value=low.gather(candidates.get_column("u")))
+                ok = candidates.filter(_verified())
+                units.append(ok.get_column("u").to_numpy())
+                leaves.append(ok.get_column("leaf").to_numpy())
+        for leaf_id in fplan.values:
+            hit = np.flatnonzero(self._value_mask(distinct, low, leaf_id, self.leaves[leaf_id]).fill_null(False).to_numpy())
+            units.append(hit)
+            leaves.append(np.full(len(hit), leaf_id))
+        if not units or not sum(len(u) for u in units):
+            return {}
+        codes, rows, offset = [], [], 0
+        for enc, dictionary in zip(encoded, dictionaries, strict=True):
+            present = np.flatnonzero(~enc.indices.is_null().to_numpy(zero_copy_only=False))
+            codes.append(enc.indices.fill_null(0).to_numpy(zero_copy_only=False)[present].astype(np.int64) + offset)
+            rows.append(present)
+            offset += len(dictionary)
+        return _rows_per_leaf(np.concatenate(codes), np.concatenate(rows), len(distinct), np.concatenate(units),
+                              np.concatenate(leaves), dedup=len(encoded) > 1)
 
     def _value_mask(self, raw: pl.Series, low: pl.Series, leaf_id: int, leaf: Leaf) -> pl.Series:
         """A leaf over distinct values (``raw`` as logged, ``low`` lower case)."""
@@ -234,25 +244,28 @@ def _column(frame: pl.DataFrame, name: str) -> pl.Series:
     return frame.get_column(name) if name in frame.columns else pl.Series(name, [None] * frame.height, dtype=pl.Utf8)
 
 
-def _rows_per_leaf(codes: np.ndarray, distinct: int, units: np.ndarray, leaves: np.ndarray) -> dict[int, np.ndarray]:
-    """Rows per leaf from (distinct value, leaf) pairs, given each row's value code (-1: null)."""
-    valid = codes >= 0
-    order = np.argsort(codes[valid], kind="stable")
-    rows_by_code = np.flatnonzero(valid)[order]
-    counts = np.bincount(codes[valid], minlength=distinct)
+def _rows_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np.ndarray, leaves: np.ndarray,
+                   dedup: bool = False) -> dict[int, np.ndarray]:
+    """Rows per leaf from (distinct value, leaf) pairs, given (value code, row) of every non-null
+    cell; ``dedup`` when a row can hold the value in several columns (keywords)."""
+    order = np.argsort(codes, kind="stable")
+    rows_by_code = rows[order]
+    counts = np.bincount(codes, minlength=distinct)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    by_leaf = np.argsort(leaves, kind="stable")
-    units, leaves = units[by_leaf], leaves[by_leaf]
     lengths = counts[units]
     total = int(lengths.sum())
     if not total:
         return {}
     offsets = np.repeat(starts[units] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-    rows = rows_by_code[offsets + np.arange(total)]
+    found = rows_by_code[offsets + np.arange(total)]
     owner = np.repeat(leaves, lengths)
+    order = np.lexsort((found, owner))
+    found, owner = found[order], owner[order]
+    if dedup:
+        keep = np.concatenate(([True], (np.diff(found) != 0) | (np.diff(owner) != 0)))
+        found, owner = found[keep], owner[keep]
     bounds = np.flatnonzero(np.diff(owner)) + 1
-    return {int(group[0]): np.unique(chunk)
-            for group, chunk in zip(np.split(owner, bounds), np.split(rows, bounds), strict=True)}
+    return {int(group[0]): chunk for group, chunk in zip(np.split(owner, bounds), np.split(found, bounds), strict=True)}
 
 
 def _verified() -> pl.Expr:
