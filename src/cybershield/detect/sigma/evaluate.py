@@ -43,15 +43,6 @@ class Match:
     rows: list[int]
 
 
-@dataclass
-class _FieldPlan:
-    """The leaves of one field: needle leaves (a needle table) and leaves decided per value."""
-
-    needles: list[str]
-    table: pl.DataFrame  # needle, leaf, kind, pattern
-    values: list[int]  # regex, cased, cmp, cidr, and string tests without a needle
-
-
 _PER_ROW = frozenset({"null", "exists", "any", "fieldref"})
 
 
@@ -66,26 +57,25 @@ class Evaluator:
                              | {self.leaves[i].value[0] for i in used if self.leaves[i].kind == "fieldref"})
         self.keyword_rules = [i for i, r in enumerate(rules) if any(self.leaves[j].field == KEYWORDS for j in r.leaves)]
         self.row_leaves = [i for i in used if self.leaves[i].kind in _PER_ROW]
-        self.field_plans = self._field_plans([i for i in used if self.leaves[i].kind not in _PER_ROW])
+        self._plan_fields([i for i in used if self.leaves[i].kind not in _PER_ROW])
         self._applicable: dict[tuple[str | None, int | None], list[int]] = {}
         self._regex: dict[int, object] = {}
 
-    def _field_plans(self, leaf_ids: list[int]) -> dict[str, _FieldPlan]:
-        needle_rows: dict[str, list[tuple[str, int, str, str | None]]] = defaultdict(list)
-        value_leaves: dict[str, list[int]] = defaultdict(list)
+    def _plan_fields(self, leaf_ids: list[int]) -> None:
+        """Number the fields; one needle table (field, needle -> leaf) for the whole collection."""
+        self.field_ids: dict[str, int] = {}
+        self.value_leaves: dict[int, list[int]] = defaultdict(list)
+        rows = []
         for leaf_id in leaf_ids:
             leaf = self.leaves[leaf_id]
+            fid = self.field_ids.setdefault(leaf.field, len(self.field_ids))
             if leaf.kind in NEEDLE_KINDS and leaf.needle:
-                needle_rows[leaf.field].append((leaf.needle, leaf_id, leaf.kind, leaf.value if leaf.kind == "glob" else None))
+                rows.append((fid, leaf.needle, leaf_id, leaf.kind, leaf.value if leaf.kind == "glob" else None))
             else:
-                value_leaves[leaf.field].append(leaf_id)
-        plans = {}
-        for name in sorted(set(needle_rows) | set(value_leaves)):
-            rows = needle_rows.get(name, [])
-            table = pl.DataFrame(rows, schema={"needle": pl.Utf8, "leaf": pl.Int64, "kind": pl.Utf8, "pattern": pl.Utf8},
-                                 orient="row")
-            plans[name] = _FieldPlan(sorted({n for n, *_ in rows}), table, value_leaves.get(name, []))
-        return plans
+                self.value_leaves[fid].append(leaf_id)
+        self.needles = sorted({r[1] for r in rows})
+        self.needle_table = pl.DataFrame(rows, schema={"fid": pl.Int64, "needle": pl.Utf8, "leaf": pl.Int64,
+                                                       "kind": pl.Utf8, "pattern": pl.Utf8}, orient="row")
 
     def applicable(self, channel: str | None, event_id: int | None) -> list[int]:
         """Indexes of the rules an event of this channel (lower case) and EventID can match."""
@@ -126,18 +116,15 @@ class Evaluator:
                 scope[index].append(part)
         if not scope:
             return
-        sets: dict[int, np.ndarray] = {}
-        for name, fplan in self.field_plans.items():
-            if name == KEYWORDS:
-                continue
-            if name in frame.columns and frame.get_column(name).null_count() < frame.height:
-                sets.update(self._leaf_rows([frame.get_column(name).to_arrow()], fplan))
-        if KEYWORDS in self.field_plans and any(i in scope for i in self.keyword_rules):
-            payload = [batch.column(c) for c in batch.column_names if c.startswith(EVENT_DATA)]
-            payload = [c if pa.types.is_string(c.type) else c.cast(pa.string(), safe=False)
-                       for c in payload if c.null_count < len(c)]
-            if payload:
-                sets.update(self._leaf_rows(payload, self.field_plans[KEYWORDS]))
+        columns = [(fid, frame.get_column(name).to_arrow()) for name, fid in self.field_ids.items()
+                   if name in frame.columns and frame.get_column(name).null_count() < frame.height]
+        if KEYWORDS in self.field_ids and any(i in scope for i in self.keyword_rules):
+            for name in batch.column_names:
+                column = batch.column(name)
+                if name.startswith(EVENT_DATA) and column.null_count < len(column):
+                    columns.append((self.field_ids[KEYWORDS], column if pa.types.is_string(column.type)
+                                    else column.cast(pa.string(), safe=False)))
+        sets = self._leaf_rows(columns) if columns else {}
         for leaf_id in self.row_leaves:
             sets[leaf_id] = np.flatnonzero(self._row_mask(frame, self.leaves[leaf_id]).fill_null(False).to_numpy())
         for index in sorted(scope):
@@ -150,42 +137,48 @@ class Evaluator:
             if len(found):
                 yield Match(index, found.tolist())
 
-    def _leaf_rows(self, columns: list, fplan: _FieldPlan) -> dict[int, np.ndarray]:
-        """Rows per leaf of one field (or, for keywords, of any of the payload ``columns``).
+    def _leaf_rows(self, columns: list[tuple[int, pa.Array | pa.ChunkedArray]]) -> dict[int, np.ndarray]:
+        """Rows per single-field leaf, for all fields at once.
 
-        Each leaf is decided once per distinct value (logs repeat values: images, users,
-        hashes): the columns are dictionary-encoded, one Aho-Corasick pass over the distinct
-        lower-case values finds all needles, and the matching values map back to rows."""
+        Each leaf is decided once per distinct value of its field (logs repeat values: images,
+        users, hashes): every column is dictionary-encoded, one Aho-Corasick pass over all
+        distinct lower-case values finds every needle, a join keeps the needles of the value's
+        own field, the candidates get their exact test, and the matching values map back to
+        rows through the codes. Keyword leaves see every payload column."""
         encoded = []
-        for column in columns:
+        for _, column in columns:
             enc = pc.dictionary_encode(column)
             encoded.append(enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc)
         dictionaries = [e.dictionary.cast(pa.large_string()) for e in encoded]
-        distinct = pl.Series(pa.concat_arrays(dictionaries) if len(dictionaries) > 1 else dictionaries[0])
+        sizes = np.array([len(d) for d in dictionaries])
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        distinct = pl.Series(pa.concat_arrays(dictionaries))
         low = distinct.str.to_lowercase()
-        units, leaves = [], []
-        if fplan.needles:
-            hits = pl.DataFrame({"u": np.arange(len(low)), "needle": low.str.extract_many(fplan.needles, overlapping=True)})
-            candidates = hits.explode("needle").drop_nulls().unique().join(fplan.table, on="needle")
-            if candidates.height:
-                candidates = candidates.with_columns(value=low.gather(candidates.get_column("u")))
-                ok = candidates.filter(_verified())
-                units.append(ok.get_column("u").to_numpy())
-                leaves.append(ok.get_column("leaf").to_numpy())
-        for leaf_id in fplan.values:
-            hit = np.flatnonzero(self._value_mask(distinct, low, leaf_id, self.leaves[leaf_id]).fill_null(False).to_numpy())
-            units.append(hit)
-            leaves.append(np.full(len(hit), leaf_id))
-        if not units or not sum(len(u) for u in units):
+        fids = np.repeat(np.array([fid for fid, _ in columns]), sizes)
+        units: list[np.ndarray] = []
+        leaves: list[np.ndarray] = []
+        if self.needles:
+            hits = pl.DataFrame({"u": np.arange(len(low)), "fid": fids,
+                                 "needle": low.str.extract_many(self.needles, overlapping=True)})
+            candidates = hits.explode("needle").drop_nulls().unique().join(self.needle_table, on=["fid", "needle"])
+            candidates = candidates.with_columns(value=low.gather(candidates.get_column("u"))).filter(_verified())
+            units.append(candidates.get_column("u").to_numpy())
+            leaves.append(candidates.get_column("leaf").to_numpy())
+        for (fid, _), start, size in zip(columns, starts, sizes, strict=True):
+            for leaf_id in self.value_leaves.get(fid, ()):
+                mask = self._value_mask(distinct.slice(start, size), low.slice(start, size), leaf_id, self.leaves[leaf_id])
+                hit = np.flatnonzero(mask.fill_null(False).to_numpy()) + start
+                units.append(hit)
+                leaves.append(np.full(len(hit), leaf_id))
+        if not units:
             return {}
-        codes, rows, offset = [], [], 0
-        for enc, dictionary in zip(encoded, dictionaries, strict=True):
+        codes, rows = [], []
+        for enc, start in zip(encoded, starts, strict=True):
             present = np.flatnonzero(~enc.indices.is_null().to_numpy(zero_copy_only=False))
-            codes.append(enc.indices.fill_null(0).to_numpy(zero_copy_only=False)[present].astype(np.int64) + offset)
+            codes.append(enc.indices.fill_null(0).to_numpy(zero_copy_only=False)[present].astype(np.int64) + start)
             rows.append(present)
-            offset += len(dictionary)
         return _rows_per_leaf(np.concatenate(codes), np.concatenate(rows), len(distinct), np.concatenate(units),
-                              np.concatenate(leaves), dedup=len(encoded) > 1)
+                              np.concatenate(leaves).astype(np.int64), dedup=True)
 
     def _value_mask(self, raw: pl.Series, low: pl.Series, leaf_id: int, leaf: Leaf) -> pl.Series:
         """A leaf over distinct values (``raw`` as logged, ``low`` lower case)."""
@@ -261,7 +254,7 @@ def _rows_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np
     owner = np.repeat(leaves, lengths)
     order = np.lexsort((found, owner))
     found, owner = found[order], owner[order]
-    if dedup:
+    if dedup:  # a row can hold a keyword in several columns
         keep = np.concatenate(([True], (np.diff(found) != 0) | (np.diff(owner) != 0)))
         found, owner = found[keep], owner[keep]
     bounds = np.flatnonzero(np.diff(owner)) + 1
