@@ -53,10 +53,10 @@ class Evaluator:
         self.rules = rules
         self.leaves = leaves.items
         used = sorted({i for r in rules for i in r.leaves})
-        self.fields = sorted({self.leaves[i].field for i in used} - {KEYWORDS}
-                             | {self.leaves[i].value[0] for i in used if self.leaves[i].kind == "fieldref"})
         self.keyword_rules = [i for i, r in enumerate(rules) if any(self.leaves[j].field == KEYWORDS for j in r.leaves)]
         self.row_leaves = [i for i in used if self.leaves[i].kind in _PER_ROW]
+        self.row_fields = sorted({self.leaves[i].field for i in self.row_leaves}
+                                 | {self.leaves[i].value[0] for i in self.row_leaves if self.leaves[i].kind == "fieldref"})
         self._plan_fields([i for i in used if self.leaves[i].kind not in _PER_ROW])
         self._applicable: dict[tuple[str | None, int | None], list[int]] = {}
         self._regex: dict[int, object] = {}
@@ -90,7 +90,7 @@ class Evaluator:
     def frame(self, batch: pa.Table) -> pl.DataFrame:
         """The columns the leaves read, as text, and the dispatch keys."""
         present = set(batch.column_names)
-        wanted = [c for c in dict.fromkeys([CHANNEL, EVENT_ID, *self.fields]) if c in present]
+        wanted = [c for c in dict.fromkeys([CHANNEL, EVENT_ID, *self.row_fields]) if c in present]
         df = pl.from_arrow(batch.select(wanted))
         assert isinstance(df, pl.DataFrame)
 
@@ -99,7 +99,7 @@ class Evaluator:
 
         exprs = [column(CHANNEL, pl.Utf8).str.to_lowercase().alias(_CHANNEL_KEY),
                  column(EVENT_ID, pl.Int64).alias(_EVENT_ID_KEY)]
-        exprs += [column(name, pl.Utf8).alias(name) for name in self.fields if name in present]
+        exprs += [column(name, pl.Utf8).alias(name) for name in self.row_fields if name in present]
         return df.select(exprs)
 
     def matches(self, batch: pa.Table) -> Iterator[Match]:
@@ -116,14 +116,12 @@ class Evaluator:
                 scope[index].append(part)
         if not scope:
             return
-        columns = [(fid, frame.get_column(name).to_arrow()) for name, fid in self.field_ids.items()
-                   if name in frame.columns and frame.get_column(name).null_count() < frame.height]
+        present = set(batch.column_names)
+        columns = [(fid, _text(batch.column(name))) for name, fid in self.field_ids.items()
+                   if name in present and batch.column(name).null_count < batch.num_rows]
         if KEYWORDS in self.field_ids and any(i in scope for i in self.keyword_rules):
-            for name in batch.column_names:
-                column = batch.column(name)
-                if name.startswith(EVENT_DATA) and column.null_count < len(column):
-                    columns.append((self.field_ids[KEYWORDS], column if pa.types.is_string(column.type)
-                                    else column.cast(pa.string(), safe=False)))
+            columns += [(self.field_ids[KEYWORDS], _text(batch.column(name))) for name in batch.column_names
+                        if name.startswith(EVENT_DATA) and batch.column(name).null_count < batch.num_rows]
         sets = self._leaf_rows(columns) if columns else {}
         for leaf_id in self.row_leaves:
             sets[leaf_id] = np.flatnonzero(self._row_mask(frame, self.leaves[leaf_id]).fill_null(False).to_numpy())
@@ -159,8 +157,8 @@ class Evaluator:
         leaves: list[np.ndarray] = []
         if self.needles:
             hits = pl.DataFrame({"u": np.arange(len(low)), "fid": fids,
-                                 "needle": low.str.extract_many(self.needles, overlapping=True)})
-            candidates = hits.explode("needle").drop_nulls().unique().join(self.needle_table, on=["fid", "needle"])
+                                 "needle": low.str.extract_many(self.needles, overlapping=True).list.unique()})
+            candidates = hits.explode("needle").drop_nulls().join(self.needle_table, on=["fid", "needle"])
             candidates = candidates.with_columns(value=low.gather(candidates.get_column("u"))).filter(_verified())
             units.append(candidates.get_column("u").to_numpy())
             leaves.append(candidates.get_column("leaf").to_numpy())
@@ -231,6 +229,13 @@ class Evaluator:
         if isinstance(compiled, str):
             return raw.str.contains(compiled)
         return pl.Series([None if v is None else bool(compiled.search(v)) for v in raw], dtype=pl.Boolean)
+
+
+def _text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column as text, the way the engine compares values (booleans as true/false)."""
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return column
+    return pl.Series(column).cast(pl.Utf8, strict=False).to_arrow()
 
 
 def _column(frame: pl.DataFrame, name: str) -> pl.Series:
@@ -350,4 +355,9 @@ def _union(arrays: list[np.ndarray]) -> np.ndarray:
         return _EMPTY
     if len(arrays) == 1:
         return arrays[0]
-    return np.unique(np.concatenate(arrays))
+    joined = np.concatenate(arrays)
+    if len(joined) < 4096:
+        return np.unique(joined)
+    mask = np.zeros(int(joined.max()) + 1, dtype=bool)  # large sets: a bitmap beats sorting
+    mask[joined] = True
+    return np.flatnonzero(mask)
