@@ -4,7 +4,8 @@ A leaf is one test on one field (``Image`` ends with ``\\cmd.exe``); the same le
 is stored once (``Leaves``), so the evaluator computes it once per batch. String leaves carry a
 literal *needle* that any matching value must contain: the evaluator finds all needles of a field
 in one Aho-Corasick pass and checks only the candidates. Strings match case-insensitively (on the
-lower-case value) unless ``|cased``; ``KEYWORDS`` holds all payload values for keyword searches.
+lower-case value) unless ``|cased``; keyword leaves (field ``KEYWORDS``) are tried on every payload
+value of the event.
 The conditions the log source added (channel, EventID) are taken off the tree and kept as the
 rule's dispatch keys, so that an event meets only the rules that can match it.
 

@@ -1,11 +1,12 @@
 """Evaluating a compiled rule collection over batches of events.
 
 Per batch: (1) every single-field leaf is decided once per *distinct* value of its field (logs
-repeat values: images, users, hashes, paths): one Aho-Corasick pass (Polars ``extract_many``)
-over the distinct lower-case values finds every rule needle, only those candidates are checked
-against their exact test (equals, starts/ends with, wildcard pattern) in one vectorised
-expression, and leaves without a needle (regular expressions, CIDR, comparisons) run on the
-distinct values too; the results map back to rows. (2) The batch is grouped by (channel,
+repeat values: images, users, hashes, paths): the columns are dictionary-encoded (Arrow), one
+Aho-Corasick pass (Polars ``extract_many``) over the distinct lower-case values of all fields
+finds every rule needle, only those candidates are checked against their exact test (equals,
+starts/ends with, wildcard pattern) in one vectorised expression, and leaves without a needle
+(regular expressions, CIDR, comparisons) run on the distinct values too; the results map back
+to rows through the codes. (2) The batch is grouped by (channel,
 EventID); a rule meets only the groups its log source can produce. (3) Each rule's boolean tree
 is evaluated over the sparse row sets of its leaves (sorted NumPy index arrays), so a rule whose
 selection finds nothing costs a few microseconds.
