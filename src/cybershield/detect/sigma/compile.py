@@ -173,7 +173,10 @@ class _Compiler:
     def conjunction(self, nodes: list) -> Node:
         if not nodes:
             return ("true",)
-        return self.node(nodes[0]) if len(nodes) == 1 else ("and", tuple(self.node(n) for n in nodes))
+        if len(nodes) == 1:
+            return self.node(nodes[0])
+        children = [self.node(n) for n in nodes]  # negations last: the evaluator decides them on fewer rows
+        return ("and", tuple(sorted(children, key=lambda c: c[0] == "not")))
 
     def node(self, node) -> Node:
         if isinstance(node, ConditionAND):

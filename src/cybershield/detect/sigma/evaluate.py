@@ -299,10 +299,10 @@ def _evaluate(node: Node, sets: dict[int, np.ndarray], within: np.ndarray | None
         return rows, not negated
     if tag == "true":
         return _EMPTY, True
-    if tag == "and":  # positive children first: an empty one ends the work
+    if tag == "and":  # positive children come first (compile): an empty one ends the work
         positive: np.ndarray | None = None
         negatives: list[np.ndarray] = []
-        for child in sorted(node[1], key=lambda c: c[0] == "not"):
+        for child in node[1]:
             rows, negated = _evaluate(child, sets, within if positive is None else positive)
             if not negated:
                 positive = rows if positive is None else _intersection(positive, rows)
