@@ -232,10 +232,10 @@ class Evaluator:
         return pl.Series([None if v is None else bool(compiled.search(v)) for v in raw], dtype=pl.Boolean)
 
 
-def _text(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A column as text, the way the engine compares values (booleans as true/false)."""
+def _text(column: pa.ChunkedArray) -> pa.Array:
+    """A column as one text array, the way the engine compares values (booleans as true/false)."""
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        return column
+        return column.combine_chunks()
     return pl.Series(column).cast(pl.Utf8, strict=False).to_arrow()
 
 
