@@ -2,9 +2,12 @@
 
 from .alerts import LEVELS, Alert, EventRef
 from .detector import Detector
+from .engine import DetectRun
+from .factory import BUILDERS, DetectorUnavailable, build_detectors
 from .indicators import IndicatorDetector, load_indicator_files
 
-__all__ = ["LEVELS", "Alert", "Detector", "EventRef", "IndicatorDetector", "ModelDetector", "load_indicator_files"]
+__all__ = ["BUILDERS", "LEVELS", "Alert", "Detector", "DetectorUnavailable", "DetectRun", "EventRef", "IndicatorDetector",
+           "ModelDetector", "build_detectors", "load_indicator_files"]
 
 
 def __getattr__(name: str):

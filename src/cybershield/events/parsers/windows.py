@@ -77,8 +77,12 @@ def _event_data(data: object) -> dict:
                 out[f"Data{i}"] = _text(item)
         elif isinstance(value, dict) and "#text" not in value:
             flatten(value, key, out)
+        elif isinstance(text := _text(value), list):
+            # unnamed <Data> elements: the payload as a whole, one value per line (as Event Viewer
+            # shows it; Sigma's ``Data`` field), not JSON text whose escaping doubles backslashes
+            out[key] = "\n".join("" if v is None else str(v) for v in text)
         else:
-            out[key] = _text(value)
+            out[key] = text
     return out
 
 

@@ -1,0 +1,56 @@
+"""Building the detectors a run asks for, so that the engine never special-cases one of them.
+
+Each kind has a builder that takes what the command line gives (rule paths, indicator files, a
+model name); a builder that cannot build (a missing path, no such model) raises
+``DetectorUnavailable`` with a message for the user. Heavy modules load only when asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from .detector import Detector
+
+
+class DetectorUnavailable(RuntimeError):
+    """A detector was asked for but cannot be built (a path that does not exist, an unknown model)."""
+
+
+def _existing(paths: list[Path], what: str) -> list[Path]:
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise DetectorUnavailable(f"{what} not found: {', '.join(missing)}")
+    return paths
+
+
+def _sigma(rule_paths: list[Path]) -> Detector:
+    from .sigma import SigmaDetector
+
+    return SigmaDetector(_existing(rule_paths, "rule path"))
+
+
+def _indicators(files: list[Path]) -> Detector:
+    from .indicators import IndicatorDetector
+
+    return IndicatorDetector.from_files(_existing(files, "indicator file"))
+
+
+def _model(name: str) -> Detector:
+    from .model_detector import ModelDetector
+
+    try:
+        return ModelDetector(name)
+    except (LookupError, ValueError) as exc:
+        raise DetectorUnavailable(f"model {name!r} cannot be loaded: {exc}") from exc
+
+
+#: kind -> builder of that kind from its command-line argument.
+BUILDERS: dict[str, Callable[..., Detector]] = {"sigma": _sigma, "indicator": _indicators, "model": _model}
+
+
+def build_detectors(rules: list[Path] | None = None, indicators: list[Path] | None = None,
+                    model: str | None = None) -> list[Detector]:
+    """The detectors for these options, in a fixed order (Sigma, indicators, model)."""
+    wanted = [(kind, arg) for kind, arg in (("sigma", rules), ("indicator", indicators), ("model", model)) if arg]
+    return [BUILDERS[kind](arg) for kind, arg in wanted]

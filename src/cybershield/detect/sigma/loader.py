@@ -1,0 +1,89 @@
+"""Loading Sigma collections (folders of YAML files) with pySigma, keeping every failure with its reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from sigma.collection import SigmaCollection
+from sigma.correlations import SigmaCorrelationRule
+from sigma.exceptions import SigmaError, SigmaRuleLocation
+from sigma.rule import SigmaRule
+
+MAX_RULE_FILE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    """A rule (or a whole file) that could not be used, and why."""
+
+    source: str
+    reason: str
+    rule_id: str | None = None
+    title: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "rule_id": self.rule_id, "title": self.title, "reason": self.reason}
+
+
+@dataclass
+class RuleSet:
+    rules: list[SigmaRule] = field(default_factory=list)
+    correlations: list[SigmaCorrelationRule] = field(default_factory=list)
+    failures: list[RuleFailure] = field(default_factory=list)
+
+
+def rule_files(paths: Iterable[Path]) -> list[Path]:
+    """YAML files under the given folders (recursively) or named directly, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+        else:
+            found.append(path)
+    return found
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}".strip()
+
+
+def load_rules(paths: Iterable[Path]) -> RuleSet:
+    """Parse every rule file; a bad file or rule is recorded in ``failures`` and the rest still load."""
+    result = RuleSet()
+    good: list = []
+    for path in rule_files(paths):
+        source = str(path)
+        try:
+            if path.stat().st_size > MAX_RULE_FILE:
+                raise ValueError(f"rule file over {MAX_RULE_FILE} bytes")
+            text = path.read_text(encoding="utf-8")
+            collection = SigmaCollection.from_yaml(text, collect_errors=True, source=SigmaRuleLocation(path),
+                                                   resolve_references=False)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, SigmaError, ValueError, TypeError, AttributeError) as exc:
+            result.failures.append(RuleFailure(source, _describe(exc)))
+            continue
+        if not collection.rules:
+            result.failures.append(RuleFailure(source, "no Sigma rule in the file"))
+        for rule in collection.rules:
+            if rule.errors:
+                result.failures.append(RuleFailure(source, "; ".join(_describe(e) for e in rule.errors),
+                                                   str(rule.id) if getattr(rule, "id", None) else None,
+                                                   getattr(rule, "title", None)))
+            else:
+                good.append(rule)
+    collection = SigmaCollection(good, resolve_references=False)
+    for rule in good:
+        if not isinstance(rule, SigmaCorrelationRule):
+            result.rules.append(rule)
+            continue
+        try:
+            rule.resolve_rule_references(collection)
+            result.correlations.append(rule)
+        except SigmaError as exc:
+            result.failures.append(RuleFailure(str(rule.source.path) if rule.source else "<correlation>",
+                                               f"correlation references: {_describe(exc)}",
+                                               str(rule.id) if rule.id else None, rule.title))
+    return result

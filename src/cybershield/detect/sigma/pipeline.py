@@ -1,0 +1,89 @@
+"""The pySigma processing pipeline: Sigma's Windows log sources and field names -> our event model.
+
+Version choice: pySigma 1.x (``pysigma>=1.5,<2``). pySigma 2.x ships no Sysmon/Windows pipelines,
+and the packages that hold them (``pysigma-pipeline-sysmon`` 2.0, ``pysigma-pipeline-windows``
+2.0) pin ``pysigma<2``, as does the SQLite backend we check against (``pysigma-backend-sqlite``
+1.2.x; its 2.x needs pySigma 2). With 1.5 we reuse the field's own log source mappings instead
+of copying them, and the reference runs on the very same rule objects.
+
+Our events keep the Windows payload as ``winlog.event_data.<Name>`` (the Sigma names) beside
+``winlog.channel``, ``winlog.event_id`` and ``winlog.provider_name``, so the mapping is a
+prefix. Log sources become conditions on channel and EventID, which the evaluator turns into
+dispatch. A generic category can live in two logs: ``process_creation`` is Sysmon EventID 1 and
+Security 4688 (whose field names differ: ``NewProcessName``, ``ParentProcessName``), registry
+categories are Sysmon 12-14 and Security 4657. So a rule is processed once per *variant*
+(``sysmon``, ``security``): the same pipeline, with either pySigma's Sysmon log source items or
+its Windows audit items in front.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from sigma.correlations import SigmaCorrelationRule
+from sigma.pipelines.sysmon import sysmon_pipeline
+from sigma.pipelines.windows import windows_audit_pipeline, windows_logsource_pipeline
+from sigma.pipelines.windows.windows import generic_logsource_to_windows_audit_event_mapping
+from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
+from sigma.processing.transformations import FieldFunctionTransformation, ValueListPlaceholderTransformation
+from sigma.rule import SigmaRule
+
+#: Sigma's Windows "System" fields -> event model columns; every other field is EventData.
+SYSTEM_FIELDS = {
+    "Channel": "winlog.channel",
+    "EventID": "winlog.event_id",
+    "Provider_Name": "winlog.provider_name",
+    "Computer": "winlog.computer_name",
+    "EventRecordID": "winlog.record_id",
+}
+EVENT_DATA = "winlog.event_data."
+CHANNEL = SYSTEM_FIELDS["Channel"]
+EVENT_ID = SYSTEM_FIELDS["EventID"]
+
+#: Categories that also live in the Security log (pySigma's windows_audit_pipeline maps them).
+SECURITY_CATEGORIES = frozenset(generic_logsource_to_windows_audit_event_mapping)
+
+
+def event_field(name: str) -> str:
+    """The event model column of a Sigma Windows field name (idempotent)."""
+    if name in SYSTEM_FIELDS:
+        return SYSTEM_FIELDS[name]
+    if name.startswith(("winlog.", EVENT_DATA)):
+        return name
+    return EVENT_DATA + name
+
+
+def event_model_pipeline(placeholders: dict[str, list[str]] | None = None) -> ProcessingPipeline:
+    """Field names to event model columns; ``%placeholder%`` values (``|expand``) from ``placeholders``."""
+    items = [ProcessingItem(identifier="cybershield_event_model_fields",
+                            transformation=FieldFunctionTransformation({}, event_field))]
+    if placeholders:
+        items.insert(0, ProcessingItem(identifier="cybershield_placeholders",
+                                       transformation=ValueListPlaceholderTransformation(list(placeholders))))
+    return ProcessingPipeline(name="cybershield event model", priority=100, items=items,
+                              vars=dict(placeholders or {}))
+
+
+def variant_pipelines(placeholders: dict[str, list[str]] | None = None) -> dict[str, ProcessingPipeline]:
+    """The pipeline per variant: pySigma's log source items, then the event model mapping."""
+    model = event_model_pipeline(placeholders)
+    return {
+        "sysmon": sysmon_pipeline() + windows_logsource_pipeline() + model,
+        "security": windows_audit_pipeline() + windows_logsource_pipeline() + model,
+    }
+
+
+def variants_of(rule: SigmaRule) -> list[str]:
+    """Which variants a rule is processed in: every rule in ``sysmon`` (which leaves non-Sysmon
+    log sources to the channel mapping), audit-capable categories also in ``security``."""
+    ls = rule.logsource
+    if ls.product == "windows" and ls.category in SECURITY_CATEGORIES and ls.service is None:
+        return ["sysmon", "security"]
+    return ["sysmon"]
+
+
+def process(rule: SigmaRule | SigmaCorrelationRule, pipeline: ProcessingPipeline):
+    """A processed copy of ``rule`` (pySigma pipelines change rules in place)."""
+    processed = copy.deepcopy(rule)
+    pipeline.apply(processed)
+    return processed
