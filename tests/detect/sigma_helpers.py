@@ -33,9 +33,9 @@ def sysmon(event_id: int = 1, channel: str = SYSMON, **data) -> dict:
 
 
 def batch(*events: dict, source: str = "test.evtx"):
-    builder = BatchBuilder(source)
+    builder = BatchBuilder()
     for i, fields in enumerate(events, start=1):
-        builder.add(i, fields)
+        builder.add(source, i, fields)
     return builder.flush()
 
 
