@@ -349,3 +349,16 @@ def test_prefilter_never_drops_what_the_matcher_would_match():
                 expected.add((n, row))
     assert {n for n, _ in expected} == set(range(len(patterns)))  # each pattern matches something
     assert hits(detector, table) == expected
+
+
+def test_address_and_port_pattern_runs_the_matcher_only_where_the_address_is():
+    """MISP ``ip-dst|port`` attributes become such patterns; on flow data every event has addresses,
+    so only the prefilter on the address keeps the matcher from seeing every distinct flow."""
+    pattern = ("[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '198.51.100.7'"
+               " AND network-traffic:dst_port = 443]")
+    detector = IndicatorDetector([ind(1, pattern)])
+    rows = [{"source.ip": f"10.0.{i // 250}.{i % 250}", "destination.ip": f"192.0.2.{i % 200}",
+             "destination.port": 443} for i in range(2000)]
+    rows += [{"source.ip": "10.9.9.9", "destination.ip": "198.51.100.7", "destination.port": port} for port in (443, 80)]
+    assert hits(detector, batch(rows)) == {(1, 2001)}
+    assert detector.describe()["matcher_runs"] == 2

@@ -19,7 +19,7 @@ from ..storage import open_database, store_alerts
 from .app import app, console
 
 
-def _summary(run: DetectRun, seconds: float, quarantined: int, stored: int) -> dict:
+def detect_summary(run: DetectRun, seconds: float, quarantined: int, stored: int) -> dict:
     described = [d.describe() for d in run.detectors]
     return {
         "events": run.events,
@@ -35,7 +35,7 @@ def _summary(run: DetectRun, seconds: float, quarantined: int, stored: int) -> d
     }
 
 
-def _print_summary(summary: dict, run: DetectRun) -> None:
+def print_detect_summary(summary: dict, run: DetectRun) -> None:
     table = Table(title="detect summary")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -97,11 +97,11 @@ def detect_command(
     cfg = settings()
     cfg.var_dir.mkdir(parents=True, exist_ok=True)
     stored = store_alerts(open_database(cfg.db_url), run.alerts) if run.alerts else 0
-    summary = _summary(run, seconds, ingested.quarantined, stored)
+    summary = detect_summary(run, seconds, ingested.quarantined, stored)
     if as_json:
         sys.stdout.write(orjson.dumps(summary).decode() + "\n")
     else:
-        _print_summary(summary, run)
+        print_detect_summary(summary, run)
     if ingested.parsed == 0:
         console.print("[red]no events could be read[/]")
         raise typer.Exit(1)

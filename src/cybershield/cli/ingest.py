@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -18,10 +19,17 @@ from .app import app, console
 
 
 def run_ingest(paths: list[Path], fmt: str | None, out: Path | None, quarantine: Quarantine,
-               show_progress: bool) -> IngestSummary:
-    """Ingest with a progress bar over the files; write all events to one Parquet file if asked."""
+               show_progress: bool, consumer: Callable[[pa.Table], None] | None = None) -> IngestSummary:
+    """Ingest with a progress bar over the files; hand each batch to ``consumer`` (detection, say) and
+    write all events to one Parquet file if asked."""
     batches: list[pa.Table] = []
-    sink = batches.append if out else None
+
+    def sink(table: pa.Table) -> None:
+        if out:
+            batches.append(table)
+        if consumer:
+            consumer(table)
+
     files = discover(paths, [])
     with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, disable=not show_progress or len(files) < 2) as progress:
@@ -30,7 +38,7 @@ def run_ingest(paths: list[Path], fmt: str | None, out: Path | None, quarantine:
         def on_file(path: Path, stats: FormatStats) -> None:
             progress.update(task, advance=1, description=f"{path.name}: {stats.parsed:,} events")
 
-        summary = ingest(paths, fmt, sink=sink, quarantine=quarantine, on_file=on_file)
+        summary = ingest(paths, fmt, sink=sink if out or consumer else None, quarantine=quarantine, on_file=on_file)
     quarantine.close()
     if out and batches:
         schema = unify_schema([b.schema for b in batches])

@@ -9,6 +9,7 @@ STIX 2.1 indicators a partner hub shared about that campaign.
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -112,16 +113,17 @@ def _sysmon(start: datetime) -> list[dict]:
 def sample_indicators() -> dict:
     """The partner hub's STIX 2.1 bundle about the campaign: C2 address and domain, payload hash (TLP:GREEN)."""
     author = stix2.Identity(id="identity--5b1e3f0a-8c4d-4e9a-9b7e-2f6c1d0a4e11", name="CSIRT partner hub",
-                            identity_class="organization")
-    green = stix2.TLP_GREEN.id
-    common = {"created_by_ref": author.id, "object_marking_refs": [green], "valid_from": "2026-10-01T00:00:00Z",
-              "indicator_types": ["malicious-activity"], "pattern_type": "stix"}
+                            identity_class="organization", created="2026-01-01T00:00:00Z",
+                            modified="2026-01-01T00:00:00Z")
+    shared = "2026-10-01T00:00:00Z"  # fixed ids and times: running again finds the store unchanged
+    common = {"created_by_ref": author.id, "object_marking_refs": [stix2.TLP_GREEN.id], "valid_from": shared,
+              "created": shared, "modified": shared, "indicator_types": ["malicious-activity"], "pattern_type": "stix"}
+    indicators = [("Cobalt Strike C2 server", f"[ipv4-addr:value = '{C2_IP}']"),
+                  ("Cobalt Strike C2 domain", f"[domain-name:value = '{C2_HOST}']"),
+                  ("Stager dropped by invoice.docm", f"[file:hashes.'SHA-256' = '{PAYLOAD_SHA256}']")]
     return orjson.loads(stix2.Bundle(author, stix2.TLP_GREEN, *[
-        stix2.Indicator(name="Cobalt Strike C2 server", pattern=f"[ipv4-addr:value = '{C2_IP}']", **common),
-        stix2.Indicator(name="Cobalt Strike C2 domain", pattern=f"[domain-name:value = '{C2_HOST}']", **common),
-        stix2.Indicator(name="Stager dropped by invoice.docm", pattern=f"[file:hashes.'SHA-256' = '{PAYLOAD_SHA256}']",
-                        **common),
-    ]).serialize())
+        stix2.Indicator(id=f"indicator--{uuid.uuid5(uuid.NAMESPACE_URL, pattern)}", name=name, pattern=pattern, **common)
+        for name, pattern in indicators], id="bundle--0f6c3a52-5d0e-4b8e-9a31-7c2d4e5f6a70").serialize())
 
 
 def write_sample_telemetry(directory: Path, seed: int = 7) -> list[Path]:

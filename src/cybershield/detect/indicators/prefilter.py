@@ -26,6 +26,10 @@ _DOMAINS = TYPE_COLUMNS["domain-name"]
 TEXT_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
     ("domain-name", "value"): _DOMAINS,
     ("url", "value"): ("url.original",),
+    ("ipv4-addr", "value"): ("source.ip", "destination.ip"),
+    ("ipv6-addr", "value"): ("source.ip", "destination.ip"),
+    ("network-traffic", "src_ref.value"): ("source.ip",),
+    ("network-traffic", "dst_ref.value"): ("destination.ip",),
     ("file", "name"): ("file.name",),
     ("file", "hashes.MD5"): ("file.hash.md5",),
     ("file", "hashes.SHA-1"): ("file.hash.sha1",),
