@@ -153,3 +153,25 @@ def test_fingerprint_changes_with_data(small_flows):
     other = small_flows.take(np.arange(len(small_flows) - 1))
     assert fingerprint(small_flows) == fingerprint(small_flows.take(np.arange(len(small_flows))))
     assert fingerprint(small_flows) != fingerprint(other)
+
+
+def test_fast_alert_decision_is_the_full_one(small_scorer, cic_flows):
+    """The staged trees, the blocked anomaly distances and the anomaly-on-what-passed shortcut change
+    the cost of the decision, never its answer, wherever the thresholds sit."""
+    matrix = cic_flows.matrix
+    classifier, anomaly = small_scorer.classifier, small_scorer.anomaly
+    raw, distance = classifier.raw(matrix), anomaly.raw(matrix)
+    # float32 |z|^2 - 2 z.p + |p|^2 in another order: equal up to rounding (which shows near distance 0)
+    np.testing.assert_allclose(distance, anomaly._nearest(anomaly._standardise(matrix))[1], rtol=1e-4, atol=0.02)
+    kept = classifier.raw_threshold, anomaly.raw_threshold
+    try:
+        for q in (0.05, 0.5, 0.9, 0.999):
+            classifier.raw_threshold = float(np.quantile(raw, q))
+            anomaly.raw_threshold = float(np.quantile(distance, q))
+            full = (raw >= classifier.raw_threshold) | (distance >= anomaly.raw_threshold)
+            np.testing.assert_array_equal(classifier.alerts(matrix), raw >= classifier.raw_threshold)
+            np.testing.assert_array_equal(classifier.alerts(matrix[:10]), raw[:10] >= classifier.raw_threshold)
+            np.testing.assert_array_equal(small_scorer.alerts(matrix), full)
+            np.testing.assert_array_equal(small_scorer.assess(matrix).alert, full)
+    finally:
+        classifier.raw_threshold, anomaly.raw_threshold = kept
