@@ -107,7 +107,7 @@ def main() -> None:
     for name, fn, batches in rows:
         median, p99 = latency_us(fn, test.matrix, 300)
         for kind, batch in zip(("mixed", "benign"), batches, strict=False):
-            wall, cpu = best_of(lambda fn=fn, batch=batch: fn(batch), 5)
+            wall, cpu = best_of(lambda fn=fn, batch=batch: fn(batch), 3)
             figures[name, kind] = len(batch) / wall, len(batch) / cpu
             print(f"{name:50s} {kind:>7s} {figures[name, kind][0]:>12,.0f} {figures[name, kind][1]:>12,.0f} "
                   f"{median:>10.1f} {p99:>10.1f}")
