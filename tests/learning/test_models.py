@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
@@ -200,3 +202,14 @@ def test_anomaly_distance_is_in_each_prototypes_spread():
     assert euclidean[1] < 1.1 * euclidean[0]
     detector.precision = spread
     assert detector.contributions(steps[1:])[0].argmax() == 1
+
+
+def test_an_anomaly_detector_from_an_older_version_is_refused(small_scorer):
+    files = small_scorer.anomaly.to_files()
+    with np.load(io.BytesIO(files["anomaly.npz"])) as arrays:
+        older = {k: arrays[k] for k in arrays.files if k != "precision"}
+    stripped = io.BytesIO()
+    np.savez(stripped, **older)
+    with pytest.raises(ValueError, match="retrain"):
+        PrototypeAnomalyDetector.from_files({**files, "anomaly.npz": stripped.getvalue()})
+    assert PrototypeAnomalyDetector.from_files(files).precision.shape == small_scorer.anomaly.prototypes.shape

@@ -149,6 +149,9 @@ class PrototypeAnomalyDetector:
         with np.load(io.BytesIO(files["anomaly.npz"]), allow_pickle=False) as arrays:
             model.used, model.center = arrays["used"], arrays["center"].astype(np.float32)
             model.scale, model.prototypes = arrays["scale"].astype(np.float32), arrays["prototypes"]
+            if "precision" not in arrays:
+                raise ValueError("the anomaly detector was trained by an older cybershield (no prototype spreads); "
+                                 "retrain the model with this version")
             model.precision = arrays["precision"]
         model.raw_threshold = float(meta["raw_threshold"])
         model.tail = BenignTail(np.asarray(meta["tail"]["quantiles"]))
