@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
@@ -153,3 +155,61 @@ def test_fingerprint_changes_with_data(small_flows):
     other = small_flows.take(np.arange(len(small_flows) - 1))
     assert fingerprint(small_flows) == fingerprint(small_flows.take(np.arange(len(small_flows))))
     assert fingerprint(small_flows) != fingerprint(other)
+
+
+def test_fast_alert_decision_is_the_full_one(small_scorer, cic_flows):
+    """The staged trees, the blocked anomaly distances and the anomaly-on-what-passed shortcut change
+    the cost of the decision, never its answer, wherever the thresholds sit."""
+    matrix = cic_flows.matrix
+    classifier, anomaly = small_scorer.classifier, small_scorer.anomaly
+    raw, distance = classifier.raw(matrix), anomaly.raw(matrix)
+    # float32 |z|^2 - 2 z.p + |p|^2 in another order: equal up to rounding (which shows near distance 0)
+    np.testing.assert_allclose(distance, anomaly._nearest(anomaly._standardise(matrix))[1], rtol=1e-4, atol=0.02)
+    kept = classifier.raw_threshold, anomaly.raw_threshold
+    try:
+        for q in (0.05, 0.5, 0.9, 0.999):
+            classifier.raw_threshold = float(np.quantile(raw, q))
+            anomaly.raw_threshold = float(np.quantile(distance, q))
+            full = (raw >= classifier.raw_threshold) | (distance >= anomaly.raw_threshold)
+            np.testing.assert_array_equal(classifier.alerts(matrix), raw >= classifier.raw_threshold)
+            np.testing.assert_array_equal(classifier.alerts(matrix[:10]), raw[:10] >= classifier.raw_threshold)
+            np.testing.assert_array_equal(small_scorer.alerts(matrix), full)
+            np.testing.assert_array_equal(small_scorer.assess(matrix).alert, full)
+    finally:
+        classifier.raw_threshold, anomaly.raw_threshold = kept
+
+
+def test_anomaly_distance_is_in_each_prototypes_spread():
+    """Two kinds of benign traffic (apart in features 2-9), one loose in feature 0 and tight in feature 1, the
+    other the other way round: the same step away from the first kind is anomalous along its tight
+    feature, ordinary along its loose one. A Euclidean distance on globally scaled features (both have the
+    same global spread) scores both steps about alike."""
+    rng = np.random.default_rng(3)
+    width = len(FEATURE_NAMES)
+    benign = np.full((2000, width), np.nan, dtype=np.float32)
+    log_a = np.c_[rng.normal(5, 2.0, 1000), rng.normal(5, 0.05, 1000), rng.normal(2, 0.05, (1000, 8))]
+    log_b = np.c_[rng.normal(6, 0.05, 1000), rng.normal(6, 2.0, 1000), rng.normal(10, 0.05, (1000, 8))]
+    benign[:, :10] = np.expm1(np.r_[log_a, log_b])
+    detector = PrototypeAnomalyDetector(prototypes=2)
+    detector.learn(benign, np.full(2000, BENIGN, dtype=object))
+    steps = np.full((2, width), np.nan, dtype=np.float32)
+    steps[:, :10] = np.expm1([[8, 5] + [2] * 8, [5, 8] + [2] * 8])  # 3 up the first kind's loose / tight feature
+    ordinary, odd = detector.raw(steps)
+    assert odd > 1.5 * ordinary
+    spread = detector.precision
+    detector.precision = np.ones_like(spread)  # Euclidean, as before the spreads
+    euclidean = detector.raw(steps)
+    assert euclidean[1] < 1.1 * euclidean[0]
+    detector.precision = spread
+    assert detector.contributions(steps[1:])[0].argmax() == 1
+
+
+def test_an_anomaly_detector_from_an_older_version_is_refused(small_scorer):
+    files = small_scorer.anomaly.to_files()
+    with np.load(io.BytesIO(files["anomaly.npz"])) as arrays:
+        older = {k: arrays[k] for k in arrays.files if k != "precision"}
+    stripped = io.BytesIO()
+    np.savez(stripped, **older)
+    with pytest.raises(ValueError, match="retrain"):
+        PrototypeAnomalyDetector.from_files({**files, "anomaly.npz": stripped.getvalue()})
+    assert PrototypeAnomalyDetector.from_files(files).precision.shape == small_scorer.anomaly.prototypes.shape

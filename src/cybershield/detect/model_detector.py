@@ -49,20 +49,21 @@ class ModelDetector:
         self.flows += len(features)
         if not len(features):
             return []
-        a = self.scorer.assess(features.matrix)
-        hits = np.flatnonzero(a.alert)
+        hits = np.flatnonzero(self.scorer.alerts(features.matrix))
         if not len(hits):
             return []
-        explained = self.scorer.explain(features.matrix[hits], a.by_classifier[hits], self.top)
+        matrix = features.matrix[hits]  # scores, family and explanation only for the flows that alert
+        a = self.scorer.assess(matrix)
+        explained = self.scorer.explain(matrix, a.by_classifier, self.top)
         rows = pa.array(features.rows[hits])
         sources = batch.column("event.provenance.source").take(rows).to_pylist()
         record_ids = batch.column("event.provenance.record_id").take(rows).to_pylist()
         stamps = batch.column("@timestamp").take(rows).to_pylist() if "@timestamp" in batch.column_names \
             else [None] * len(hits)
         alerts = []
-        for k, i in enumerate(hits):
-            family = str(a.label[i])
-            by = "classifier" if a.by_classifier[i] else "anomaly"
+        for k in range(len(hits)):
+            family = str(a.label[k])
+            by = "classifier" if a.by_classifier[k] else "anomaly"
             stamp = stamps[k]
             if isinstance(stamp, datetime) and stamp.tzinfo is None:
                 stamp = stamp.replace(tzinfo=UTC)
@@ -76,10 +77,10 @@ class ModelDetector:
                 context={
                     "model": {"name": self.model.name, "version": self.model.version, "raised_by": by},
                     "family": family,
-                    "score": round(float(a.score[i]), 6),
-                    "anomaly_score": round(float(a.anomaly_score[i]), 6),
+                    "score": round(float(a.score[k]), 6),
+                    "anomaly_score": round(float(a.anomaly_score[k]), 6),
                     "top_features": [{"feature": f, "contribution": round(c, 4),
-                                      "value": _value(features.matrix[i, FEATURE_NAMES.index(f)])}
+                                      "value": _value(matrix[k, FEATURE_NAMES.index(f)])}
                                      for f, c in explained[k]],
                 }))
         self.alerts += len(alerts)

@@ -122,7 +122,7 @@ def model_card(model: ModelVersion) -> str:
     lines = [
         f"# Model card: {m['name']} v{m['version']}", "",
         f"Created {m['created']}. Flow scorer of cybershield: a LightGBM attack detector with a family model, "
-        "and a benign-only anomaly detector (k-means prototypes). A flow alerts when either model's score "
+        "and a benign-only anomaly detector (distance to k-means prototypes of benign traffic, in each prototype's per-feature spread). A flow alerts when either model's score "
         f"passes its threshold; the false-positive budget is {m['thresholds']['budget']:.4%} of benign flows, "
         "half to each model.", "",
         "## Intended use",

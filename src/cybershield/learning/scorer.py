@@ -69,6 +69,15 @@ class FlowScorer:
         anomaly = calibrated(lambda final: PrototypeAnomalyDetector(budget / 2, prototypes), features)
         return cls(classifier, anomaly, budget)  # type: ignore[arg-type]
 
+    def alerts(self, matrix: np.ndarray) -> np.ndarray:
+        """The alert decision alone, as cheaply as it can be had: the classifier's staged trees on every flow,
+        the anomaly detector only on the flows the classifier let pass. Same answer as ``assess(...).alert``."""
+        alert = self.classifier.alerts(matrix)
+        rest = np.flatnonzero(~alert)
+        if len(rest):
+            alert[rest] = self.anomaly.alerts(matrix[rest])
+        return alert
+
     def assess(self, matrix: np.ndarray) -> Assessment:
         raw = self.classifier.raw(matrix)
         by_classifier = raw >= self.classifier.raw_threshold
