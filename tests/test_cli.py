@@ -51,3 +51,16 @@ def test_run_without_shared_data_generates_telemetry(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "generating sample telemetry" in " ".join(proc.stderr.split())  # rich wraps long lines
     assert (tmp_path / "var" / "cybershield.db").exists()
+    alerts = [json.loads(line) for line in (tmp_path / "var" / "alerts.jsonl").read_text().splitlines()]
+    titles = {a["rule"]["title"] for a in alerts}
+    assert {"Office Application Spawns PowerShell", "PowerShell With an Encoded Command",  # our Sigma rules
+            "System Binary Name Written Under a User Profile",
+            "Cobalt Strike C2 server", "Cobalt Strike C2 domain", "Stager dropped by invoice.docm"} == titles
+    again = subprocess.run([sys.executable, "-m", "cybershield", "run"], env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "var" / "cybershield.db") as db:  # the same alerts again are not stored twice
+        assert db.execute("SELECT count(*) FROM alert").fetchone()[0] == len(alerts)
+        assert db.execute("SELECT count(*) FROM ingest_run").fetchone()[0] == 2
