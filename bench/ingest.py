@@ -30,7 +30,7 @@ from cybershield.events import ingest
 
 pa.set_cpu_count(1)
 pa.set_io_thread_count(1)
-console = Console()
+console = Console(width=120)
 
 #: format -> (sample under the shared data, target events/s)
 SAMPLES = {

@@ -182,7 +182,7 @@ class BatchBuilder:
             positions = pa.array(rows, pa.int64())
             parts.append(events_table(columns, sources.take(positions), ids.take(positions)))
             order.extend(rows)
-        return concat(parts).take(pc.sort_indices(pa.array(order, pa.int64())))
+        return concat(parts).combine_chunks().take(pc.sort_indices(pa.array(order, pa.int64())))
 
 
 def unify_schema(schemas: list[pa.Schema]) -> pa.Schema:
