@@ -48,6 +48,7 @@ _EVENT_DATA_ECS = {
 _EVENT_DATA_KEYS = frozenset(_EVENT_DATA_ECS)
 _EVENT_DATA_ORDER = {name: i for i, name in enumerate(_EVENT_DATA_ECS)}
 _SYSTEM_EXTRAS = tuple((key, f"winlog.{key.lower()}") for key in ("Level", "Task", "Opcode", "Keywords", "Version"))
+_NESTED = frozenset({dict, list})
 _INT_ECS = {"process.pid", "process.parent.pid", "source.port", "destination.port"}
 _HASH_ECS = {"MD5": "file.hash.md5", "SHA1": "file.hash.sha1", "SHA256": "file.hash.sha256"}
 MAX_JSON_DOCUMENT = 512 * 1024 * 1024
@@ -64,7 +65,7 @@ def _event_data(data: object) -> dict:
     """EventData/UserData as a flat name -> value dict."""
     if not isinstance(data, dict):
         return {} if data is None else {"Data": data}
-    if not any(isinstance(value, (dict, list)) for value in data.values()):  # the common case: flat names
+    if _NESTED.isdisjoint(map(type, data.values())):  # the common case: flat names
         out = dict(data)
         out.pop("#attributes", None)
         return out
