@@ -117,13 +117,13 @@ class Evaluator:
                 scope[index].append(part)
         if not scope:
             return
-        present = set(batch.column_names)
-        columns = [(fid, _text(batch.column(name))) for name, fid in self.field_ids.items()
-                   if name in present and batch.column(name).null_count < batch.num_rows]
+        filled = {name for name in batch.column_names if batch.column(name).null_count < batch.num_rows}
+        wanted = [(fid, name) for name, fid in self.field_ids.items() if name in filled]
         if KEYWORDS in self.field_ids and any(i in scope for i in self.keyword_rules):
-            columns += [(self.field_ids[KEYWORDS], _text(batch.column(name))) for name in batch.column_names
-                        if name.startswith(EVENT_DATA) and batch.column(name).null_count < batch.num_rows]
-        sets = self._leaf_rows(columns) if columns else {}
+            wanted += [(self.field_ids[KEYWORDS], name) for name in batch.column_names
+                       if name.startswith(EVENT_DATA) and name in filled]
+        encoded = {name: _encode(batch.column(name)) for name in dict.fromkeys(name for _, name in wanted)}
+        sets = self._leaf_rows([(fid, encoded[name]) for fid, name in wanted]) if wanted else {}
         for leaf_id in self.row_leaves:
             sets[leaf_id] = np.flatnonzero(self._row_mask(frame, self.leaves[leaf_id]).fill_null(False).to_numpy())
         for index in sorted(scope):
@@ -136,7 +136,7 @@ class Evaluator:
             if len(found):
                 yield Match(index, found.tolist())
 
-    def _leaf_rows(self, columns: list[tuple[int, pa.Array | pa.ChunkedArray]]) -> dict[int, np.ndarray]:
+    def _leaf_rows(self, columns: list[tuple[int, pa.DictionaryArray]]) -> dict[int, np.ndarray]:
         """Rows per single-field leaf, for all fields at once.
 
         Each leaf is decided once per distinct value of its field (logs repeat values: images,
@@ -144,11 +144,8 @@ class Evaluator:
         distinct lower-case values finds every needle, a join keeps the needles of the value's
         own field, the candidates get their exact test, and the matching values map back to
         rows through the codes. Keyword leaves see every payload column."""
-        encoded = []
-        for _, column in columns:
-            enc = pc.dictionary_encode(column)
-            encoded.append(enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc)
-        dictionaries = [e.dictionary.cast(pa.large_string()) for e in encoded]
+        encoded = [enc for _, enc in columns]
+        dictionaries = [e.dictionary for e in encoded]
         sizes = np.array([len(d) for d in dictionaries])
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         distinct = pl.Series(pa.concat_arrays(dictionaries))
@@ -232,11 +229,14 @@ class Evaluator:
         return pl.Series([None if v is None else bool(compiled.search(v)) for v in raw], dtype=pl.Boolean)
 
 
-def _text(column: pa.ChunkedArray) -> pa.Array:
-    """A column as one text array, the way the engine compares values (booleans as true/false)."""
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        return column.combine_chunks()
-    return pl.Series(column).cast(pl.Utf8, strict=False).to_arrow()
+def _encode(column: pa.ChunkedArray) -> pa.DictionaryArray:
+    """A column dictionary-encoded, its distinct values as text the way the engine compares them
+    (booleans as true/false); each distinct value is converted once."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    values = encoded.dictionary
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = pl.Series(values).cast(pl.Utf8, strict=False).to_arrow()
+    return pa.DictionaryArray.from_arrays(encoded.indices, values.cast(pa.large_string()))
 
 
 def _column(frame: pl.DataFrame, name: str) -> pl.Series:
