@@ -1,10 +1,11 @@
 """Evaluating a compiled rule collection over batches of events.
 
 Per batch: (1) every single-field leaf is decided once per *distinct* value of its field (logs
-repeat values: images, users, hashes, paths): the columns are dictionary-encoded (Arrow), one
-Aho-Corasick pass (Polars ``extract_many``) over the distinct lower-case values of all fields
-finds every rule needle, only those candidates are checked against their exact test (equals,
-starts/ends with, wildcard pattern) in one vectorised expression, and leaves without a needle
+repeat values: images, users, hashes, paths): the columns are dictionary-encoded (Arrow), each
+field's Aho-Corasick automaton (``pyahocorasick``, built once with the rules) runs over the
+distinct lower-case values of its field and finds its needles, only those candidates are
+checked against their exact test (equals, starts/ends with, wildcard pattern) in one vectorised
+expression, and leaves without a needle
 (regular expressions, CIDR, comparisons) run on the distinct values too; the results map back
 to rows through the codes. (2) The batch is grouped by (channel,
 EventID); a rule meets only the groups its log source can produce. (3) Each rule's boolean tree
@@ -21,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import ahocorasick
 import numpy as np
 import polars as pl
 import pyarrow as pa
@@ -63,19 +65,27 @@ class Evaluator:
         self._regex: dict[int, object] = {}
 
     def _plan_fields(self, leaf_ids: list[int]) -> None:
-        """Number the fields; one needle table (field, needle -> leaf) for the whole collection."""
+        """Number the fields; per field one Aho-Corasick automaton over its needles, built once,
+        whose hits are keys of one needle table (key -> needle, leaf, exact test)."""
         self.field_ids: dict[str, int] = {}
         self.value_leaves: dict[int, list[int]] = defaultdict(list)
+        self.automata: dict[int, ahocorasick.Automaton] = {}
+        keys: dict[tuple[int, str], int] = {}
         rows = []
         for leaf_id in leaf_ids:
             leaf = self.leaves[leaf_id]
             fid = self.field_ids.setdefault(leaf.field, len(self.field_ids))
             if leaf.kind in NEEDLE_KINDS and leaf.needle:
-                rows.append((fid, leaf.needle, leaf_id, leaf.kind, leaf.value if leaf.kind == "glob" else None))
+                key = keys.get((fid, leaf.needle))
+                if key is None:
+                    key = keys[fid, leaf.needle] = len(keys)
+                    self.automata.setdefault(fid, ahocorasick.Automaton()).add_word(leaf.needle, key)
+                rows.append((key, leaf.needle, leaf_id, leaf.kind, leaf.value if leaf.kind == "glob" else None))
             else:
                 self.value_leaves[fid].append(leaf_id)
-        self.needles = sorted({r[1] for r in rows})
-        self.needle_table = pl.DataFrame(rows, schema={"fid": pl.Int64, "needle": pl.Utf8, "leaf": pl.Int64,
+        for automaton in self.automata.values():
+            automaton.make_automaton()
+        self.needle_table = pl.DataFrame(rows, schema={"key": pl.Int64, "needle": pl.Utf8, "leaf": pl.Int64,
                                                        "kind": pl.Utf8, "pattern": pl.Utf8}, orient="row")
 
     def applicable(self, channel: str | None, event_id: int | None) -> list[int]:
@@ -140,23 +150,22 @@ class Evaluator:
         """Rows per single-field leaf, for all fields at once.
 
         Each leaf is decided once per distinct value of its field (logs repeat values: images,
-        users, hashes): every column is dictionary-encoded, one Aho-Corasick pass over all
-        distinct lower-case values finds every needle, a join keeps the needles of the value's
-        own field, the candidates get their exact test, and the matching values map back to
-        rows through the codes. Keyword leaves see every payload column."""
+        users, hashes): every column is dictionary-encoded, the field's automaton finds the
+        needles in each distinct lower-case value, the candidates get their exact test, and the
+        matching values map back to rows through the codes. Keyword leaves see every payload
+        column."""
         encoded = [enc for _, enc in columns]
         dictionaries = [e.dictionary for e in encoded]
         sizes = np.array([len(d) for d in dictionaries])
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         distinct = pl.Series(pa.concat_arrays(dictionaries))
         low = distinct.str.to_lowercase()
-        fids = np.repeat(np.array([fid for fid, _ in columns]), sizes)
         units: list[np.ndarray] = []
         leaves: list[np.ndarray] = []
-        if self.needles:
-            hits = pl.DataFrame({"u": np.arange(len(low)), "fid": fids,
-                                 "needle": low.str.extract_many(self.needles, overlapping=True).list.unique()})
-            candidates = hits.explode("needle").drop_nulls().join(self.needle_table, on=["fid", "needle"])
+        if self.automata:
+            hits = pl.DataFrame(self._needle_hits(columns, starts, low.to_list()), schema={"u": pl.Int64, "key": pl.Int64},
+                                orient="row")
+            candidates = hits.join(self.needle_table, on="key")
             candidates = candidates.with_columns(value=low.gather(candidates.get_column("u"))).filter(_verified())
             units.append(candidates.get_column("u").to_numpy())
             leaves.append(candidates.get_column("leaf").to_numpy())
@@ -175,6 +184,19 @@ class Evaluator:
             rows.append(present)
         return _rows_per_leaf(np.concatenate(codes), np.concatenate(rows), len(distinct), np.concatenate(units),
                               np.concatenate(leaves).astype(np.int64), dedup=True)
+
+    def _needle_hits(self, columns: list[tuple[int, pa.DictionaryArray]], starts: np.ndarray,
+                     texts: list[str | None]) -> list[tuple[int, int]]:
+        """(distinct value, needle key) for every needle of its field that a value contains."""
+        hits: list[tuple[int, int]] = []
+        for (fid, encoded), start in zip(columns, starts, strict=True):
+            automaton = self.automata.get(fid)
+            if automaton is None:
+                continue
+            for unit, text in enumerate(texts[start:start + len(encoded.dictionary)], int(start)):
+                if text:
+                    hits += [(unit, key) for key in {key for _, key in automaton.iter(text)}]
+        return hits
 
     def _value_mask(self, raw: pl.Series, low: pl.Series, leaf_id: int, leaf: Leaf) -> pl.Series:
         """A leaf over distinct values (``raw`` as logged, ``low`` lower case)."""
