@@ -254,7 +254,7 @@ class Evaluator:
 def _encode(column: pa.ChunkedArray) -> pa.DictionaryArray:
     """A column dictionary-encoded, its distinct values as text the way the engine compares them
     (booleans as true/false); each distinct value is converted once."""
-    encoded = pc.dictionary_encode(column.combine_chunks())
+    encoded = pc.dictionary_encode(column.chunk(0) if column.num_chunks == 1 else column.combine_chunks())
     values = encoded.dictionary
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         values = pl.Series(values).cast(pl.Utf8, strict=False).to_arrow()
@@ -269,6 +269,10 @@ def _rows_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np
                    dedup: bool = False) -> dict[int, np.ndarray]:
     """Rows per leaf from (distinct value, leaf) pairs, given (value code, row) of every non-null
     cell; ``dedup`` when a row can hold the value in several columns (keywords)."""
+    wanted = np.zeros(distinct, dtype=bool)
+    wanted[units] = True
+    keep = wanted[codes]  # only the cells whose value some leaf matched
+    codes, rows = codes[keep], rows[keep]
     order = np.argsort(codes, kind="stable")
     rows_by_code = rows[order]
     counts = np.bincount(codes, minlength=distinct)
