@@ -61,6 +61,14 @@ class Evaluator:
         self.row_fields = sorted({self.leaves[i].field for i in self.row_leaves}
                                  | {self.leaves[i].value[0] for i in self.row_leaves if self.leaves[i].kind == "fieldref"})
         self._plan_fields([i for i in used if self.leaves[i].kind not in _PER_ROW])
+        self.triggered: dict[int, list[int]] = defaultdict(list)  # leaf -> rules that need one of their leaves
+        self.untriggered: set[int] = set()  # rules that can match with none of their leaves found (negations)
+        for index, rule in enumerate(rules):
+            needed = _trigger(rule.tree)
+            if needed is None:
+                self.untriggered.add(index)
+            for leaf_id in needed or ():
+                self.triggered[leaf_id].append(index)
         self._applicable: dict[tuple[str | None, int | None], list[int]] = {}
         self._regex: dict[int, object] = {}
 
@@ -136,7 +144,8 @@ class Evaluator:
         sets = self._leaf_rows([(fid, encoded[name]) for fid, name in wanted]) if wanted else {}
         for leaf_id in self.row_leaves:
             sets[leaf_id] = np.flatnonzero(self._row_mask(frame, self.leaves[leaf_id]).fill_null(False).to_numpy())
-        for index in sorted(scope):
+        candidates = self.untriggered.union(*(self.triggered.get(leaf_id, ()) for leaf_id, rows in sets.items() if len(rows)))
+        for index in sorted(candidates.intersection(scope)):
             found, negated = _evaluate(self.rules[index].tree, sets)
             if not negated and not len(found):
                 continue
@@ -175,13 +184,19 @@ class Evaluator:
                 hit = np.flatnonzero(mask.fill_null(False).to_numpy()) + start
                 units.append(hit)
                 leaves.append(np.full(len(hit), leaf_id))
-        if not units:
-            return {}
+        matched = np.zeros(len(distinct), dtype=bool)
+        for hit in units:
+            matched[hit] = True
         codes, rows = [], []
-        for enc, start in zip(encoded, starts, strict=True):
-            present = np.flatnonzero(~enc.indices.is_null().to_numpy(zero_copy_only=False))
-            codes.append(enc.indices.fill_null(0).to_numpy(zero_copy_only=False)[present].astype(np.int64) + start)
-            rows.append(present)
+        for enc, start, size in zip(encoded, starts, sizes, strict=True):
+            if not matched[start:start + size].any():
+                continue  # no leaf matched a value of this column
+            column_codes = enc.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64) + start
+            keep = matched[column_codes] & ~enc.indices.is_null().to_numpy(zero_copy_only=False)
+            codes.append(column_codes[keep])
+            rows.append(np.flatnonzero(keep))
+        if not codes:
+            return {}
         return _rows_per_leaf(np.concatenate(codes), np.concatenate(rows), len(distinct), np.concatenate(units),
                               np.concatenate(leaves).astype(np.int64), dedup=True)
 
@@ -267,12 +282,8 @@ def _column(frame: pl.DataFrame, name: str) -> pl.Series:
 
 def _rows_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np.ndarray, leaves: np.ndarray,
                    dedup: bool = False) -> dict[int, np.ndarray]:
-    """Rows per leaf from (distinct value, leaf) pairs, given (value code, row) of every non-null
-    cell; ``dedup`` when a row can hold the value in several columns (keywords)."""
-    wanted = np.zeros(distinct, dtype=bool)
-    wanted[units] = True
-    keep = wanted[codes]  # only the cells whose value some leaf matched
-    codes, rows = codes[keep], rows[keep]
+    """Rows per leaf from (distinct value, leaf) pairs, given (value code, row) of every
+    cell whose value a leaf matched; ``dedup`` when a row can hold the value in several columns (keywords)."""
     order = np.argsort(codes, kind="stable")
     rows_by_code = rows[order]
     counts = np.bincount(codes, minlength=distinct)
@@ -308,6 +319,21 @@ def _in_network(value: str | None, network) -> bool | None:
         return ipaddress.ip_address(value.strip()) in network
     except ValueError:
         return False
+
+
+def _trigger(node: Node) -> frozenset[int] | None:
+    """Leaves of which at least one must have rows for ``node`` to match any row, or None when
+    it can match without any (a negation, an always-true condition)."""
+    tag = node[0]
+    if tag == "leaf":
+        return frozenset((node[1],))
+    if tag == "and":
+        needed = [t for t in map(_trigger, node[1]) if t is not None]
+        return min(needed, key=len) if needed else None
+    if tag == "or":
+        needed = [_trigger(child) for child in node[1]]
+        return None if any(t is None for t in needed) else frozenset().union(*needed)
+    return None
 
 
 def _evaluate(node: Node, sets: dict[int, np.ndarray], within: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
