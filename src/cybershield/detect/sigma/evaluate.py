@@ -15,6 +15,7 @@ selection finds nothing costs a few microseconds.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import operator
 import re
@@ -228,7 +229,7 @@ class Evaluator:
             op, bound = leaf.value
             return _CMP[op](raw.cast(pl.Float64, strict=False), bound)
         if kind == "cidr":
-            network = ipaddress.ip_network(leaf.value)
+            network = _network(leaf.value)
             return pl.Series([_in_network(v, network) for v in raw], dtype=pl.Boolean)
         raise ValueError(f"unknown leaf kind {kind}")
 
@@ -315,10 +316,22 @@ def _verified() -> pl.Expr:
 def _in_network(value: str | None, network) -> bool | None:
     if value is None:
         return None
+    address = _address(value)
+    return address is not None and address in network
+
+
+@functools.lru_cache(maxsize=1024)
+def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(cidr)
+
+
+@functools.lru_cache(maxsize=65536)
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a value holds (parsed once for all CIDR leaves), None when it holds none."""
     try:
-        return ipaddress.ip_address(value.strip()) in network
+        return ipaddress.ip_address(value.strip())
     except ValueError:
-        return False
+        return None
 
 
 def _trigger(node: Node) -> frozenset[int] | None:
