@@ -199,7 +199,7 @@ class Evaluator:
         if not codes:
             return {}
         return _rows_per_leaf(np.concatenate(codes), np.concatenate(rows), len(distinct), np.concatenate(units),
-                              np.concatenate(leaves).astype(np.int64), dedup=True)
+                              np.concatenate(leaves).astype(np.int64))
 
     def _needle_hits(self, columns: list[tuple[int, pa.DictionaryArray]], starts: np.ndarray,
                      texts: list[str | None]) -> list[tuple[int, int]]:
@@ -281,10 +281,10 @@ def _column(frame: pl.DataFrame, name: str) -> pl.Series:
     return frame.get_column(name) if name in frame.columns else pl.Series(name, [None] * frame.height, dtype=pl.Utf8)
 
 
-def _rows_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np.ndarray, leaves: np.ndarray,
-                   dedup: bool = False) -> dict[int, np.ndarray]:
-    """Rows per leaf from (distinct value, leaf) pairs, given (value code, row) of every
-    cell whose value a leaf matched; ``dedup`` when a row can hold the value in several columns (keywords)."""
+def _rows_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np.ndarray,
+                   leaves: np.ndarray) -> dict[int, np.ndarray]:
+    """Rows per leaf (sorted, unique) from (distinct value, leaf) pairs, given (value code, row)
+    of every cell whose value a leaf matched."""
     order = np.argsort(codes, kind="stable")
     rows_by_code = rows[order]
     counts = np.bincount(codes, minlength=distinct)
@@ -296,11 +296,9 @@ def _rows_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np
     offsets = np.repeat(starts[units] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
     found = rows_by_code[offsets + np.arange(total)]
     owner = np.repeat(leaves, lengths)
-    order = np.lexsort((found, owner))
-    found, owner = found[order], owner[order]
-    if dedup:  # a row can hold a keyword in several columns
-        keep = np.concatenate(([True], (np.diff(found) != 0) | (np.diff(owner) != 0)))
-        found, owner = found[keep], owner[keep]
+    stride = int(found.max()) + 1  # one sort key (leaf, row); unique: a row can hold a keyword in several columns
+    key = np.sort(owner * stride + found)
+    owner, found = np.divmod(key[np.concatenate(([True], np.diff(key) != 0))], stride)
     bounds = np.flatnonzero(np.diff(owner)) + 1
     return {int(group[0]): chunk for group, chunk in zip(np.split(owner, bounds), np.split(found, bounds), strict=True)}
 
