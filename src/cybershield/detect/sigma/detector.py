@@ -68,7 +68,10 @@ class SigmaDetector:
         alerts: list[Alert] = []
         for match in self.evaluator.matches(batch):
             rule = self.rules[match.rule]
-            refs = [EventRef(sources[i].as_py(), record_ids[i].as_py(), _stamp(stamps, i)) for i in match.rows]
+            rows = pa.array(match.rows, pa.int64())
+            times = stamps.take(rows).to_pylist() if stamps is not None else [None] * len(match.rows)
+            refs = [EventRef(source, record_id, _aware(stamp)) for source, record_id, stamp in zip(
+                sources.take(rows).to_pylist(), record_ids.take(rows).to_pylist(), times, strict=True)]
             if rule.generate:
                 alerts += [Alert(self.kind, rule.id, rule.title, rule.level, [ref], list(rule.techniques),
                                  {"variant": rule.variant}) for ref in refs]
@@ -90,10 +93,8 @@ class SigmaDetector:
         }
 
 
-def _stamp(stamps: pa.ChunkedArray | None, i: int) -> datetime | None:
-    if stamps is None:
-        return None
-    value = stamps[i].as_py()
+def _aware(value):
+    """A naive event time read as UTC."""
     if isinstance(value, datetime) and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value

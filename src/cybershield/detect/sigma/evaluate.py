@@ -1,10 +1,11 @@
 """Evaluating a compiled rule collection over batches of events.
 
 Per batch: (1) every single-field leaf is decided once per *distinct* value of its field (logs
-repeat values: images, users, hashes, paths): the columns are dictionary-encoded (Arrow), one
-Aho-Corasick pass (Polars ``extract_many``) over the distinct lower-case values of all fields
-finds every rule needle, only those candidates are checked against their exact test (equals,
-starts/ends with, wildcard pattern) in one vectorised expression, and leaves without a needle
+repeat values: images, users, hashes, paths): the columns are dictionary-encoded (Arrow), each
+field's Aho-Corasick automaton (``pyahocorasick``, built once with the rules) runs over the
+distinct lower-case values of its field and finds its needles, only those candidates are
+checked against their exact test (equals, starts/ends with, wildcard pattern) in one vectorised
+expression, and leaves without a needle
 (regular expressions, CIDR, comparisons) run on the distinct values too; the results map back
 to rows through the codes. (2) The batch is grouped by (channel,
 EventID); a rule meets only the groups its log source can produce. (3) Each rule's boolean tree
@@ -14,6 +15,7 @@ selection finds nothing costs a few microseconds.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import operator
 import re
@@ -21,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import ahocorasick
 import numpy as np
 import polars as pl
 import pyarrow as pa
@@ -59,23 +62,39 @@ class Evaluator:
         self.row_fields = sorted({self.leaves[i].field for i in self.row_leaves}
                                  | {self.leaves[i].value[0] for i in self.row_leaves if self.leaves[i].kind == "fieldref"})
         self._plan_fields([i for i in used if self.leaves[i].kind not in _PER_ROW])
+        self.triggered: dict[int, list[int]] = defaultdict(list)  # leaf -> rules that need one of their leaves
+        self.untriggered: set[int] = set()  # rules that can match with none of their leaves found (negations)
+        for index, rule in enumerate(rules):
+            needed = _trigger(rule.tree)
+            if needed is None:
+                self.untriggered.add(index)
+            for leaf_id in needed or ():
+                self.triggered[leaf_id].append(index)
         self._applicable: dict[tuple[str | None, int | None], list[int]] = {}
         self._regex: dict[int, object] = {}
 
     def _plan_fields(self, leaf_ids: list[int]) -> None:
-        """Number the fields; one needle table (field, needle -> leaf) for the whole collection."""
+        """Number the fields; per field one Aho-Corasick automaton over its needles, built once,
+        whose hits are keys of one needle table (key -> needle, leaf, exact test)."""
         self.field_ids: dict[str, int] = {}
         self.value_leaves: dict[int, list[int]] = defaultdict(list)
+        self.automata: dict[int, ahocorasick.Automaton] = {}
+        keys: dict[tuple[int, str], int] = {}
         rows = []
         for leaf_id in leaf_ids:
             leaf = self.leaves[leaf_id]
             fid = self.field_ids.setdefault(leaf.field, len(self.field_ids))
             if leaf.kind in NEEDLE_KINDS and leaf.needle:
-                rows.append((fid, leaf.needle, leaf_id, leaf.kind, leaf.value if leaf.kind == "glob" else None))
+                key = keys.get((fid, leaf.needle))
+                if key is None:
+                    key = keys[fid, leaf.needle] = len(keys)
+                    self.automata.setdefault(fid, ahocorasick.Automaton()).add_word(leaf.needle, key)
+                rows.append((key, leaf.needle, leaf_id, leaf.kind, leaf.value if leaf.kind == "glob" else None))
             else:
                 self.value_leaves[fid].append(leaf_id)
-        self.needles = sorted({r[1] for r in rows})
-        self.needle_table = pl.DataFrame(rows, schema={"fid": pl.Int64, "needle": pl.Utf8, "leaf": pl.Int64,
+        for automaton in self.automata.values():
+            automaton.make_automaton()
+        self.needle_table = pl.DataFrame(rows, schema={"key": pl.Int64, "needle": pl.Utf8, "leaf": pl.Int64,
                                                        "kind": pl.Utf8, "pattern": pl.Utf8}, orient="row")
 
     def applicable(self, channel: str | None, event_id: int | None) -> list[int]:
@@ -117,16 +136,17 @@ class Evaluator:
                 scope[index].append(part)
         if not scope:
             return
-        present = set(batch.column_names)
-        columns = [(fid, _text(batch.column(name))) for name, fid in self.field_ids.items()
-                   if name in present and batch.column(name).null_count < batch.num_rows]
+        filled = {name for name in batch.column_names if batch.column(name).null_count < batch.num_rows}
+        wanted = [(fid, name) for name, fid in self.field_ids.items() if name in filled]
         if KEYWORDS in self.field_ids and any(i in scope for i in self.keyword_rules):
-            columns += [(self.field_ids[KEYWORDS], _text(batch.column(name))) for name in batch.column_names
-                        if name.startswith(EVENT_DATA) and batch.column(name).null_count < batch.num_rows]
-        sets = self._leaf_rows(columns) if columns else {}
+            wanted += [(self.field_ids[KEYWORDS], name) for name in batch.column_names
+                       if name.startswith(EVENT_DATA) and name in filled]
+        encoded = {name: _encode(batch.column(name)) for name in dict.fromkeys(name for _, name in wanted)}
+        sets = self._leaf_rows([(fid, encoded[name]) for fid, name in wanted]) if wanted else {}
         for leaf_id in self.row_leaves:
             sets[leaf_id] = np.flatnonzero(self._row_mask(frame, self.leaves[leaf_id]).fill_null(False).to_numpy())
-        for index in sorted(scope):
+        candidates = self.untriggered.union(*(self.triggered.get(leaf_id, ()) for leaf_id, rows in sets.items() if len(rows)))
+        for index in sorted(candidates.intersection(scope)):
             found, negated = _evaluate(self.rules[index].tree, sets)
             if not negated and not len(found):
                 continue
@@ -136,30 +156,26 @@ class Evaluator:
             if len(found):
                 yield Match(index, found.tolist())
 
-    def _leaf_rows(self, columns: list[tuple[int, pa.Array | pa.ChunkedArray]]) -> dict[int, np.ndarray]:
+    def _leaf_rows(self, columns: list[tuple[int, pa.DictionaryArray]]) -> dict[int, np.ndarray]:
         """Rows per single-field leaf, for all fields at once.
 
         Each leaf is decided once per distinct value of its field (logs repeat values: images,
-        users, hashes): every column is dictionary-encoded, one Aho-Corasick pass over all
-        distinct lower-case values finds every needle, a join keeps the needles of the value's
-        own field, the candidates get their exact test, and the matching values map back to
-        rows through the codes. Keyword leaves see every payload column."""
-        encoded = []
-        for _, column in columns:
-            enc = pc.dictionary_encode(column)
-            encoded.append(enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc)
-        dictionaries = [e.dictionary.cast(pa.large_string()) for e in encoded]
+        users, hashes): every column is dictionary-encoded, the field's automaton finds the
+        needles in each distinct lower-case value, the candidates get their exact test, and the
+        matching values map back to rows through the codes. Keyword leaves see every payload
+        column."""
+        encoded = [enc for _, enc in columns]
+        dictionaries = [e.dictionary for e in encoded]
         sizes = np.array([len(d) for d in dictionaries])
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         distinct = pl.Series(pa.concat_arrays(dictionaries))
         low = distinct.str.to_lowercase()
-        fids = np.repeat(np.array([fid for fid, _ in columns]), sizes)
         units: list[np.ndarray] = []
         leaves: list[np.ndarray] = []
-        if self.needles:
-            hits = pl.DataFrame({"u": np.arange(len(low)), "fid": fids,
-                                 "needle": low.str.extract_many(self.needles, overlapping=True).list.unique()})
-            candidates = hits.explode("needle").drop_nulls().join(self.needle_table, on=["fid", "needle"])
+        if self.automata:
+            hits = pl.DataFrame(self._needle_hits(columns, starts, low.to_list()), schema={"u": pl.Int64, "key": pl.Int64},
+                                orient="row")
+            candidates = hits.join(self.needle_table, on="key")
             candidates = candidates.with_columns(value=low.gather(candidates.get_column("u"))).filter(_verified())
             units.append(candidates.get_column("u").to_numpy())
             leaves.append(candidates.get_column("leaf").to_numpy())
@@ -169,15 +185,34 @@ class Evaluator:
                 hit = np.flatnonzero(mask.fill_null(False).to_numpy()) + start
                 units.append(hit)
                 leaves.append(np.full(len(hit), leaf_id))
-        if not units:
-            return {}
+        matched = np.zeros(len(distinct), dtype=bool)
+        for hit in units:
+            matched[hit] = True
         codes, rows = [], []
-        for enc, start in zip(encoded, starts, strict=True):
-            present = np.flatnonzero(~enc.indices.is_null().to_numpy(zero_copy_only=False))
-            codes.append(enc.indices.fill_null(0).to_numpy(zero_copy_only=False)[present].astype(np.int64) + start)
-            rows.append(present)
+        for enc, start, size in zip(encoded, starts, sizes, strict=True):
+            if not matched[start:start + size].any():
+                continue  # no leaf matched a value of this column
+            column_codes = enc.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64) + start
+            keep = matched[column_codes] & ~enc.indices.is_null().to_numpy(zero_copy_only=False)
+            codes.append(column_codes[keep])
+            rows.append(np.flatnonzero(keep))
+        if not codes:
+            return {}
         return _rows_per_leaf(np.concatenate(codes), np.concatenate(rows), len(distinct), np.concatenate(units),
-                              np.concatenate(leaves).astype(np.int64), dedup=True)
+                              np.concatenate(leaves).astype(np.int64))
+
+    def _needle_hits(self, columns: list[tuple[int, pa.DictionaryArray]], starts: np.ndarray,
+                     texts: list[str | None]) -> list[tuple[int, int]]:
+        """(distinct value, needle key) for every needle of its field that a value contains."""
+        hits: list[tuple[int, int]] = []
+        for (fid, encoded), start in zip(columns, starts, strict=True):
+            automaton = self.automata.get(fid)
+            if automaton is None:
+                continue
+            for unit, text in enumerate(texts[start:start + len(encoded.dictionary)], int(start)):
+                if text:
+                    hits += [(unit, key) for key in {key for _, key in automaton.iter(text)}]
+        return hits
 
     def _value_mask(self, raw: pl.Series, low: pl.Series, leaf_id: int, leaf: Leaf) -> pl.Series:
         """A leaf over distinct values (``raw`` as logged, ``low`` lower case)."""
@@ -194,7 +229,7 @@ class Evaluator:
             op, bound = leaf.value
             return _CMP[op](raw.cast(pl.Float64, strict=False), bound)
         if kind == "cidr":
-            network = ipaddress.ip_network(leaf.value)
+            network = _network(leaf.value)
             return pl.Series([_in_network(v, network) for v in raw], dtype=pl.Boolean)
         raise ValueError(f"unknown leaf kind {kind}")
 
@@ -232,21 +267,24 @@ class Evaluator:
         return pl.Series([None if v is None else bool(compiled.search(v)) for v in raw], dtype=pl.Boolean)
 
 
-def _text(column: pa.ChunkedArray) -> pa.Array:
-    """A column as one text array, the way the engine compares values (booleans as true/false)."""
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        return column.combine_chunks()
-    return pl.Series(column).cast(pl.Utf8, strict=False).to_arrow()
+def _encode(column: pa.ChunkedArray) -> pa.DictionaryArray:
+    """A column dictionary-encoded, its distinct values as text the way the engine compares them
+    (booleans as true/false); each distinct value is converted once."""
+    encoded = pc.dictionary_encode(column.chunk(0) if column.num_chunks == 1 else column.combine_chunks())
+    values = encoded.dictionary
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = pl.Series(values).cast(pl.Utf8, strict=False).to_arrow()
+    return pa.DictionaryArray.from_arrays(encoded.indices, values.cast(pa.large_string()))
 
 
 def _column(frame: pl.DataFrame, name: str) -> pl.Series:
     return frame.get_column(name) if name in frame.columns else pl.Series(name, [None] * frame.height, dtype=pl.Utf8)
 
 
-def _rows_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np.ndarray, leaves: np.ndarray,
-                   dedup: bool = False) -> dict[int, np.ndarray]:
-    """Rows per leaf from (distinct value, leaf) pairs, given (value code, row) of every non-null
-    cell; ``dedup`` when a row can hold the value in several columns (keywords)."""
+def _rows_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np.ndarray,
+                   leaves: np.ndarray) -> dict[int, np.ndarray]:
+    """Rows per leaf (sorted, unique) from (distinct value, leaf) pairs, given (value code, row)
+    of every cell whose value a leaf matched."""
     order = np.argsort(codes, kind="stable")
     rows_by_code = rows[order]
     counts = np.bincount(codes, minlength=distinct)
@@ -258,11 +296,9 @@ def _rows_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np
     offsets = np.repeat(starts[units] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
     found = rows_by_code[offsets + np.arange(total)]
     owner = np.repeat(leaves, lengths)
-    order = np.lexsort((found, owner))
-    found, owner = found[order], owner[order]
-    if dedup:  # a row can hold a keyword in several columns
-        keep = np.concatenate(([True], (np.diff(found) != 0) | (np.diff(owner) != 0)))
-        found, owner = found[keep], owner[keep]
+    stride = int(found.max()) + 1  # one sort key (leaf, row); unique: a row can hold a keyword in several columns
+    key = np.sort(owner * stride + found)
+    owner, found = np.divmod(key[np.concatenate(([True], np.diff(key) != 0))], stride)
     bounds = np.flatnonzero(np.diff(owner)) + 1
     return {int(group[0]): chunk for group, chunk in zip(np.split(owner, bounds), np.split(found, bounds), strict=True)}
 
@@ -278,10 +314,37 @@ def _verified() -> pl.Expr:
 def _in_network(value: str | None, network) -> bool | None:
     if value is None:
         return None
+    address = _address(value)
+    return address is not None and address in network
+
+
+@functools.lru_cache(maxsize=1024)
+def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(cidr)
+
+
+@functools.lru_cache(maxsize=65536)
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a value holds (parsed once for all CIDR leaves), None when it holds none."""
     try:
-        return ipaddress.ip_address(value.strip()) in network
+        return ipaddress.ip_address(value.strip())
     except ValueError:
-        return False
+        return None
+
+
+def _trigger(node: Node) -> frozenset[int] | None:
+    """Leaves of which at least one must have rows for ``node`` to match any row, or None when
+    it can match without any (a negation, an always-true condition)."""
+    tag = node[0]
+    if tag == "leaf":
+        return frozenset((node[1],))
+    if tag == "and":
+        needed = [t for t in map(_trigger, node[1]) if t is not None]
+        return min(needed, key=len) if needed else None
+    if tag == "or":
+        needed = [_trigger(child) for child in node[1]]
+        return None if any(t is None for t in needed) else frozenset().union(*needed)
+    return None
 
 
 def _evaluate(node: Node, sets: dict[int, np.ndarray], within: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
