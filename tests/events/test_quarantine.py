@@ -103,3 +103,11 @@ def test_out_of_range_times_and_durations_become_null_not_lost(tmp_path):
     assert rows[0]["@timestamp"] is None and rows[0]["event.duration"] is None and rows[0]["zeek.conn.ts"] == 17936064608959
     assert rows[1]["@timestamp"].timestamp() == 1.5 and rows[1]["event.duration"] == 250_000_000
     assert rows[2]["@timestamp"] is None and rows[2]["event.duration"] is None
+
+
+def test_text_times_beyond_int64_among_iso_times_become_null(tmp_path):
+    content = b'{"ts":"1e20","uid":"A"}\n{"ts":"2020-01-01T00:00:00Z","uid":"B"}\n{"ts":"soon","uid":"C"}\n'
+    summary, events, _ = _run(tmp_path, "conn.log", content)
+    assert (summary.parsed, summary.quarantined) == (3, 0)
+    stamps = events.column("@timestamp").to_pylist()
+    assert stamps[0] is None and stamps[1].year == 2020 and stamps[2] is None

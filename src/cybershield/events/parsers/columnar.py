@@ -90,9 +90,10 @@ def _timestamp_of_text(text: str | None) -> int | None:
         return None
     for parse in (epoch_to_us, iso_to_us):
         try:
-            return parse(text)
+            micros = parse(text)
         except (ValueError, OverflowError):
-            pass
+            continue
+        return micros if abs(micros) <= _MAX_EPOCH_S * 1e6 else None
     return None
 
 
