@@ -30,9 +30,10 @@ def test_shared_indicators_hit_the_c2_traffic_and_the_payload(tmp_path):
     assert matched["Cobalt Strike C2 server"] >= 100 + 25
 
 
-def test_sample_rules_are_sigma_rules_with_attack_tags():
-    import yaml
+def test_sample_rules_load_with_pysigma_and_carry_attack_tags():
+    from cybershield.detect.sigma import SigmaDetector
 
-    rules = [yaml.safe_load(p.read_text()) for p in sorted(SAMPLE_RULES.glob("*.yml"))]
-    assert len(rules) == 3
-    assert all(any(t.startswith("attack.t") for t in r["tags"]) and r["level"] in ("medium", "high") for r in rules)
+    detector = SigmaDetector([SAMPLE_RULES])
+    described = detector.describe()
+    assert described["rules_failed"] == [] and described["rules_loaded"] == len(list(SAMPLE_RULES.glob("*.yml")))
+    assert all(any(t.startswith("T1") for t in rule.techniques) for rule in detector.rules)

@@ -27,13 +27,13 @@ def _extra_column(values: list) -> pa.Array:
             return pa.array(values, attempt)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed, or an int beyond 64 bits
             pass
-    return json_text(values)
+    return _json_text(values)
 
 
 _PY_TYPES = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
 
 
-def json_text(values: list) -> pa.Array:
+def _json_text(values: list) -> pa.Array:
     return pa.array([_to_text(v) for v in values], pa.string())
 
 
@@ -209,7 +209,7 @@ def unify_schema(schemas: list[pa.Schema]) -> pa.Schema:
 
 def _cast(col: pa.ChunkedArray, typ: pa.DataType) -> pa.ChunkedArray | pa.Array:
     if pa.types.is_string(typ) and pa.types.is_nested(col.type):
-        return json_text(col.to_pylist())
+        return _json_text(col.to_pylist())
     return col.cast(typ)
 
 

@@ -23,7 +23,7 @@ from .quarantine import Quarantine, QuarantineEntry
 _DOC_SUFFIXES = {".md", ".cff", ".config", ".txt", ".yml", ".yaml", ".rst", ".pdf", ".html"}
 _DOC_PREFIXES = ("readme", "license", "licence", "copying", "notice.txt", "citation")
 #: Data-set descriptions that sit beside the logs (the shared data's per-set counts).
-_METADATA_NAMES = {"counts.json", "labels.config", "manifest.json"}
+_METADATA_NAMES = {"counts.json"}
 
 
 @dataclass

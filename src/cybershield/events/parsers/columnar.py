@@ -179,6 +179,7 @@ class ColumnarLineParser(LineParser):
         if not ids:
             return
         id_array = pa.array(ids, pa.int64())
+        # all parts are built before any is handed on: if one fails, the caller retries the whole block
         blocks = [Block(events_table(columns, source, id_array if rows is None else id_array.filter(rows)))
                   for columns, rows in self.normalise(raw, len(ids))]
         yield from blocks
