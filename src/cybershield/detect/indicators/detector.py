@@ -34,10 +34,6 @@ class IndicatorDetector:
         indicators, rejections = load_indicator_files(paths, max_bytes=max_bytes)
         return cls(indicators, rejections=rejections)
 
-    @property
-    def compiled(self) -> CompiledIndicators:
-        return self._compiled
-
     def reload(self, indicators: Iterable[object], *, rejections: Iterable[Rejection] = ()) -> CompiledIndicators:
         """Compile a new set and swap it in atomically; returns it (see its ``describe``)."""
         with self._reloading:
