@@ -47,7 +47,6 @@ class MispConversion:
 
     objects: list[dict] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
-    events: int = 0
 
     @property
     def bundle(self) -> dict:
@@ -198,7 +197,6 @@ class _EventConverter:
         for level in sorted({LEVEL_OF_MARKING[m] for o in self.objects for m in o.get("object_marking_refs") or []}):
             self.objects.append(stix2.MarkingDefinition(**marking_definition(level), allow_custom=True))
         self.out.objects += [json.loads(o.serialize()) for o in self.objects]
-        self.out.events += 1
 
     def _attribute(self, attribute: MISPAttribute, obj: MISPObject | None) -> None:
         value, kind = str(attribute.value), attribute.type
