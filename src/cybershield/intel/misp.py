@@ -31,7 +31,8 @@ _ATTACK_TAG = re.compile(r'misp-galaxy:mitre-(?:enterprise-attack-|mobile-attack
                          r'"(.*?)\s*-\s*(T\d{4}(?:\.\d{3})?)"')
 _SIGHTING_TYPES = {"0": "sighting", "1": "false-positive", "2": "expiration"}
 _HASHES = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "sha512": "SHA-512"}
-_RULE_TYPES = {"yara": "yara", "sigma": "sigma", "snort": "snort", "suricata": "suricata"}
+#: MISP attribute types that hold a detection rule; each is also the STIX ``pattern_type`` of that language.
+RULE_TYPES = frozenset({"yara", "sigma", "snort", "suricata"})
 _HIVES = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER", "HKCR": "HKEY_CLASSES_ROOT",
           "HKU": "HKEY_USERS", "HKCC": "HKEY_CURRENT_CONFIG"}
 _NS = uuid.UUID("3c4d5e6f-7a8b-4c9d-8e0f-112233445566")
@@ -219,8 +220,8 @@ class _EventConverter:
         if kind == "vulnerability":
             made = stix2.Vulnerability(id=f"vulnerability--{attribute.uuid}", name=value,
                                        external_references=[{"source_name": "cve", "external_id": value}], **common)
-        elif kind in _RULE_TYPES:
-            made = stix2.Indicator(id=f"indicator--{attribute.uuid}", pattern=value, pattern_type=_RULE_TYPES[kind],
+        elif kind in RULE_TYPES:
+            made = stix2.Indicator(id=f"indicator--{attribute.uuid}", pattern=value, pattern_type=kind,
                                    valid_from=stamp, name=f"{kind} rule", **common)
         else:
             form = _stix_form(kind, value)
