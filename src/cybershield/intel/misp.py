@@ -152,6 +152,7 @@ class _EventConverter:
                                        name=name, identity_class="organization", created=_FIXED, modified=_FIXED)
         self.event_tlp = self._tlp(event.tags)
         self.attack = self._attack_patterns(event.tags)
+        self.attack_refs = [dict(r) for p in self.attack for r in p.external_references]  # on every indicator
         self.refs: list[str] = []
         self.objects: list = [self.identity]
 
@@ -210,7 +211,7 @@ class _EventConverter:
         tags = [t.name for t in attribute.tags if t.name.lower() not in MISP_TLP_TAGS]
         if tags:
             common["labels"] = tags  # verbatim, ATT&CK galaxy tags included (their ids are read from labels)
-        attack = [dict(r) for p in self.attack for r in p.external_references] + [
+        attack = self.attack_refs + [
             {"source_name": "mitre-attack", "external_id": m.group(2)} for m in map(_ATTACK_TAG.fullmatch, tags) if m]
         if obj is not None:
             common.update(x_misp_object_name=obj.name, x_misp_object_uuid=obj.uuid,
