@@ -31,7 +31,8 @@ _ATTACK_TAG = re.compile(r'misp-galaxy:mitre-(?:enterprise-attack-|mobile-attack
                          r'"(.*?)\s*-\s*(T\d{4}(?:\.\d{3})?)"')
 _SIGHTING_TYPES = {"0": "sighting", "1": "false-positive", "2": "expiration"}
 _HASHES = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "sha512": "SHA-512"}
-_RULE_TYPES = {"yara": "yara", "sigma": "sigma", "snort": "snort", "suricata": "suricata"}
+#: MISP attribute types that hold a detection rule; each is also the STIX ``pattern_type`` of that language.
+RULE_TYPES = frozenset({"yara", "sigma", "snort", "suricata"})
 _HIVES = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER", "HKCR": "HKEY_CLASSES_ROOT",
           "HKU": "HKEY_USERS", "HKCC": "HKEY_CURRENT_CONFIG"}
 _NS = uuid.UUID("3c4d5e6f-7a8b-4c9d-8e0f-112233445566")
@@ -47,7 +48,6 @@ class MispConversion:
 
     objects: list[dict] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
-    events: int = 0
 
     @property
     def bundle(self) -> dict:
@@ -152,6 +152,7 @@ class _EventConverter:
                                        name=name, identity_class="organization", created=_FIXED, modified=_FIXED)
         self.event_tlp = self._tlp(event.tags)
         self.attack = self._attack_patterns(event.tags)
+        self.attack_refs = [dict(r) for p in self.attack for r in p.external_references]  # on every indicator
         self.refs: list[str] = []
         self.objects: list = [self.identity]
 
@@ -198,7 +199,6 @@ class _EventConverter:
         for level in sorted({LEVEL_OF_MARKING[m] for o in self.objects for m in o.get("object_marking_refs") or []}):
             self.objects.append(stix2.MarkingDefinition(**marking_definition(level), allow_custom=True))
         self.out.objects += [json.loads(o.serialize()) for o in self.objects]
-        self.out.events += 1
 
     def _attribute(self, attribute: MISPAttribute, obj: MISPObject | None) -> None:
         value, kind = str(attribute.value), attribute.type
@@ -211,7 +211,7 @@ class _EventConverter:
         tags = [t.name for t in attribute.tags if t.name.lower() not in MISP_TLP_TAGS]
         if tags:
             common["labels"] = tags  # verbatim, ATT&CK galaxy tags included (their ids are read from labels)
-        attack = [dict(r) for p in self.attack for r in p.external_references] + [
+        attack = self.attack_refs + [
             {"source_name": "mitre-attack", "external_id": m.group(2)} for m in map(_ATTACK_TAG.fullmatch, tags) if m]
         if obj is not None:
             common.update(x_misp_object_name=obj.name, x_misp_object_uuid=obj.uuid,
@@ -221,8 +221,8 @@ class _EventConverter:
         if kind == "vulnerability":
             made = stix2.Vulnerability(id=f"vulnerability--{attribute.uuid}", name=value,
                                        external_references=[{"source_name": "cve", "external_id": value}], **common)
-        elif kind in _RULE_TYPES:
-            made = stix2.Indicator(id=f"indicator--{attribute.uuid}", pattern=value, pattern_type=_RULE_TYPES[kind],
+        elif kind in RULE_TYPES:
+            made = stix2.Indicator(id=f"indicator--{attribute.uuid}", pattern=value, pattern_type=kind,
                                    valid_from=stamp, name=f"{kind} rule", **common)
         else:
             form = _stix_form(kind, value)

@@ -21,6 +21,7 @@ from pathlib import Path
 import orjson
 from pymisp import MISPEvent, MISPObject, MISPOrganisation
 
+from .misp import RULE_TYPES
 from .tlp import LEVEL_OF_MARKING
 
 _COMPARISON = re.compile(r"([a-z0-9-]+:[A-Za-z0-9_.'\-]+)\s*=\s*('(?:[^'\\]|\\.)*'|\d+)")
@@ -28,7 +29,6 @@ _ONE_OBSERVATION = re.compile(r"\[[^\[\]]*\]")
 _MISP_HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA1": "sha1", "SHA-256": "sha256", "SHA256": "sha256",
                 "SHA-512": "sha512", "SHA512": "sha512"}  # STIX says "SHA-256"; feeds also write sha256
 _SIGHTING_CODES = {"sighting": "0", "false-positive": "1", "expiration": "2"}
-_RULE_TYPES = {"yara", "sigma", "snort", "suricata"}
 
 
 @dataclass
@@ -150,7 +150,7 @@ def stix_to_misp(objects: Iterable[dict], organisation: str = "cybershield hub")
             continue
         if kind == "vulnerability":
             found: tuple[str, str] | None = ("vulnerability", obj["name"])
-        elif kind == "indicator" and obj.get("pattern_type") in _RULE_TYPES:
+        elif kind == "indicator" and obj.get("pattern_type") in RULE_TYPES:
             found = (obj["pattern_type"], obj["pattern"])
         elif kind == "indicator" and obj.get("pattern_type") == "stix":
             values = _pattern_values(obj["pattern"])

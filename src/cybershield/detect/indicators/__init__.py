@@ -3,10 +3,6 @@ JSON and CSV files) compiled into indexes and matched against event batches."""
 
 from .compiled import CompiledIndicators, Rejection
 from .detector import IndicatorDetector
-from .loaders import DEFAULT_MAX_BYTES, IndicatorFileError, load_indicator_files, read_json
-from .values import FIELDS, KINDS
+from .loaders import load_indicator_files
 
-__all__ = [
-    "DEFAULT_MAX_BYTES", "FIELDS", "KINDS", "CompiledIndicators", "IndicatorDetector", "IndicatorFileError",
-    "Rejection", "load_indicator_files", "read_json",
-]
+__all__ = ["CompiledIndicators", "IndicatorDetector", "Rejection", "load_indicator_files"]

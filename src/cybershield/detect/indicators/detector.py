@@ -29,14 +29,10 @@ class IndicatorDetector:
         self._compiled = CompiledIndicators(indicators, rejections=rejections)
 
     @classmethod
-    def from_files(cls, paths: Iterable[str | Path], *, max_bytes: int | None = None) -> IndicatorDetector:
+    def from_files(cls, paths: Iterable[str | Path]) -> IndicatorDetector:
         """From STIX 2.1 bundles, MISP event JSON and indicator CSV files (``load_indicator_files``)."""
-        indicators, rejections = load_indicator_files(paths, max_bytes=max_bytes)
+        indicators, rejections = load_indicator_files(paths)
         return cls(indicators, rejections=rejections)
-
-    @property
-    def compiled(self) -> CompiledIndicators:
-        return self._compiled
 
     def reload(self, indicators: Iterable[object], *, rejections: Iterable[Rejection] = ()) -> CompiledIndicators:
         """Compile a new set and swap it in atomically; returns it (see its ``describe``)."""

@@ -50,14 +50,14 @@ def read_json(data: bytes, source: str) -> list[dict]:
     raise IndicatorFileError(f"{source}: neither a STIX bundle nor MISP event JSON")
 
 
-def load_indicator_files(paths: Iterable[str | Path], *, max_bytes: int | None = None
+def load_indicator_files(paths: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES
                          ) -> tuple[list[dict], list[Rejection]]:
     """STIX objects and the rejections of all the files (a file's suffix .csv means CSV, else JSON)."""
     objects: list[dict] = []
     rejections: list[Rejection] = []
     for path in map(Path, paths):
         try:
-            data = _read(path, max_bytes or DEFAULT_MAX_BYTES)
+            data = _read(path, max_bytes)
             if path.suffix.lower() == ".csv":
                 found, problems = read_indicator_csv(data.decode("utf-8-sig", errors="replace"), str(path))
                 objects += found

@@ -114,7 +114,13 @@ _LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'")
 _SPANS_EVENTS = re.compile(r"\]\s*(?:AND|FOLLOWEDBY)\b|\b(?:REPEATS|WITHIN|START)\b")
 
 
+def blank_literals(pattern: str) -> str:
+    """The pattern with every string literal emptied, so that keywords and brackets inside values
+    are not mistaken for its structure."""
+    return _LITERAL.sub("''", pattern)
+
+
 def spans_events(pattern: str) -> bool:
     """Whether the pattern can only match several observations together (AND/FOLLOWEDBY between
     observation expressions, or qualifiers), so that it is evaluated over a whole batch."""
-    return bool(_SPANS_EVENTS.search(_LITERAL.sub("''", pattern)))
+    return bool(_SPANS_EVENTS.search(blank_literals(pattern)))

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from .columns import DistinctColumns
 from .observations import TYPE_COLUMNS
+from .patterns import blank_literals
 
 _DOMAINS = TYPE_COLUMNS["domain-name"]
 #: (object type, property path) -> the event columns holding that text as the matcher sees it.
@@ -42,7 +43,6 @@ TEXT_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
     ("x-ja3s", "value"): ("tls.server.ja3s",),
 }
 _LITERAL = re.compile(r"'((?:[^'\\]|\\.)*)'")
-_STRIP = re.compile(r"'(?:[^'\\]|\\.)*'")
 
 
 def _texts(raw: str) -> list[str]:
@@ -86,7 +86,7 @@ def _condition(columns: tuple[str, ...], op: str, raw: str) -> Condition:
 
 def compile_prefilter(pattern: str, comparisons: dict[str, list[tuple[list[str], str, str]]]) -> list[Condition]:
     """Necessary conditions, all to hold (empty: only the pattern's types must be present)."""
-    stripped = _STRIP.sub("''", pattern)
+    stripped = blank_literals(pattern)
     if stripped.count("[") != 1 or re.search(r"\bOR\b", stripped):
         return []
     conditions = []

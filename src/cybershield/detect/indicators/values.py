@@ -28,7 +28,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "ja3s": ("tls.server.ja3s",),
     "ja4": ("tls.client.ja4", "zeek.ssl.ja4", "suricata.tls.ja4"),
 }
-KINDS = tuple(FIELDS)
 
 MAX_VALUE_LENGTH = 8192
 _HEX_LENGTH = {"md5": 32, "sha1": 40, "sha256": 64, "ja3": 32, "ja3s": 32}
