@@ -79,8 +79,7 @@ class Correlator:
             try:
                 entry = self._prepare(corr)
             except ValueError as exc:
-                self.failures.append(RuleFailure(str(corr.source.path) if corr.source else "", str(exc),
-                                                 str(corr.id) if corr.id else None, corr.title))
+                self.failures.append(RuleFailure.of(corr, str(exc)))
                 continue
             self.correlations.append(entry)
             for key in entry.order:
