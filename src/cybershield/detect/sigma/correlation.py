@@ -69,8 +69,7 @@ def _key(rule) -> str:
 class Correlator:
     """Feeds base rule matches into the correlations that reference them."""
 
-    def __init__(self, correlations: list[SigmaCorrelationRule], rules: list[CompiledRule],
-                 placeholders: dict[str, list[str]] | None = None):
+    def __init__(self, correlations: list[SigmaCorrelationRule], rules: list[CompiledRule]):
         self.failures: list[RuleFailure] = []
         self.correlations: list[_Correlation] = []
         self._by_base: dict[str, list[_Correlation]] = defaultdict(list)

@@ -53,7 +53,7 @@ class SigmaDetector:
         leaves = Leaves()
         self.rules, failed, self.skipped = compile_rules(self.ruleset, leaves, placeholders)
         self.failures = self.ruleset.failures + failed
-        self.correlator = Correlator(self.ruleset.correlations, self.rules, placeholders)
+        self.correlator = Correlator(self.ruleset.correlations, self.rules)
         self.failures += self.correlator.failures
         self.evaluator = Evaluator(self.rules, leaves)
 
