@@ -90,7 +90,6 @@ class CompiledRule:
     id: str
     title: str
     level: str
-    name: str | None
     techniques: list[str]
     variant: str
     tree: Node
@@ -117,7 +116,7 @@ def compile_rule(rule: SigmaRule, variant: str, leaves: Leaves) -> CompiledRule:
         tree = ("or", tuple(compiler.node(t) for t in trees))
     return CompiledRule(
         id=str(rule.id) if rule.id else (rule.name or rule.title), title=rule.title,
-        level=str(rule.level.name).lower() if rule.level else "medium", name=rule.name,
+        level=str(rule.level.name).lower() if rule.level else "medium",
         techniques=techniques(rule), variant=variant, tree=tree, channels=channels, event_ids=event_ids,
         leaves=frozenset(compiler.used),
     )
