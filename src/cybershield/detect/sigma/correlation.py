@@ -26,7 +26,7 @@ from sigma.correlations import (
 )
 
 from ..alerts import Alert, EventRef
-from .compile import CompiledRule, techniques
+from .compile import CompiledRule, level, techniques
 from .loader import RuleFailure
 from .pipeline import event_field
 
@@ -186,7 +186,7 @@ class Correlator:
         rule = corr.rule
         names = corr.rule.group_by or []
         self._pending.append(Alert(
-            "correlation", _key(rule), rule.title, str(rule.level.name).lower() if rule.level else "medium",
+            "correlation", _key(rule), rule.title, level(rule),
             [h.ref for h in window], techniques(rule),
             {"correlation": rule.type.name.lower(), "group": dict(zip(names, group, strict=True)),
              "events": len(window), "timespan_seconds": rule.timespan.seconds}))
