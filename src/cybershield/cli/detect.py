@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -68,7 +69,7 @@ def detect_command(
         console.print("[red]nothing to detect with[/]: give --rules, --indicators or --model")
         raise typer.Exit(2)
     try:
-        with console.status("loading detectors", spinner="dots") if not as_json else _Quiet():
+        with nullcontext() if as_json else console.status("loading detectors", spinner="dots"):
             detectors = build_detectors(rules, indicators, model)
     except DetectorUnavailable as exc:
         console.print(f"[red]{exc}[/]")
@@ -105,11 +106,3 @@ def detect_command(
     if ingested.parsed == 0:
         console.print("[red]no events could be read[/]")
         raise typer.Exit(1)
-
-
-class _Quiet:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None

@@ -90,7 +90,6 @@ class CompiledRule:
     id: str
     title: str
     level: str
-    name: str | None
     techniques: list[str]
     variant: str
     tree: Node
@@ -105,6 +104,11 @@ def techniques(rule) -> list[str]:
     return [t.name.upper() for t in rule.tags if t.namespace == "attack" and re.fullmatch(r"t\d{4}(\.\d{3})?", t.name)]
 
 
+def level(rule) -> str:
+    """The rule's level in lower case; ``medium`` when it names none."""
+    return str(rule.level.name).lower() if rule.level else "medium"
+
+
 def compile_rule(rule: SigmaRule, variant: str, leaves: Leaves) -> CompiledRule:
     """Compile a rule the pipeline has processed; raises ``CompileError`` with the reason."""
     trees = [c.parsed for c in rule.detection.parsed_condition]
@@ -117,8 +121,7 @@ def compile_rule(rule: SigmaRule, variant: str, leaves: Leaves) -> CompiledRule:
         tree = ("or", tuple(compiler.node(t) for t in trees))
     return CompiledRule(
         id=str(rule.id) if rule.id else (rule.name or rule.title), title=rule.title,
-        level=str(rule.level.name).lower() if rule.level else "medium", name=rule.name,
-        techniques=techniques(rule), variant=variant, tree=tree, channels=channels, event_ids=event_ids,
+        level=level(rule), techniques=techniques(rule), variant=variant, tree=tree, channels=channels, event_ids=event_ids,
         leaves=frozenset(compiler.used),
     )
 

@@ -26,7 +26,7 @@ from sigma.correlations import (
 )
 
 from ..alerts import Alert, EventRef
-from .compile import CompiledRule, techniques
+from .compile import CompiledRule, level, techniques
 from .loader import RuleFailure
 from .pipeline import event_field
 
@@ -69,8 +69,7 @@ def _key(rule) -> str:
 class Correlator:
     """Feeds base rule matches into the correlations that reference them."""
 
-    def __init__(self, correlations: list[SigmaCorrelationRule], rules: list[CompiledRule],
-                 placeholders: dict[str, list[str]] | None = None):
+    def __init__(self, correlations: list[SigmaCorrelationRule], rules: list[CompiledRule]):
         self.failures: list[RuleFailure] = []
         self.correlations: list[_Correlation] = []
         self._by_base: dict[str, list[_Correlation]] = defaultdict(list)
@@ -79,8 +78,7 @@ class Correlator:
             try:
                 entry = self._prepare(corr)
             except ValueError as exc:
-                self.failures.append(RuleFailure(str(corr.source.path) if corr.source else "", str(exc),
-                                                 str(corr.id) if corr.id else None, corr.title))
+                self.failures.append(RuleFailure.of(corr, str(exc)))
                 continue
             self.correlations.append(entry)
             for key in entry.order:
@@ -188,7 +186,7 @@ class Correlator:
         rule = corr.rule
         names = corr.rule.group_by or []
         self._pending.append(Alert(
-            "correlation", _key(rule), rule.title, str(rule.level.name).lower() if rule.level else "medium",
+            "correlation", _key(rule), rule.title, level(rule),
             [h.ref for h in window], techniques(rule),
             {"correlation": rule.type.name.lower(), "group": dict(zip(names, group, strict=True)),
              "events": len(window), "timespan_seconds": rule.timespan.seconds}))

@@ -39,9 +39,7 @@ def compile_rules(ruleset: RuleSet, leaves: Leaves, placeholders: dict[str, list
             except (SigmaError, CompileError, ValueError, TypeError, KeyError) as exc:
                 reasons.append(f"{variant}: {type(exc).__name__}: {exc}")
         if reasons:
-            entry = RuleFailure(str(rule.source.path) if rule.source else "", "; ".join(reasons),
-                                str(rule.id) if rule.id else None, rule.title)
-            (skipped if ok else failed).append(entry)
+            (skipped if ok else failed).append(RuleFailure.of(rule, "; ".join(reasons)))
     return compiled, failed, skipped
 
 
@@ -55,7 +53,7 @@ class SigmaDetector:
         leaves = Leaves()
         self.rules, failed, self.skipped = compile_rules(self.ruleset, leaves, placeholders)
         self.failures = self.ruleset.failures + failed
-        self.correlator = Correlator(self.ruleset.correlations, self.rules, placeholders)
+        self.correlator = Correlator(self.ruleset.correlations, self.rules)
         self.failures += self.correlator.failures
         self.evaluator = Evaluator(self.rules, leaves)
 

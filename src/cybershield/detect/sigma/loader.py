@@ -24,6 +24,12 @@ class RuleFailure:
     rule_id: str | None = None
     title: str | None = None
 
+    @classmethod
+    def of(cls, rule: SigmaRule | SigmaCorrelationRule, reason: str, no_source: str = "") -> RuleFailure:
+        """The failure of a parsed rule, named by its file, id and title."""
+        return cls(str(rule.source.path) if rule.source else no_source, reason, str(rule.id) if rule.id else None,
+                   rule.title)
+
     def as_dict(self) -> dict:
         return {"source": self.source, "rule_id": self.rule_id, "title": self.title, "reason": self.reason}
 
@@ -83,7 +89,5 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
             rule.resolve_rule_references(collection)
             result.correlations.append(rule)
         except SigmaError as exc:
-            result.failures.append(RuleFailure(str(rule.source.path) if rule.source else "<correlation>",
-                                               f"correlation references: {_describe(exc)}",
-                                               str(rule.id) if rule.id else None, rule.title))
+            result.failures.append(RuleFailure.of(rule, f"correlation references: {_describe(exc)}", "<correlation>"))
     return result

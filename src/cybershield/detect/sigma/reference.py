@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -46,7 +47,7 @@ def convert(ruleset: RuleSet, placeholders: dict[str, list[str]] | None = None) 
     return out
 
 
-def _regexp(cache: dict) -> callable:
+def _regexp(cache: dict) -> Callable[[str, object], bool]:
     def regexp(pattern: str, value: object) -> bool:
         if value is None:
             return False
