@@ -10,14 +10,14 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..config import settings
 from ..detect import DetectorUnavailable, DetectRun, build_detectors
-from ..events import FormatStats, Quarantine, discover, ingest
+from ..events import Quarantine
 from ..storage import open_database, store_alerts
 from .app import app, console
+from .ingest import run_ingest
 
 
 def detect_summary(run: DetectRun, seconds: float, quarantined: int, stored: int) -> dict:
@@ -74,23 +74,14 @@ def detect_command(
     except DetectorUnavailable as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
-    files = discover(paths, [])
-    quarantine = Quarantine()
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
     stream = out.open("wb") if out else None
     started = time.perf_counter()
     try:
         run = DetectRun(detectors, stream)
-        with Progress(TextColumn("[bold]detect"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                      TimeElapsedColumn(), console=console, disable=as_json or len(files) < 2) as progress:
-            task = progress.add_task("", total=len(files))
-
-            def on_file(path: Path, stats: FormatStats) -> None:
-                progress.update(task, advance=1, description=f"{path.name}: {len(run.alerts):,} alerts")
-
-            ingested = ingest(paths, sink=run.batch, quarantine=quarantine, on_file=on_file)
-            run.finish()
+        ingested = run_ingest(paths, None, None, Quarantine(), show_progress=not as_json, consumer=run.batch)
+        run.finish()
     finally:
         if stream:
             stream.close()
