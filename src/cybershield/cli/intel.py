@@ -16,6 +16,7 @@ from ..config import settings
 from ..intel import (
     COMMUNITY,
     DEFAULT_COLLECTION,
+    Export,
     FileImport,
     IntelStore,
     SharingPolicy,
@@ -33,31 +34,22 @@ app.add_typer(intel_app, name="intel")
 STATUSES = ("stored", "updated", "unchanged", "rejected")
 
 
-def _gated(store: IntelStore, policy: SharingPolicy, recipient_name: str | None):
-    return export_stix(store, policy, policy.recipient(recipient_name) if recipient_name else COMMUNITY)
+def _stix_export(export: Export, out: Path | None) -> bytes:
+    return export.bundle()
 
 
-def _stix_export(store: IntelStore, policy: SharingPolicy, recipient_name: str | None, out: Path | None):
-    export = _gated(store, policy, recipient_name)
-    return export.bundle(), len(export.objects), export.withheld
+def _misp_export(export: Export, out: Path | None) -> bytes:
+    return stix_to_misp(o.as_dict() for o in export.objects).event.to_json().encode()
 
 
-def _misp_export(store: IntelStore, policy: SharingPolicy, recipient_name: str | None, out: Path | None):
-    export = _gated(store, policy, recipient_name)
-    return stix_to_misp(o.as_dict() for o in export.objects).event.to_json().encode(), len(export.objects), \
-        export.withheld
-
-
-def _misp_feed_export(store: IntelStore, policy: SharingPolicy, recipient_name: str | None, out: Path | None):
+def _misp_feed_export(export: Export, out: Path | None) -> None:
     if out is None:
         raise KeyError("a MISP feed is a folder: give it with --out DIR")
-    export = _gated(store, policy, recipient_name)
     write_misp_feed([stix_to_misp(o.as_dict() for o in export.objects).event], out)
-    return None, len(export.objects), export.withheld
 
 
-#: Export formats: name -> function(store, policy, recipient name or None, --out) -> (bytes to write, or None
-#: when it wrote its folder itself; objects exported; ids withheld with the reason). All go through the gate.
+#: Export formats: name -> function(what passed the sharing gate, --out) -> the bytes to write, or None when
+#: it wrote its folder itself.
 EXPORTERS = {"stix": _stix_export, "misp": _misp_export, "misp-feed": _misp_feed_export}
 
 
@@ -133,7 +125,9 @@ def export_command(
     cfg = settings()
     policy = SharingPolicy.from_config(cfg.hub_config())
     try:
-        data, exported, withheld = EXPORTERS[fmt](IntelStore.open(cfg.db_url), policy, recipient, out)
+        export = export_stix(IntelStore.open(cfg.db_url), policy,
+                             policy.recipient(recipient) if recipient else COMMUNITY)
+        data = EXPORTERS[fmt](export, out)
     except KeyError as exc:
         console.print(f"[red]{exc.args[0]}[/]")
         raise typer.Exit(2) from None
@@ -141,6 +135,7 @@ def export_command(
         out.write_bytes(data)
     elif data is not None:
         sys.stdout.buffer.write(data + b"\n")
+    exported, withheld = len(export.objects), export.withheld
     reasons = Counter(reason for _, reason in withheld)
     if as_json:
         console.print_json(orjson.dumps({"format": fmt, "for": recipient, "exported": exported,

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import orjson
 
 from .policy import Recipient, SharingPolicy
 from .store import IntelStore, StoredObject
-from .tlp import LEVEL_OF_MARKING, TLP2_IDS, marking_definition
+from .tlp import TLP2_IDS, marking_definition, marking_refs
 
 
 @dataclass
@@ -23,17 +22,11 @@ class Export:
     def bundle(self) -> bytes:
         """A STIX 2.1 bundle (JSON bytes) of the objects and the TLP 2.0 marking definitions they use."""
         ids = {o.id for o in self.objects}
-        levels = sorted({LEVEL_OF_MARKING[ref] for o in self.objects for ref in _marking_refs(o)})
+        tlp2 = {mid: level for level, mid in TLP2_IDS.items()}
+        levels = sorted({tlp2[ref] for o in self.objects for ref in marking_refs(o.as_dict()) if ref in tlp2})
         markings = [orjson.dumps(marking_definition(level)).decode() for level in levels if TLP2_IDS[level] not in ids]
         documents = markings + [o.document for o in self.objects]
         return (f'{{"type":"bundle","id":"bundle--{uuid.uuid4()}","objects":[' + ",".join(documents) + "]}").encode()
-
-
-def _marking_refs(obj: StoredObject) -> Iterator[str]:
-    data = obj.as_dict()
-    refs = list(data.get("object_marking_refs") or ())
-    refs += [g.get("marking_ref") for g in data.get("granular_markings") or () if isinstance(g, dict)]
-    return (r for r in refs if r in LEVEL_OF_MARKING and r in TLP2_IDS.values())
 
 
 def export_stix(store: IntelStore, policy: SharingPolicy, recipient: Recipient, batch: int = 2000) -> Export:

@@ -14,6 +14,7 @@ import binascii
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 import orjson
 from sqlalchemy import Engine, and_, delete, false, func, insert, or_, select, true, tuple_, update
@@ -145,15 +146,7 @@ class IntelStore:
             on_progress: Callable[[int], None] | None = None) -> AddResult:
         """Validate and store ``objects`` (dicts) into ``collection``; ``origin`` names the peer they came from."""
         result = AddResult()
-        batch: list[tuple[int, dict]] = []
-        for index, obj in enumerate(objects):
-            batch.append((index, obj))
-            if len(batch) >= 2000:
-                result.statuses += self._add_batch(batch, collection, origin)
-                if on_progress:
-                    on_progress(len(batch))
-                batch = []
-        if batch:
+        for batch in _chunks(enumerate(objects), 2000):
             result.statuses += self._add_batch(batch, collection, origin)
             if on_progress:
                 on_progress(len(batch))
@@ -381,6 +374,7 @@ def _version_filter(versions: Sequence[str]):
     return or_(*terms) if terms else T.c.latest == true()
 
 
-def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+def _chunks(items: Iterable, size: int = _CHUNK) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

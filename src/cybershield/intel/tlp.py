@@ -53,9 +53,14 @@ def tlp_of(obj: dict) -> str | None:
     """
     if obj.get("id") in LEVEL_OF_MARKING:
         return "CLEAR"
+    return most_restrictive(LEVEL_OF_MARKING.get(r) for r in marking_refs(obj))
+
+
+def marking_refs(obj: dict) -> list[str]:
+    """The marking definitions an object references (object and granular markings)."""
     refs = list(obj.get("object_marking_refs") or ())
     refs += [g.get("marking_ref") for g in obj.get("granular_markings") or () if isinstance(g, dict)]
-    return most_restrictive(LEVEL_OF_MARKING.get(r) for r in refs if isinstance(r, str))
+    return [r for r in refs if isinstance(r, str)]
 
 
 #: MISP ``tlp:`` tag -> TLP 2.0 level (TLP 1.0's WHITE became CLEAR).

@@ -92,13 +92,23 @@ def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings
         except ValueError as exc:
             raise TaxiiError(400, "Bad Request", str(exc)) from None
 
-    def gated_page(request: Request, account: Account, collection: Collection, ids: list[str], versions: list[str]):
-        page = page_of(request, collection, ids, versions)
+    def gated_page(request: Request, account: Account, collection: Collection, ids: list[str],
+                   versions: list[str] | None = None):
+        """One page that ``account`` may see; ``versions`` defaults to ``match[version]``, else ``last``."""
+        page = page_of(request, collection, ids, versions or listed(request, "match[version]") or ["last"])
         allowed = policy.gate(store, page.objects, recipient_of(account)).allowed
         headers = {}
         if allowed:
             headers = {"X-TAXII-Date-Added-First": allowed[0].date_added,
                        "X-TAXII-Date-Added-Last": allowed[-1].date_added}
+        return page, allowed, headers
+
+    def gated_object(request: Request, account: Account, collection: Collection, object_id: str,
+                     versions: list[str] | None = None):
+        """Like :func:`gated_page` for one id; 404 when the account sees no version of it (on a first page)."""
+        page, allowed, headers = gated_page(request, account, collection, [object_id], versions)
+        if not allowed and not request.query_params.get("next"):
+            raise TaxiiError(404, "Not Found", f"no object {object_id} in collection {collection.id}")
         return page, allowed, headers
 
     def envelope(page, allowed, headers):
@@ -138,8 +148,7 @@ def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings
     def get_objects(request: Request, collection_id: str):
         account = account_of(request)
         target = collection_of(account, collection_id, "read")
-        versions = listed(request, "match[version]") or ["last"]
-        return envelope(*gated_page(request, account, target, listed(request, "match[id]"), versions))
+        return envelope(*gated_page(request, account, target, listed(request, "match[id]")))
 
     @app.post(f"{root}/collections/{{collection_id}}/objects/")
     async def add_objects(request: Request, collection_id: str):
@@ -169,11 +178,7 @@ def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings
     async def get_object(request: Request, collection_id: str, object_id: str):
         account = account_of(request)
         target = collection_of(account, collection_id, "read")
-        versions = listed(request, "match[version]") or ["last"]
-        page, allowed, headers = gated_page(request, account, target, [object_id], versions)
-        if not allowed and not request.query_params.get("next"):
-            raise TaxiiError(404, "Not Found", f"no object {object_id} in collection {collection_id}")
-        return envelope(page, allowed, headers)
+        return envelope(*gated_object(request, account, target, object_id))
 
     @app.delete(f"{root}/collections/{{collection_id}}/objects/{{object_id}}/")
     def delete_object(request: Request, collection_id: str, object_id: str):
@@ -194,9 +199,7 @@ def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings
     async def versions(request: Request, collection_id: str, object_id: str):
         account = account_of(request)
         target = collection_of(account, collection_id, "read")
-        page, allowed, headers = gated_page(request, account, target, [object_id], ["all"])
-        if not allowed and not request.query_params.get("next"):
-            raise TaxiiError(404, "Not Found", f"no object {object_id} in collection {collection_id}")
+        page, allowed, headers = gated_object(request, account, target, object_id, ["all"])
         body = {"more": page.more, "versions": [o.version for o in allowed]}
         if page.next:
             body["next"] = page.next
@@ -206,8 +209,7 @@ def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings
     def manifest(request: Request, collection_id: str):
         account = account_of(request)
         target = collection_of(account, collection_id, "read")
-        versions = listed(request, "match[version]") or ["last"]
-        page, allowed, headers = gated_page(request, account, target, listed(request, "match[id]"), versions)
+        page, allowed, headers = gated_page(request, account, target, listed(request, "match[id]"))
         body: dict = {"more": page.more}
         if page.next:
             body["next"] = page.next
