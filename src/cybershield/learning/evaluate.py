@@ -15,7 +15,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support, roc_auc_s
 
 from .classifier import FlowClassifier
 from .features import BENIGN, FlowFeatures
-from .scorer import FOLDS, FlowScorer, calibrated
+from .scorer import DEFAULT_BUDGET, FOLDS, FlowScorer, calibrated
 from .splits import time_split
 
 TARGETS = {"macro_f1": 0.95, "benign_fpr": 0.001, "anomaly_auc_min": 0.95}
@@ -51,7 +51,7 @@ def _auc(benign: np.ndarray, attack: np.ndarray) -> float | None:
 
 
 def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowScorer | None = None,
-             budget: float = 0.001, rounds: int = 100, prototypes: int = 128, leave_one_out: bool = True,
+             budget: float = DEFAULT_BUDGET, rounds: int = 100, prototypes: int = 128, leave_one_out: bool = True,
              baselines: bool = True, on_step: Callable[[str], None] = lambda step: None,
              trained_until: dict[str, int] | None = None) -> Evaluation:
     """Split by time, train (unless ``scorer`` is given), score the later flows.
