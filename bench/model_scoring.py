@@ -30,7 +30,7 @@ from cybershield.events import Quarantine, concat, ingest  # noqa: E402
 from cybershield.learning import FlowScorer, extract, subsample, time_split  # noqa: E402
 
 
-def best_of(fn, repeats: int) -> tuple[float, float]:
+def median_of(fn, repeats: int) -> tuple[float, float]:
     """Median wall-clock and median CPU seconds of ``repeats`` calls (after one warm-up). The CPU time of
     this single-threaded process is the one-core figure when other processes share the machine."""
     fn()
@@ -66,7 +66,7 @@ def main() -> None:
     batches = []
     ingest([path], sink=batches.append, quarantine=Quarantine())
     table = concat(batches)
-    extract_s = best_of(lambda: extract(table), 3)[0]
+    extract_s = median_of(lambda: extract(table), 3)[0]
     flows = extract(table)
     if args.quick:
         flows = subsample(flows, 400)
@@ -107,7 +107,7 @@ def main() -> None:
     for name, fn, batches in rows:
         median, p99 = latency_us(fn, test.matrix, 300)
         for kind, batch in zip(("mixed", "benign"), batches, strict=False):
-            wall, cpu = best_of(lambda fn=fn, batch=batch: fn(batch), 3)
+            wall, cpu = median_of(lambda fn=fn, batch=batch: fn(batch), 3)
             figures[name, kind] = len(batch) / wall, len(batch) / cpu
             print(f"{name:50s} {kind:>7s} {figures[name, kind][0]:>12,.0f} {figures[name, kind][1]:>12,.0f} "
                   f"{median:>10.1f} {p99:>10.1f}")

@@ -21,9 +21,7 @@ NF_ROW = "192.168.1.5,43600,192.168.1.6,53,17,280,40,12,1,DoS"
 def _run(tmp_path, name, content: bytes, fmt=None):
     path = tmp_path / name
     path.write_bytes(content)
-    batches, quarantine = [], Quarantine()
-    summary = ingest([path], fmt, sink=batches.append, quarantine=quarantine)
-    return summary, concat(batches), quarantine
+    return _ingest_one(path, fmt)
 
 
 def test_cicids2017_all_rows_with_labels(shared_data):

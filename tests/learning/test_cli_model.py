@@ -61,7 +61,7 @@ def test_bad_requests_are_refused_with_reasons(tmp_path, cic_path, shared_data):
     assert result.exit_code == 2
     result = runner.invoke(app, ["model", "train", "--data", str(cic_path), "--out", "../escape",
                                  "--max-per-class", "40", "--rounds", "5", "--registry", registry])
-    assert result.exit_code != 0 and not (tmp_path / "escape").exists()
+    assert result.exit_code == 2 and "bad model name" in result.output and not (tmp_path / "escape").exists()
     # a model that learnt from all of this data cannot be evaluated on it
     full = runner.invoke(app, ["model", "train", "--data", str(cic_path), "--out", "all", "--holdout", "0",
                                "--max-per-class", "60", "--rounds", "5", "--prototypes", "8", "--registry", registry])

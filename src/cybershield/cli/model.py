@@ -90,6 +90,12 @@ def train_command(
     if not 0 <= holdout < 1 or not 0 < budget < 1:
         console.print("[red]--holdout must be in [0, 1) and --budget in (0, 1)[/]")
         raise typer.Exit(2)
+    models = _registry(registry)
+    try:
+        models.versions(out)  # checks the name before minutes of training, not after
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
     with _progress(as_json) as progress:
         features = _load(data, per_class, progress)
         step = progress.add_task("training", total=None)
@@ -107,7 +113,7 @@ def train_command(
     training = {"sources": _sources(data), "trained_until": trained_until(train), "holdout": holdout, "budget": budget, "rounds": rounds,
                 "prototypes": prototypes, "max_per_class": per_class, "train_flows": len(train),
                 "holdout_flows": len(test_idx)}
-    model = _registry(registry).register(out, scorer, data_fingerprint=fingerprint(features), training=training,
+    model = models.register(out, scorer, data_fingerprint=fingerprint(features), training=training,
                                          metrics=metrics, activate=activate)
     if as_json:
         sys.stdout.write(orjson.dumps({"name": model.name, "version": model.version, "path": str(model.path),

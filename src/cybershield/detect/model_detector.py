@@ -10,7 +10,6 @@ benign traffic for the anomaly detector).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -91,7 +90,7 @@ class ModelDetector:
 
     def describe(self) -> dict:
         return {"kind": self.kind, "model": self.model.name, "version": self.model.version,
-                "path": str(Path(self.model.path)), "features": len(FEATURE_NAMES),
+                "path": str(self.model.path), "features": len(FEATURE_NAMES),
                 "budget": self.scorer.budget, "families": self.scorer.classifier.family_names,
                 "flows_scored": self.flows, "alerts": self.alerts}
 

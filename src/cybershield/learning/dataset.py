@@ -13,11 +13,11 @@ from ..events import FormatStats, IngestSummary, Quarantine, concat, ingest
 from .features import FEATURE_NAMES, FlowFeatures, extract
 
 
-def load_flows(paths: list[Path], quarantine: Quarantine | None = None,
-               on_file: Callable[[Path, FormatStats], None] | None = None) -> tuple[FlowFeatures, IngestSummary]:
-    """Parse the files (any format ``events`` reads; rejects go to the quarantine) and extract flow features."""
+def load_flows(paths: list[Path], on_file: Callable[[Path, FormatStats], None] | None = None
+               ) -> tuple[FlowFeatures, IngestSummary]:
+    """Parse the files (any format ``events`` reads; rejects are counted in the summary) and extract flow features."""
     batches: list[pa.Table] = []
-    summary = ingest(paths, sink=batches.append, quarantine=quarantine or Quarantine(), on_file=on_file)
+    summary = ingest(paths, sink=batches.append, quarantine=Quarantine(), on_file=on_file)
     return extract(concat(batches)), summary
 
 

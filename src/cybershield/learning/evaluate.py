@@ -15,7 +15,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support, roc_auc_s
 
 from .classifier import FlowClassifier
 from .features import BENIGN, FlowFeatures
-from .scorer import FOLDS, FlowScorer, calibrated
+from .scorer import DEFAULT_BUDGET, FOLDS, FlowScorer, calibrated
 from .splits import time_split
 
 TARGETS = {"macro_f1": 0.95, "benign_fpr": 0.001, "anomaly_auc_min": 0.95}
@@ -51,7 +51,7 @@ def _auc(benign: np.ndarray, attack: np.ndarray) -> float | None:
 
 
 def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowScorer | None = None,
-             budget: float = 0.001, rounds: int = 100, prototypes: int = 128, leave_one_out: bool = True,
+             budget: float = DEFAULT_BUDGET, rounds: int = 100, prototypes: int = 128, leave_one_out: bool = True,
              baselines: bool = True, on_step: Callable[[str], None] = lambda step: None,
              trained_until: dict[str, int] | None = None) -> Evaluation:
     """Split by time, train (unless ``scorer`` is given), score the later flows.
@@ -79,7 +79,6 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
     families = [c for c in classes if c != BENIGN]
     benign = true == BENIGN
     classifier_labels = np.where(a.by_classifier, a.label, BENIGN)
-    anomaly_alert = scorer.anomaly.alerts(test.matrix)
     metrics: dict = {
         "split": {"method": "per-label time order: the latest flows of each label are test",
                   "test_fraction": test_fraction, "calibration": f"cross-fitted over {FOLDS} folds of the training flows",
@@ -91,7 +90,7 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
         "per_class": _per_class(true, a.label, classes),
         "benign_fpr": round(float(a.alert[benign].mean()), 5) if benign.any() else None,
         "benign_fpr_classifier": round(float(a.by_classifier[benign].mean()), 5) if benign.any() else None,
-        "benign_fpr_anomaly": round(float(anomaly_alert[benign].mean()), 5) if benign.any() else None,
+        "benign_fpr_anomaly": round(float(a.by_anomaly[benign].mean()), 5) if benign.any() else None,
         "detection_rate": {f: round(float(a.alert[true == f].mean()), 4) for f in families},
         "anomaly_auc": {f: _auc(a.anomaly_score[benign], a.anomaly_score[true == f]) for f in families},
         "classifier_auc": {f: _auc(a.score[benign], a.score[true == f]) for f in families},
@@ -104,7 +103,7 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
         on_step("baselines: majority class and random forest")
         metrics["baselines"] = _baselines(train, test, true, classes)
     if leave_one_out:
-        metrics["leave_one_family_out"] = _leave_one_family_out(train, test, true, scorer, anomaly_alert, rounds,
+        metrics["leave_one_family_out"] = _leave_one_family_out(train, test, true, scorer, a.by_anomaly, rounds,
                                                                 on_step)
     metrics["targets"] = {name: {"target": goal, "reached": _reached(name, metrics.get(name), goal)}
                           for name, goal in TARGETS.items()}

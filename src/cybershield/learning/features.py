@@ -22,8 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-#: ``event.dataset`` of each flow format -> the namespace of its original columns.
-FORMATS = {"cicflowmeter": "cicflowmeter", "netflow": "netflow", "zeek.conn": "zeek.conn"}
+#: ``event.dataset`` of each flow format, which is also the namespace of its original columns.
+FORMATS = ("cicflowmeter", "netflow", "zeek.conn")
 BENIGN = "BENIGN"
 #: Columns that identify hosts, conversations or moments, or carry the answer: never features.
 IDENTIFIERS = {
@@ -235,11 +235,11 @@ def extract(table: pa.Table) -> FlowFeatures:
     datasets = np.asarray(table.column("event.dataset").to_pylist(), dtype=object) \
         if "event.dataset" in table.column_names else np.full(table.num_rows, None, dtype=object)
     parts = []
-    for dataset, namespace in FORMATS.items():
+    for dataset in FORMATS:
         index = np.flatnonzero(datasets == dataset)
         if len(index):
             sub = table if len(index) == table.num_rows else table.take(pa.array(index))
-            parts.append((index, _extract_format(sub, dataset, namespace)))
+            parts.append((index, _extract_format(sub, dataset)))
     if not parts:
         return FlowFeatures(np.empty((0, len(FEATURE_NAMES)), np.float32), np.empty(0, np.int64),
                             np.empty(0, object), np.empty(0, np.int64), np.empty(0, object))
@@ -251,8 +251,8 @@ def extract(table: pa.Table) -> FlowFeatures:
     return FlowFeatures(matrix, rows[order], labels, time, datasets[rows[order]])
 
 
-def _extract_format(table: pa.Table, dataset: str, namespace: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    cols = Columns(table, namespace)
+def _extract_format(table: pa.Table, dataset: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    cols = Columns(table, dataset)
     matrix = np.full((table.num_rows, len(FEATURE_NAMES)), np.nan, dtype=np.float32)
     for j, sources in enumerate(FEATURES.values()):
         source = sources.get(dataset)

@@ -49,6 +49,7 @@ class Assessment:
     score: np.ndarray  # calibrated classifier score (P(attack))
     anomaly_score: np.ndarray  # calibrated anomaly score (1 - benign tail probability)
     by_classifier: np.ndarray  # bool: the classifier alerted
+    by_anomaly: np.ndarray  # bool: the anomaly detector alerted
 
 
 class FlowScorer:
@@ -82,12 +83,14 @@ class FlowScorer:
         raw = self.classifier.raw(matrix)
         by_classifier = raw >= self.classifier.raw_threshold
         anomaly_raw = self.anomaly.raw(matrix)
-        alert = by_classifier | (anomaly_raw >= self.anomaly.raw_threshold)
+        by_anomaly = anomaly_raw >= self.anomaly.raw_threshold
+        alert = by_classifier | by_anomaly
         label = np.full(len(matrix), BENIGN, dtype=object)
         flagged = np.flatnonzero(alert)
         if len(flagged):
             label[flagged] = self.classifier.family(matrix[flagged])
-        return Assessment(alert, label, self.classifier.platt(raw), self.anomaly.tail(anomaly_raw), by_classifier)
+        return Assessment(alert, label, self.classifier.platt(raw), self.anomaly.tail(anomaly_raw), by_classifier,
+                          by_anomaly)
 
     def explain(self, matrix: np.ndarray, by_classifier: np.ndarray, top: int = 5) -> list[list[tuple[str, float]]]:
         """The ``top`` features that pushed each flow's score up: tree SHAP for classifier alerts,

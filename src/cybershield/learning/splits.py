@@ -21,13 +21,24 @@ import numpy as np
 from .features import FlowFeatures
 
 
+def _label_names(features: FlowFeatures) -> list[str]:
+    """The labels present (unlabelled flows left out), sorted."""
+    return sorted({str(lab) for lab in features.labels if lab is not None})
+
+
+def _in_time_order(features: FlowFeatures) -> list[np.ndarray]:
+    """Per label (sorted), the indices of its flows in time order."""
+    out = []
+    for label in _label_names(features):
+        index = np.flatnonzero(features.labels == label)
+        out.append(index[np.argsort(features.time[index], kind="stable")])
+    return out
+
+
 def time_split(features: FlowFeatures, test_fraction: float) -> tuple[np.ndarray, np.ndarray]:
     """Indices (train, test) of the labelled flows: per label, the latest ``test_fraction`` is test."""
     train, test = [], []
-    labels = features.labels
-    for label in sorted({lab for lab in labels if lab is not None}):
-        index = np.flatnonzero(labels == label)
-        index = index[np.argsort(features.time[index], kind="stable")]
+    for index in _in_time_order(features):
         cut = len(index) - int(np.floor(len(index) * test_fraction))
         train.append(index[:cut])
         test.append(index[cut:])
@@ -40,7 +51,7 @@ def calibration_folds(features: FlowFeatures, folds: int, seed: int = 0) -> np.n
     """Fold number per flow, each label dealt evenly (and reproducibly) over ``folds`` folds."""
     rng = np.random.default_rng(seed)
     fold = np.zeros(len(features), dtype=np.int64)
-    for label in sorted({str(lab) for lab in features.labels if lab is not None}):
+    for label in _label_names(features):
         index = rng.permutation(np.flatnonzero(features.labels == label))
         fold[index] = np.arange(len(index)) % folds
     return fold
@@ -48,16 +59,14 @@ def calibration_folds(features: FlowFeatures, folds: int, seed: int = 0) -> np.n
 
 def trained_until(features: FlowFeatures) -> dict[str, int]:
     """Label -> time key of its latest flow: what a model learnt from these flows cannot be tested before."""
-    return {str(label): int(features.time[features.labels == label].max())
-            for label in sorted({str(lab) for lab in features.labels if lab is not None})}
+    return {label: int(features.time[features.labels == label].max())
+            for label in _label_names(features)}
 
 
 def subsample(features: FlowFeatures, per_label: int) -> FlowFeatures:
     """At most ``per_label`` flows of each label (evenly spread in time), for quick runs and CI."""
     keep = []
-    for label in {lab for lab in features.labels if lab is not None}:
-        index = np.flatnonzero(features.labels == label)
-        index = index[np.argsort(features.time[index], kind="stable")]
+    for index in _in_time_order(features):
         if len(index) > per_label:
             index = index[np.linspace(0, len(index) - 1, per_label).round().astype(int)]
         keep.append(index)
