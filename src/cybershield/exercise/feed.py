@@ -25,7 +25,7 @@ BATCH_SPAN = timedelta(minutes=30)
 
 @dataclass
 class Batch:
-    """What one collector posts at once: one country, one format, records in time order."""
+    """What one collector posts at once: one country, one format, one stage or the background, in time order."""
 
     at: datetime
     country: str
@@ -70,8 +70,9 @@ class Feed:
         tagged += [(c, r) for c, rs in self.background.items() for r in rs]
         for country, record in sorted(tagged, key=lambda cr: cr[1].at):
             slot = int((record.at - self.start) / BATCH_SPAN)
-            # flows of another shape (CSV columns) never share a batch: keyed by the header too
-            key = (slot, country, record.format, record.header())
+            # flows of another shape (CSV columns) never share a batch: keyed by the header too; a stage's
+            # telemetry goes apart from the background, so that an alert tells which it came from
+            key = (slot, country, record.format, record.header(), record.label)
             if key not in keyed:
                 keyed[key] = Batch(self.start + slot * BATCH_SPAN, country, record.format, [])
             keyed[key].records.append(record)
