@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
 import orjson
 import typer
@@ -45,11 +46,11 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print one J
 
 @exercise_app.command("generate")
 def generate_command(
-    scenario: str = typer.Option(..., "--scenario", help="A shipped scenario's name or a scenario file."),
-    out: Path = typer.Option(..., "--out", help="Folder for the telemetry: one file per country and format."),
-    seed: int = typer.Option(1, "--seed", help="The seed: the same seed gives the same telemetry."),
-    start: str = typer.Option("", "--start", help="Scenario start (ISO 8601); default: now less the duration."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    scenario: Annotated[str, typer.Option("--scenario", help="A shipped scenario's name or a scenario file.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the telemetry: one file per country and format.")],
+    seed: Annotated[int, typer.Option("--seed", help="The seed: the same seed gives the same telemetry.")] = 1,
+    start: Annotated[str, typer.Option("--start", help="Scenario start (ISO 8601); default: now less the duration.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Write a scenario's telemetry as log files (what the collectors of each country would send)."""
     plan = _scenario(scenario)
