@@ -4,7 +4,9 @@ from .agreement import Agreement, EscalationRule, WarningRule
 from .correlation import Correlator, Sighting
 from .escalation import write_escalation
 from .observables import Observable, external_observables, is_internal
+from .sightings import Seen, hub_identity, read_sightings, severity_name, sightings_bundle
 from .warnings import Warning, build_warning
 
 __all__ = ["Agreement", "Correlator", "EscalationRule", "Observable", "Sighting", "Warning", "WarningRule",
-           "build_warning", "external_observables", "is_internal", "write_escalation"]
+           "Seen", "build_warning", "external_observables", "hub_identity", "is_internal", "read_sightings",
+           "severity_name", "sightings_bundle", "write_escalation"]
