@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .models.network import NetworkSightingRecord as S
 from .models.network import NetworkWarningRecord as W
+from .models.network import OutboxRecord as O
 
 
 def add_sightings(sessions: sessionmaker[Session], rows: Iterable[dict]) -> list[dict]:
@@ -77,3 +78,41 @@ def warnings_since(sessions: sessionmaker[Session], since: datetime | None = Non
 def aware(moment: datetime) -> datetime:
     """A time read back from the database as UTC (SQLite hands back naive datetimes)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def enqueue(sessions: sessionmaker[Session], rows: Iterable[dict]) -> int:
+    """Put envelopes in the outbox (``envelope_id``, ``recipient``, ``url``, ``body``, ``objects``)."""
+    now = datetime.now(UTC)
+    rows = [O(**r, created=now, attempts=0, next_attempt=now) for r in rows]
+    with sessions.begin() as session:
+        session.add_all(rows)
+    return len(rows)
+
+
+def due(sessions: sessionmaker[Session], now: datetime, limit: int = 32) -> list[O]:
+    """Undelivered envelopes whose next attempt has come, oldest first."""
+    with sessions() as session:
+        rows = list(session.scalars(select(O).where(O.delivered.is_(None), O.next_attempt <= now)
+                                    .order_by(O.seq).limit(limit)))
+        session.expunge_all()
+        return rows
+
+
+def mark(sessions: sessionmaker[Session], seq: int, *, delivered: datetime | None = None,
+         next_attempt: datetime | None = None, error: str | None = None) -> None:
+    """Record an attempt: delivered, or failed with the time of the next attempt and the error."""
+    with sessions.begin() as session:
+        row = session.get(O, seq)
+        row.attempts += 1
+        row.last_error = error
+        if delivered is not None:
+            row.delivered = delivered
+        if next_attempt is not None:
+            row.next_attempt = next_attempt
+
+
+def outbox_depths(sessions: sessionmaker[Session]) -> dict[str, int]:
+    """Envelopes not yet delivered, per recipient."""
+    query = select(O.recipient, func.count()).where(O.delivered.is_(None)).group_by(O.recipient)
+    with sessions() as session:
+        return dict(session.execute(query).all())

@@ -4,6 +4,6 @@ from .alerts import AlertRecord
 from .base import Base
 from .foundation import IngestRun, QuarantineRecord
 from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
-from .network import NetworkSightingRecord, NetworkWarningRecord
+from .network import NetworkSightingRecord, NetworkWarningRecord, OutboxRecord
 
-__all__ = ["AlertRecord", "Base", "IngestRun", "NetworkSightingRecord", "NetworkWarningRecord", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]
+__all__ = ["AlertRecord", "Base", "IngestRun", "NetworkSightingRecord", "NetworkWarningRecord", "OutboxRecord", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]

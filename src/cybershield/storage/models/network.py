@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -40,3 +40,21 @@ class NetworkWarningRecord(Base):
     modified: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     document: Mapped[dict] = mapped_column(JSON)
+
+
+class OutboxRecord(Base):
+    """An envelope on its way to a peer hub: kept until the peer has it, retried with backoff."""
+
+    __tablename__ = "network_outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    envelope_id: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(128), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    objects: Mapped[int] = mapped_column(Integer)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    delivered: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)

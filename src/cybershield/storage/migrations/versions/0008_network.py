@@ -41,8 +41,26 @@ def upgrade() -> None:
         sa.Column("document", sa.JSON, nullable=False),
     )
     op.create_index("ix_network_warning_modified", "network_warning", ["modified"])
+    op.create_table(
+        "network_outbox",
+        sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("envelope_id", sa.String(64), nullable=False),
+        sa.Column("recipient", sa.String(128), nullable=False),
+        sa.Column("url", sa.Text, nullable=False),
+        sa.Column("body", sa.LargeBinary, nullable=False),
+        sa.Column("objects", sa.Integer, nullable=False),
+        sa.Column("created", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("next_attempt", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("delivered", sa.DateTime(timezone=True)),
+        sa.Column("last_error", sa.Text),
+    )
+    op.create_index("ix_network_outbox_recipient", "network_outbox", ["recipient"])
+    op.create_index("ix_network_outbox_next_attempt", "network_outbox", ["next_attempt"])
+    op.create_index("ix_network_outbox_delivered", "network_outbox", ["delivered"])
 
 
 def downgrade() -> None:
+    op.drop_table("network_outbox")
     op.drop_table("network_warning")
     op.drop_table("network_sighting")
