@@ -61,3 +61,20 @@ def test_hostile_sightings_are_refused_with_a_reason_not_an_exception():
     assert found == [] and len(refused) == 2 and "yesterday" in refused[0]
     assert read_sightings({"type": "bundle"}, "de-hub", "DE") == ([], ["the payload is not a STIX bundle"])
     assert read_sightings(["not", "a", "bundle"], "de-hub", "DE")[1] == ["the payload is not a STIX bundle"]
+
+
+def test_alert_observables_come_from_the_matched_events_only():
+    import pyarrow as pa
+
+    from cybershield.detect import Alert
+    from cybershield.detect.alerts import EventRef
+    from cybershield.network.observables import alert_observables
+
+    table = pa.table({"event.provenance.source": ["a", "a", "b"], "event.provenance.record_id": [1, 2, 1],
+                      "destination.ip": ["203.0.113.66", "198.51.100.1", "10.0.0.1"],
+                      "dns.question.name": [None, "evil.example.net", None]})
+    alert = Alert("sigma", "r1", "rule", "high", [EventRef("a", 2), EventRef("b", 1)])
+    quiet = Alert("sigma", "r2", "rule", "high", [EventRef("zzz", 9)])
+    found = alert_observables([alert, quiet], table)
+    assert found[alert.id] == [Observable("domain-name", "evil.example.net"), Observable("ipv4-addr", "198.51.100.1")]
+    assert found[quiet.id] == []
