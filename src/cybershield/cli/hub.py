@@ -10,13 +10,23 @@ from typing import Annotated
 import typer
 
 from ..config import settings
-from ..hub import HubContext, HubError, HubService, load_hub_config, serve
+from ..hub import HubConfig, HubContext, HubError, HubService, load_hub_config, serve
 from ..web import create_app
 from .app import app, console
 
 hub_app = typer.Typer(help="A hub as a service: ingest, detection, alerts, warnings and TAXII on one port.",
                       no_args_is_help=True)
 app.add_typer(hub_app, name="hub")
+
+
+def hub_config_or_exit(path: Path | None = None) -> HubConfig:
+    """The hub configuration (``path``, else ``$CYBERSHIELD_HUB_CONFIG``, else var/hub.yaml); a bad one
+    is printed and exits with code 2."""
+    try:
+        return load_hub_config(path or settings().hub_config_path)
+    except HubError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(exc.exit_code) from None
 
 
 @hub_app.command("serve")
@@ -30,8 +40,8 @@ def serve_command(
     logging.basicConfig(level=os.environ.get("CYBERSHIELD_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cfg = settings()
+    hub_config = hub_config_or_exit(config)
     try:
-        hub_config = load_hub_config(config or cfg.hub_config_path)
         serve(lambda: HubContext.open(cfg, hub_config), host or hub_config.host, port or hub_config.port, create_app,
               on_ready=_ready)
     except HubError as exc:
