@@ -3,7 +3,9 @@
 from .alerts import AlertRecord
 from .base import Base
 from .foundation import IngestRun, QuarantineRecord
+from .hub import WarningRecord
 from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
 from .network import NetworkSightingRecord, NetworkWarningRecord, OutboxRecord
 
-__all__ = ["AlertRecord", "Base", "IngestRun", "NetworkSightingRecord", "NetworkWarningRecord", "OutboxRecord", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]
+__all__ = ["AlertRecord", "Base", "IngestRun", "NetworkSightingRecord", "NetworkWarningRecord", "OutboxRecord",
+           "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord", "WarningRecord"]
