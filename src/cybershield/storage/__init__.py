@@ -6,12 +6,15 @@ from .ingest_log import record_ingest
 from .models import (
            AlertRecord,
            Base,
+           EnvelopeNonce,
            IngestRun,
            QuarantineRecord,
            StixObjectRecord,
            TaxiiBookmark,
            TaxiiStatusRecord,
 )
+from .replay_log import SqlReplayStore
 
-__all__ = ["AlertRecord", "Base", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark",
-           "TaxiiStatusRecord", "make_engine", "migrate", "open_database", "record_ingest", "store_alerts"]
+__all__ = ["AlertRecord", "Base", "EnvelopeNonce", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark",
+           "TaxiiStatusRecord", "make_engine", "migrate", "open_database", "record_ingest",
+           "store_alerts", "SqlReplayStore"]

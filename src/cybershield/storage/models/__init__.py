@@ -2,7 +2,8 @@
 
 from .alerts import AlertRecord
 from .base import Base
+from .exchange import EnvelopeNonce
 from .foundation import IngestRun, QuarantineRecord
 from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
 
-__all__ = ["AlertRecord", "Base", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]
+__all__ = ["AlertRecord", "Base", "EnvelopeNonce", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]
