@@ -200,7 +200,8 @@ class PrivateKeys:
                                 f"{PASSPHRASE_ENV}, else the passphrase file beside the keys") from None
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise KeyStoreError(f"{where}: not a private key file ({error})") from None
-        private = {name: ALGORITHMS[name].load_private(unb64(raw)) for name, raw in orjson.loads(secret).items()}
+        raw = orjson.loads(secret)
+        private = {name: ALGORITHMS[name].load_private(unb64(raw[name])) for name in public.keys if name in raw}
         if any(key.public_key().public_bytes_raw() != public.keys.get(name) for name, key in private.items()):
             raise KeyStoreError(f"{where}: its keys are not those of the public key {public.key_id}")
         return cls(public, private)
