@@ -310,6 +310,10 @@ class _Opening:
         encrypted = "ciphertext" in doc
         if encrypted == ("payload" in doc):
             raise self.reject(Rejection.MALFORMED, "an envelope has either a payload or a ciphertext")
+        content_type, digest = self.need(doc, "content_type", str), self.need(doc, "digest", str)
+        nonce = self.need(doc, "nonce", str)
+        if len(self.decode(nonce, "nonce")) < 16:
+            raise self.reject(Rejection.MALFORMED, "nonce: fewer than 16 bytes")
         self.check_algorithms(self.need(doc, "algorithms", dict), encrypted, tlp)
         if sender not in self.receiver.keyring:
             raise self.reject(Rejection.UNKNOWN_SENDER, f"{sender!r} is not in the keyring")
@@ -329,11 +333,8 @@ class _Opening:
                 body = canonical(doc["payload"])
             except TypeError as error:  # pragma: no cover - anything orjson parsed it can encode
                 raise self.reject(Rejection.MALFORMED, f"payload: {error}") from None
-        if sha256(body) != self.decode(self.need(doc, "digest", str), "digest"):
+        if sha256(body) != self.decode(digest, "digest"):
             raise self.reject(Rejection.TAMPERED, f"the {'ciphertext' if encrypted else 'payload'} does not match its signed digest")
-        nonce = self.need(doc, "nonce", str)
-        if len(self.decode(nonce, "nonce")) < 16:
-            raise self.reject(Rejection.MALFORMED, "nonce: fewer than 16 bytes")
         if not self.receiver.replay.remember(sender, nonce, created + self.policy.skew):
             raise self.reject(Rejection.REPLAYED, f"nonce {nonce} of {sender} was already accepted")
         if key_update:
@@ -348,8 +349,8 @@ class _Opening:
                 raise self.reject(Rejection.MALFORMED, str(error)) from None
             if self.policy.must_encrypt(level):
                 raise self.reject(Rejection.DOWNGRADE, f"TLP:{level} objects sent unencrypted")
-        return OpenedEnvelope(envelope_id, sender, tuple(recipients), created, tlp,
-                              self.need(doc, "content_type", str), encrypted, key_id, payload)
+        return OpenedEnvelope(envelope_id, sender, tuple(recipients), created, tlp, content_type, encrypted, key_id,
+                              payload)
 
     def check_algorithms(self, algorithms: dict, encrypted: bool, tlp: str | None) -> None:
         signature = self.names(algorithms, "signature")

@@ -48,9 +48,15 @@ class Keyring:
             self._save()
 
     def add_key(self, public: PublicKeys) -> None:
-        """Add one endorsed generation of a known hub (see ``check_endorsement``)."""
+        """Add one endorsed generation of a known hub (see ``check_endorsement``); the endorsing generation takes
+        the end of validity the endorsement states."""
         with self._lock:
-            self._keys[public.hub].setdefault(public.key_id, public)
+            known = self._keys[public.hub]
+            known.setdefault(public.key_id, public)
+            endorser = known.get(public.endorsement.key_id) if public.endorsement else None
+            if endorser is not None:
+                end = min(endorser.expires or public.endorsement.expires, public.endorsement.expires)
+                known[endorser.key_id] = replace(endorser, expires=end)
             self._save()
 
     def _merge(self, bundle: KeyBundle) -> None:
@@ -91,8 +97,8 @@ class Keyring:
         endorser = self.key(public.hub, public.endorsement.key_id)
         if endorser is None or not endorser.valid_at(at):
             return f"key {public.key_id} is endorsed by {public.endorsement.key_id}, not a valid key of {public.hub}"
-        problem = endorser.verify(public.endorsement.signatures, algorithms, public.endorsement_message(),
-                                  ENDORSEMENT_CONTEXT)
+        message = public.endorsement_message(endorser.key_id, public.endorsement.expires)
+        problem = endorser.verify(public.endorsement.signatures, algorithms, message, ENDORSEMENT_CONTEXT)
         return f"endorsement of key {public.key_id}: {problem}" if problem else None
 
     def to_json(self) -> dict[str, Any]:

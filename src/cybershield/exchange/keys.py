@@ -65,9 +65,11 @@ def parse_time(value: Any) -> datetime:
 
 @dataclass(frozen=True)
 class Endorsement:
-    """The signatures of a previous generation (``key_id``) over a new generation's public keys."""
+    """The signatures of a previous generation (``key_id``) over a new generation's public keys and over the end
+    of its own validity (``expires``): a peer that learns the new key from it also learns when the old one ends."""
 
     key_id: str
+    expires: datetime
     signatures: Mapping[str, bytes]
 
 
@@ -102,9 +104,10 @@ class PublicKeys:
                 return f"{name} signature invalid"
         return None
 
-    def endorsement_message(self) -> bytes:
+    def endorsement_message(self, endorser: str, endorser_expires: datetime) -> bytes:
         return canonical({"hub": self.hub, "key_id": self.key_id, "created": stixtime.format_time(self.created),
-                          "public_keys": {name: b64(raw) for name, raw in self.keys.items()}})
+                          "public_keys": {name: b64(raw) for name, raw in self.keys.items()},
+                          "endorsed_by": {"key_id": endorser, "expires": stixtime.format_time(endorser_expires)}})
 
     def to_json(self) -> dict[str, Any]:
         document: dict[str, Any] = {
@@ -113,6 +116,7 @@ class PublicKeys:
             "public_keys": {name: b64(raw) for name, raw in self.keys.items()}}
         if self.endorsement:
             document["endorsed_by"] = {"key_id": self.endorsement.key_id,
+                                       "expires": stixtime.format_time(self.endorsement.expires),
                                        "signatures": {n: b64(s) for n, s in self.endorsement.signatures.items()}}
         return document
 
@@ -129,8 +133,9 @@ class PublicKeys:
         if (endorsed := document.get("endorsed_by")) is not None:
             if not isinstance(endorsed, dict) or not isinstance(endorsed.get("key_id"), str) \
                     or not isinstance(endorsed.get("signatures"), dict):
-                raise ValueError("endorsed_by is an object with key_id and signatures")
-            endorsement = Endorsement(endorsed["key_id"], {n: unb64(s) for n, s in endorsed["signatures"].items()})
+                raise ValueError("endorsed_by is an object with key_id, expires and signatures")
+            endorsement = Endorsement(endorsed["key_id"], parse_time(endorsed.get("expires")),
+                                      {n: unb64(s) for n, s in endorsed["signatures"].items()})
         expires = document.get("expires")
         public = cls(hub, key_id, parse_time(document.get("created")), keys,
                      parse_time(expires) if expires is not None else None, endorsement)
@@ -154,13 +159,17 @@ class PrivateKeys:
 
     @classmethod
     def generate(cls, hub: str, algorithms: Iterable[str] = DEFAULT_SIGNATURES + DEFAULT_KEMS,
-                 endorse_with: PrivateKeys | None = None, now: datetime | None = None) -> PrivateKeys:
+                 endorse_with: PrivateKeys | None = None, endorser_expires: datetime | None = None,
+                 now: datetime | None = None) -> PrivateKeys:
+        """A new generation; ``endorse_with`` (the current one, valid until ``endorser_expires``) endorses it."""
         private = {name: ALGORITHMS[name].generate() for name in algorithms}
         raw = {name: key.public_key().public_bytes_raw() for name, key in private.items()}
         public = PublicKeys(hub, fingerprint(raw), now or datetime.now(UTC), raw)
         if endorse_with is not None:
-            signatures = endorse_with.sign(public.endorsement_message(), ENDORSEMENT_CONTEXT)
-            public = replace(public, endorsement=Endorsement(endorse_with.key_id, signatures))
+            expires = endorser_expires or public.created
+            message = public.endorsement_message(endorse_with.key_id, expires)
+            endorsement = Endorsement(endorse_with.key_id, expires, endorse_with.sign(message, ENDORSEMENT_CONTEXT))
+            public = replace(public, endorsement=endorsement)
         return cls(public, private)
 
     @property
@@ -322,7 +331,7 @@ class KeyStore:
         end = now + overlap
         older = tuple(replace(g, public=replace(g.public, expires=min(g.public.expires or end, end)))
                       for g in keys.generations)
-        new = PrivateKeys.generate(keys.name, keys.current.keys, endorse_with=keys.current, now=now)
+        new = PrivateKeys.generate(keys.name, keys.current.keys, endorse_with=keys.current, endorser_expires=end, now=now)
         rotated = HubKeys(keys.identity, (*older, new))
         self._write(rotated, passphrase, new)
         log.info("hub %s: new key %s; the previous keys stay valid until %s", keys.name, new.key_id, end.isoformat())
