@@ -7,7 +7,6 @@ with an ephemeral key, ML-KEM-768). A new algorithm is one more entry in ``SIGNA
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 from typing import Any
@@ -107,7 +106,7 @@ ALGORITHMS: dict[str, Any] = {**SIGNATURES, **KEMS}
 
 
 def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def unb64(text: Any) -> bytes:
@@ -115,7 +114,7 @@ def unb64(text: Any) -> bytes:
     if not isinstance(text, str):
         raise ValueError(f"expected a base64 string, got {type(text).__name__}")
     try:
-        return base64.b64decode(text, validate=True)
+        return binascii.a2b_base64(text, strict_mode=True)
     except (binascii.Error, ValueError) as error:
         raise ValueError(f"bad base64: {error}") from None
 

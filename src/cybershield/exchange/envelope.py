@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -59,6 +60,7 @@ KEY_WRAP_INFO = b"cybershield-envelope-v1 key wrap "
 #: Objects per envelope that ``seal_objects`` puts in one signed batch.
 DEFAULT_BATCH = 1000
 _BODY = ("payload", "ciphertext", "signatures", "key_update")
+_MARKING_ID = re.compile(rb"marking-definition--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class Rejection(StrEnum):
@@ -142,6 +144,12 @@ def payload_tlp(payload: Any) -> str | None:
     except TypeError as error:
         raise ValueError(f"bad markings in the payload: {error}") from None
     return max(marked, key=LEVELS.index) if marked else None
+
+
+def _mentioned_tlp(body: bytes) -> str | None:
+    """The strictest TLP among the marking definitions a canonical payload mentions anywhere: a quick upper bound
+    of ``payload_tlp`` (a regular expression over the bytes instead of a walk over the objects)."""
+    return payload_tlp([{"object_marking_refs": [ref.decode()]} for ref in set(_MARKING_ID.findall(body))])
 
 
 class EnvelopeSealer:
@@ -342,7 +350,7 @@ class _Opening:
             log.info("hub %s: new key %s (endorsed by %s) added to the keyring", sender, public.key_id,
                      public.endorsement.key_id if public.endorsement else "?")
         payload = self.decrypt(body) if encrypted else doc["payload"]
-        if not encrypted:
+        if not encrypted and self.policy.must_encrypt(_mentioned_tlp(body)):
             try:
                 level = payload_tlp(payload)
             except ValueError as error:
