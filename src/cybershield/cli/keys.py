@@ -15,7 +15,7 @@ from rich.table import Table
 from ..config import settings
 from ..exchange import PASSPHRASE_ENV, HubIdentity, HubKeys, HubRole, KeyBundle, KeyStore, KeyStoreError
 from .app import console
-from .hub_group import hub_app
+from .hub import hub_app
 
 keys_app = typer.Typer(help="The hub's identity and keys (Ed25519 + ML-DSA-65, X25519 + ML-KEM-768).",
                        no_args_is_help=True)

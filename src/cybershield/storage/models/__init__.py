@@ -4,6 +4,8 @@ from .alerts import AlertRecord
 from .base import Base
 from .exchange import EnvelopeNonce
 from .foundation import IngestRun, QuarantineRecord
+from .hub import WarningRecord
 from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
 
-__all__ = ["AlertRecord", "Base", "EnvelopeNonce", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]
+__all__ = ["AlertRecord", "Base", "EnvelopeNonce", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark",
+           "TaxiiStatusRecord", "WarningRecord"]
