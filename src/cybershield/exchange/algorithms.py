@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -21,88 +22,79 @@ DEFAULT_KEMS = ("X25519", "ML-KEM-768")
 KDF = "HKDF-SHA256"
 AEAD = "AES-256-GCM"
 DIGEST = "SHA-256"
+DEFAULT_ALGORITHMS = DEFAULT_SIGNATURES + DEFAULT_KEMS
 
 
-class Ed25519:
-    """EdDSA over Curve25519 (RFC 8032); the context is a prefix of the message (``cryptography`` has no Ed25519ctx)."""
+@dataclass(frozen=True)
+class Algorithm:
+    """One algorithm by the name envelopes carry: its ``cryptography`` key classes, private keys kept raw or as seed."""
 
-    name = "Ed25519"
-    generate = staticmethod(ed25519.Ed25519PrivateKey.generate)
-    load_private = staticmethod(ed25519.Ed25519PrivateKey.from_private_bytes)
-    load_public = staticmethod(ed25519.Ed25519PublicKey.from_public_bytes)
+    name: str
+    private: Any
+    public: Any
+    seeded: bool = False
 
-    @staticmethod
-    def sign(key: ed25519.Ed25519PrivateKey, data: bytes, context: bytes) -> bytes:
-        return key.sign(context + b"\x00" + data)
+    def generate(self) -> Any:
+        return self.private.generate()
 
-    @staticmethod
-    def verify(key: ed25519.Ed25519PublicKey, signature: bytes, data: bytes, context: bytes) -> bool:
+    def load_private(self, raw: bytes) -> Any:
+        return self.private.from_seed_bytes(raw) if self.seeded else self.private.from_private_bytes(raw)
+
+    def load_public(self, raw: bytes) -> Any:
+        return self.public.from_public_bytes(raw)
+
+
+@dataclass(frozen=True)
+class SignatureScheme(Algorithm):
+    """A signature scheme; ``context`` separates uses (envelopes, key endorsements). ML-DSA takes it as its
+    FIPS 204 context string; Ed25519 (``cryptography`` has no Ed25519ctx) as a prefix and a zero byte."""
+
+    native_context: bool = False
+
+    def _message(self, data: bytes, context: bytes) -> tuple[bytes, ...]:
+        return (data, context) if self.native_context else (context + b"\x00" + data,)
+
+    def sign(self, key: Any, data: bytes, context: bytes) -> bytes:
+        return key.sign(*self._message(data, context))
+
+    def verify(self, key: Any, signature: bytes, data: bytes, context: bytes) -> bool:
         try:
-            key.verify(signature, context + b"\x00" + data)
+            key.verify(signature, *self._message(data, context))
         except InvalidSignature:
             return False
         return True
 
 
-class MLDSA65:
-    """ML-DSA-65 (FIPS 204, hedged), with the FIPS 204 context string; private keys are kept as their 32-byte seed."""
+@dataclass(frozen=True)
+class Kem(Algorithm):
+    """A key-encapsulation mechanism: ``encapsulate`` -> (shared secret, ciphertext)."""
 
-    name = "ML-DSA-65"
-    generate = staticmethod(mldsa.MLDSA65PrivateKey.generate)
-    load_private = staticmethod(mldsa.MLDSA65PrivateKey.from_seed_bytes)
-    load_public = staticmethod(mldsa.MLDSA65PublicKey.from_public_bytes)
-
-    @staticmethod
-    def sign(key: mldsa.MLDSA65PrivateKey, data: bytes, context: bytes) -> bytes:
-        return key.sign(data, context)
-
-    @staticmethod
-    def verify(key: mldsa.MLDSA65PublicKey, signature: bytes, data: bytes, context: bytes) -> bool:
-        try:
-            key.verify(signature, data, context)
-        except InvalidSignature:
-            return False
-        return True
-
-
-class X25519:
-    """X25519 (RFC 7748) as a KEM: the ciphertext is a fresh ephemeral public key."""
-
-    name = "X25519"
-    generate = staticmethod(x25519.X25519PrivateKey.generate)
-    load_private = staticmethod(x25519.X25519PrivateKey.from_private_bytes)
-    load_public = staticmethod(x25519.X25519PublicKey.from_public_bytes)
-
-    @staticmethod
-    def encapsulate(key: x25519.X25519PublicKey) -> tuple[bytes, bytes]:
-        ephemeral = x25519.X25519PrivateKey.generate()
-        return ephemeral.exchange(key), ephemeral.public_key().public_bytes_raw()
-
-    @staticmethod
-    def decapsulate(key: x25519.X25519PrivateKey, ciphertext: bytes) -> bytes:
-        return key.exchange(x25519.X25519PublicKey.from_public_bytes(ciphertext))
-
-
-class MLKEM768:
-    """ML-KEM-768 (FIPS 203); private keys are kept as their 64-byte seed."""
-
-    name = "ML-KEM-768"
-    generate = staticmethod(mlkem.MLKEM768PrivateKey.generate)
-    load_private = staticmethod(mlkem.MLKEM768PrivateKey.from_seed_bytes)
-    load_public = staticmethod(mlkem.MLKEM768PublicKey.from_public_bytes)
-
-    @staticmethod
-    def encapsulate(key: mlkem.MLKEM768PublicKey) -> tuple[bytes, bytes]:
+    def encapsulate(self, key: Any) -> tuple[bytes, bytes]:
         return key.encapsulate()
 
-    @staticmethod
-    def decapsulate(key: mlkem.MLKEM768PrivateKey, ciphertext: bytes) -> bytes:
+    def decapsulate(self, key: Any, ciphertext: bytes) -> bytes:
         return key.decapsulate(ciphertext)
 
 
+class EphemeralDh(Kem):
+    """Diffie-Hellman as a KEM: the ciphertext is a fresh ephemeral public key."""
+
+    def encapsulate(self, key: Any) -> tuple[bytes, bytes]:
+        ephemeral = self.private.generate()
+        return ephemeral.exchange(key), ephemeral.public_key().public_bytes_raw()
+
+    def decapsulate(self, key: Any, ciphertext: bytes) -> bytes:
+        return key.exchange(self.public.from_public_bytes(ciphertext))
+
+
+Ed25519 = SignatureScheme("Ed25519", ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)
+MLDSA65 = SignatureScheme("ML-DSA-65", mldsa.MLDSA65PrivateKey, mldsa.MLDSA65PublicKey, seeded=True, native_context=True)
+X25519 = EphemeralDh("X25519", x25519.X25519PrivateKey, x25519.X25519PublicKey)
+MLKEM768 = Kem("ML-KEM-768", mlkem.MLKEM768PrivateKey, mlkem.MLKEM768PublicKey, seeded=True)
+
 SIGNATURES = {scheme.name: scheme for scheme in (Ed25519, MLDSA65)}
 KEMS = {kem.name: kem for kem in (X25519, MLKEM768)}
-ALGORITHMS: dict[str, Any] = {**SIGNATURES, **KEMS}
+ALGORITHMS: dict[str, Algorithm] = {**SIGNATURES, **KEMS}
 
 
 def b64(data: bytes) -> str:

@@ -25,18 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from ..intel import stixtime
-from .algorithms import (
-    AEAD,
-    ALGORITHMS,
-    DEFAULT_KEMS,
-    DEFAULT_SIGNATURES,
-    KEMS,
-    SIGNATURES,
-    b64,
-    canonical,
-    sha256,
-    unb64,
-)
+from .algorithms import AEAD, ALGORITHMS, DEFAULT_ALGORITHMS, KEMS, SIGNATURES, b64, canonical, sha256, unb64
 from .identity import HubIdentity
 
 log = logging.getLogger(__name__)
@@ -158,7 +147,7 @@ class PrivateKeys:
         return self.public.key_id
 
     @classmethod
-    def generate(cls, hub: str, algorithms: Iterable[str] = DEFAULT_SIGNATURES + DEFAULT_KEMS,
+    def generate(cls, hub: str, algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
                  endorse_with: PrivateKeys | None = None, endorser_expires: datetime | None = None,
                  now: datetime | None = None) -> PrivateKeys:
         """A new generation; ``endorse_with`` (the current one, valid until ``endorser_expires``) endorses it."""
