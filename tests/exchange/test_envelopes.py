@@ -23,7 +23,8 @@ from cybershield.exchange import (
     SqlReplayStore,
     stix_bundle,
 )
-from cybershield.exchange.algorithms import b64, unb64
+from cybershield.exchange.algorithms import b64, canonical, unb64
+from cybershield.exchange.envelope import SIGNATURE_CONTEXT
 from cybershield.exchange.keys import PrivateKeys
 from cybershield.storage import open_database
 
@@ -343,3 +344,46 @@ def test_receiver_with_the_sql_replay_store(hubs, tmp_path):
     data = sealer(hubs, "de-hub").seal(stix_bundle(indicators(2)), ["fr-hub"])
     assert receiver(hubs, "fr-hub", replay=SqlReplayStore(sessions)).open(data)
     rejected(receiver(hubs, "fr-hub", replay=SqlReplayStore(sessions)), data, Rejection.REPLAYED)  # after a restart
+
+
+def resign(data: bytes, keys: HubKeys, change) -> bytes:
+    """``data`` changed by ``change`` and signed again with ``keys``: what an authentic but faulty sender sends."""
+    document = orjson.loads(data)
+    change(document)
+    header = {k: v for k, v in document.items() if k not in ("payload", "ciphertext", "signatures", "key_update")}
+    signatures = keys.current.sign(canonical(header), SIGNATURE_CONTEXT)
+    document["signatures"] = {name: b64(s) for name, s in signatures.items()}
+    return orjson.dumps(document)
+
+
+def test_authentic_but_faulty_encryption(hubs):
+    data = sealer(hubs, "de-hub").seal(stix_bundle(indicators(2, "AMBER")), ["fr-hub", "it-hub"])
+    assert receiver(hubs, "fr-hub").open(resign(data, hubs["de-hub"], lambda d: None)).objects  # the helper is faithful
+    no_entry = resign(data, hubs["de-hub"], lambda d: d["encryption"]["recipients"].pop(0))
+    assert "no content key" in rejected(receiver(hubs, "fr-hub"), no_entry, Rejection.NOT_A_RECIPIENT).detail
+    swapped = resign(data, hubs["de-hub"], lambda d: d["encryption"]["recipients"][0].update(
+        wrapped_key=d["encryption"]["recipients"][1]["wrapped_key"]))
+    rejected(receiver(hubs, "fr-hub"), swapped, Rejection.UNDECRYPTABLE)
+    short = resign(data, hubs["de-hub"], lambda d: d["encryption"]["recipients"][0]["encapsulations"].update({"ML-KEM-768": "AAAA"}))
+    rejected(receiver(hubs, "fr-hub"), short, Rejection.UNDECRYPTABLE)
+
+
+def test_a_forged_key_update_is_refused(tmp_path):
+    store = KeyStore(tmp_path / "de")
+    before = store.init(hub("de-hub").identity, "pass")
+    fr = hub("fr-hub")
+    after = store.rotate(timedelta(hours=1), "pass")
+    genuine = EnvelopeSealer(after, Keyring([fr.bundle()])).seal({"a": 1}, ["fr-hub"])
+
+    def damage(document):
+        signature = bytearray(unb64(document["key_update"]["endorsed_by"]["signatures"]["ML-DSA-65"]))
+        signature[100] ^= 1
+        document["key_update"]["endorsed_by"]["signatures"]["ML-DSA-65"] = b64(bytes(signature))
+    fr_in = EnvelopeReceiver(fr, Keyring([before.bundle()]))
+    detail = rejected(fr_in, edit(genuine, damage), Rejection.BAD_SIGNATURE).detail
+    assert "endorsement" in detail and "ML-DSA-65 signature invalid" in detail
+    # a key update that claims a longer life for the old key than it endorsed
+    longer = edit(genuine, lambda d: d["key_update"]["endorsed_by"].update(expires="2099-01-01T00:00:00.000000Z"))
+    rejected(fr_in, longer, Rejection.BAD_SIGNATURE)
+    assert fr_in.keyring.key("de-hub", after.current.key_id) is None  # nothing forged joined the keyring
+    assert fr_in.open(genuine).key_id == after.current.key_id
