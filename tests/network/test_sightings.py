@@ -63,18 +63,23 @@ def test_hostile_sightings_are_refused_with_a_reason_not_an_exception():
     assert read_sightings(["not", "a", "bundle"], "de-hub", "DE")[1] == ["the payload is not a STIX bundle"]
 
 
-def test_alert_observables_come_from_the_matched_events_only():
+
+def test_alerts_carry_what_their_events_showed_and_only_those_events():
     import pyarrow as pa
 
     from cybershield.detect import Alert
     from cybershield.detect.alerts import EventRef
-    from cybershield.network.observables import alert_observables
+    from cybershield.detect.observed import attach_observed
+    from cybershield.network import external_observables
 
     table = pa.table({"event.provenance.source": ["a", "a", "b"], "event.provenance.record_id": [1, 2, 1],
                       "destination.ip": ["203.0.113.66", "198.51.100.1", "10.0.0.1"],
                       "dns.question.name": [None, "evil.example.net", None]})
     alert = Alert("sigma", "r1", "rule", "high", [EventRef("a", 2), EventRef("b", 1)])
     quiet = Alert("sigma", "r2", "rule", "high", [EventRef("zzz", 9)])
-    found = alert_observables([alert, quiet], table)
-    assert found[alert.id] == [Observable("domain-name", "evil.example.net"), Observable("ipv4-addr", "198.51.100.1")]
-    assert found[quiet.id] == []
+    attach_observed([alert, quiet], table)
+    assert alert.context["observed"] == [{"destination.ip": "198.51.100.1", "dns.question.name": "evil.example.net"},
+                                         {"destination.ip": "10.0.0.1"}]
+    assert "observed" not in quiet.context
+    shared = sorted({o for event in alert.context["observed"] for o in external_observables(event)})
+    assert shared == [Observable("domain-name", "evil.example.net"), Observable("ipv4-addr", "198.51.100.1")]

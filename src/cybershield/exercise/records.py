@@ -99,6 +99,8 @@ class AddressMap:
         self.seen: dict[str, str] = {}
 
     def __call__(self, address: str) -> str:
+        if address in self.public:  # already the campaign's own (generated records)
+            return address
         if address not in self.seen:
             if ipaddress.IPv4Address(address).is_private:
                 host = self.rng.randrange(2, min(self.network.num_addresses - 2, 4094))

@@ -71,20 +71,3 @@ def external_observables(event: Mapping[str, object], networks: Iterable[ipaddre
         found.add(Observable(kind, value))
     return sorted(found)
 
-
-def alert_observables(alerts: list, table, networks: Iterable[ipaddress._BaseNetwork] = ()) -> dict[str, list[Observable]]:
-    """Per alert id, the shareable observables of the events it matched in ``table`` (an Arrow batch of events)."""
-    import pyarrow as pa
-
-    wanted = {(e.source, e.record_id) for a in alerts for e in a.events}
-    if not wanted or table is None or table.num_rows == 0 or "event.provenance.source" not in table.column_names:
-        return {a.id: [] for a in alerts}
-    columns = [c for c in FIELDS if c in table.column_names]
-    sources = table.column("event.provenance.source").to_pylist()
-    records = table.column("event.provenance.record_id").to_pylist()
-    rows = [i for i, key in enumerate(zip(sources, records, strict=True)) if key in wanted]
-    picked = table.select(columns).take(pa.array(rows, pa.int64())).to_pylist() if rows and columns else []
-    by_event = {(sources[i], records[i]): row for i, row in zip(rows, picked, strict=True)}
-    networks = tuple(networks)
-    return {a.id: sorted({o for e in a.events for o in external_observables(by_event.get((e.source, e.record_id), {}),
-                                                                             networks)}) for a in alerts}

@@ -1,7 +1,10 @@
 """Store-and-forward delivery between hubs: a persistent outbox, retries with backoff.
 
-An envelope is written to the outbox (the hub's database) before anyone tries to send it, so a hub
-killed mid-exchange sends it after its restart. The delivery worker posts each due envelope to its
+A message is written to the outbox (the hub's database) before anyone tries to send it, so a hub
+killed mid-exchange sends it after its restart. It is sealed at each attempt (same envelope id, fresh
+time and nonce), so that a peer that was down longer than the allowed clock skew still takes it when it
+returns; the receiver applies its content once (sightings and warnings carry stable ids). The delivery
+worker posts each due envelope to its
 peer's ``/api/v1/exchange``: a 2xx answer, or a 409 saying the peer already holds it (it was
 delivered, the answer was lost), ends it; a connection error, a time-out or a 5xx is retried after
 1, 2, 4 … seconds (at most :data:`MAX_BACKOFF`); any other 4xx is a permanent refusal, logged with
@@ -30,8 +33,10 @@ class Outbox:
     """The outbox of one hub and its delivery worker."""
 
     def __init__(self, sessions: sessionmaker[Session], auth: Callable[[str], tuple[str, str] | None],
-                 timeout: float = 5.0, poll: float = 0.05):
-        self.sessions, self.auth, self.poll = sessions, auth, poll
+                 seal: Callable[[bytes, str, str], bytes] = lambda payload, recipient, envelope_id: payload,
+                 timeout: float = 5.0, poll: float = 0.05, on_sent: Callable[[], None] = lambda: None):
+        """``auth`` gives the login at a peer; ``seal(payload, recipient, envelope_id)`` the envelope to post."""
+        self.sessions, self.auth, self.seal, self.poll, self.on_sent = sessions, auth, seal, poll, on_sent
         self.client = httpx.Client(timeout=timeout)
         self.sent = 0
         self.refused: dict[str, int] = {}
@@ -40,7 +45,7 @@ class Outbox:
         self._thread: threading.Thread | None = None
 
     def put(self, recipient: str, url: str, envelope_id: str, body: bytes, objects: int) -> None:
-        """Queue one envelope for ``recipient`` at ``url`` (durable once this returns)."""
+        """Queue one message (its payload, sealed when sent) for ``recipient`` at ``url`` (durable once this returns)."""
         network_state.enqueue(self.sessions, [{"envelope_id": envelope_id, "recipient": recipient, "url": url,
                                                "body": body, "objects": objects}])
         self._wake.set()
@@ -78,13 +83,18 @@ class Outbox:
     def _attempt(self, row) -> bool:
         now = datetime.now(UTC)
         try:
-            response = self.client.post(row.url, content=row.body, auth=self.auth(row.recipient),
+            envelope = self.seal(row.body, row.recipient, row.envelope_id)
+        except (ValueError, KeyError) as exc:  # no valid key for the peer (yet): a later round may have one
+            return self._retry(row, now, f"cannot seal: {exc}")
+        try:
+            response = self.client.post(row.url, content=envelope, auth=self.auth(row.recipient),
                                         headers={"Content-Type": "application/vnd.cybershield.envelope+json"})
         except httpx.HTTPError as exc:
             return self._retry(row, now, f"{type(exc).__name__}: {exc}")
         if response.is_success or (response.status_code == 409 and "replayed" in response.text):
             network_state.mark(self.sessions, row.seq, delivered=now)
             self.sent += 1
+            self.on_sent()
             return True
         if response.status_code >= 500 or response.status_code in (408, 429):
             return self._retry(row, now, f"HTTP {response.status_code}: {response.text[:300]}")
