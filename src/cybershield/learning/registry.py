@@ -109,6 +109,8 @@ class ModelRegistry:
         model = self.get(name, version)
         files = {}
         for filename, digest in model.manifest["files"].items():
+            if not (model.path / filename).is_file():
+                raise ValueError(f"{model.path / filename} is missing: the model is incomplete, refusing to load it")
             content = (model.path / filename).read_bytes()
             if hashlib.sha256(content).hexdigest() != digest:
                 raise ValueError(f"{model.path / filename} does not match its manifest digest: refusing to load it")
