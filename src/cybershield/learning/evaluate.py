@@ -53,7 +53,8 @@ def _auc(benign: np.ndarray, attack: np.ndarray) -> float | None:
 def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowScorer | None = None,
              budget: float = DEFAULT_BUDGET, rounds: int = 100, prototypes: int = 128, leave_one_out: bool = True,
              baselines: bool = True, on_step: Callable[[str], None] = lambda step: None,
-             trained_until: dict[str, int] | None = None, reference: FlowFeatures | None = None) -> Evaluation:
+             trained_until: dict[str, int] | None = None, reference: FlowFeatures | None = None,
+             train_fraction: float | None = None) -> Evaluation:
     """Split by time, train (unless ``scorer`` is given), score the later flows.
 
     ``trained_until`` (label -> the time of the latest flow of that label a given ``scorer`` learnt
@@ -61,10 +62,11 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
     it cannot have seen, whatever split or sample it was trained on. ``reference`` is what the
     baselines and the leave-one-family-out runs learn from (a given scorer's own training flows);
     by default the earlier flows of the split. ``test_fraction=1`` tests on every flow, so it needs
-    a ``scorer`` and, for baselines or leave-one-family-out, a ``reference``."""
+    a ``scorer`` and, for baselines or leave-one-family-out, a ``reference``. ``train_fraction`` learns
+    from the earliest share of each label only, leaving a gap before the test flows (see ``time_split``)."""
     if not 0 < test_fraction <= 1:
         raise ValueError(f"the test fraction must be in (0, 1], not {test_fraction}")
-    train_idx, test_idx = time_split(features, test_fraction)
+    train_idx, test_idx = time_split(features, test_fraction, train_fraction)
     excluded = 0
     if trained_until:
         limits = np.array([trained_until.get(str(lab), np.iinfo(np.int64).min) for lab in features.labels[test_idx]])
@@ -94,7 +96,7 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
     classifier_labels = np.where(a.by_classifier, a.label, BENIGN)
     metrics: dict = {
         "split": {"method": "per-label time order: the latest flows of each label are test",
-                  "test_fraction": test_fraction, "calibration": f"cross-fitted over {FOLDS} folds of the training flows",
+                  "test_fraction": test_fraction, "train_fraction": train_fraction, "calibration": f"cross-fitted over {FOLDS} folds of the training flows",
                   "train_flows": len(reference), "test_flows": len(test), "excluded_as_seen_period": excluded,
                   "train_per_class": dict(sorted(Counter(reference.labels.astype(str).tolist()).items()))},
         "budget": scorer.budget,
