@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import itertools
 import json
 
 from typer.testing import CliRunner
@@ -116,6 +118,24 @@ def test_evaluate_every_flow_of_a_separate_test_file(tmp_path, cic_periods):
         assert m["split"]["test_flows"] == flows
     finally:
         moved.replace(early)
+
+
+def test_evaluating_on_another_flow_format_says_so(tmp_path, cic_periods, shared_data):
+    early, _ = cic_periods
+    registry = str(tmp_path / "models")
+    _train(registry, early)
+    netflow = tmp_path / "netflow.csv"
+    with gzip.open(shared_data / "netflow-v2" / "botiot_reduced.csv.gz", "rt") as handle:
+        netflow.write_text("".join(itertools.islice(handle, 300)))
+    result = _evaluate(registry, "--data", str(netflow), "--test-fraction", "1", "--no-baselines",
+                       "--no-leave-one-out", "--report", str(tmp_path / "r"), "--json")
+    assert result.exit_code == 0, result.output
+    m = json.loads(result.stdout)
+    assert "duration_s" not in m["missing_features"] and "fwd_iat_mean" in m["missing_features"]
+    assert "features the model learnt from are missing in every test flow" in m["notes"][0]
+    same = json.loads(_evaluate(registry, "--data", str(cic_periods[1]), "--test-fraction", "1", "--no-baselines",
+                                "--no-leave-one-out", "--report", str(tmp_path / "r"), "--json").stdout)
+    assert same["missing_features"] == [] and same["notes"] == []
 
 
 def test_no_flag_combination_of_evaluate_ends_in_a_traceback(tmp_path, cic_periods):

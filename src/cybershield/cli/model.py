@@ -187,6 +187,10 @@ def evaluate_command(
             console.print(f"[red]{model} v{entry.version}: {exc}[/]")
             raise typer.Exit(2) from None
     ev.metrics["model"] = {"name": entry.name, "version": entry.version}
+    if missing := ev.metrics["missing_features"]:
+        notes.append(f"{len(missing)} of the {ev.metrics['features_learnt']} features the model learnt from are missing "
+                     f"in every test flow (another flow format than its training data?): {', '.join(missing[:5])}"
+                     + (", ..." if len(missing) > 5 else ""))
     ev.metrics["notes"] = notes
     folder = report or settings().var_dir / "reports" / f"model-{entry.name}-v{entry.version}"
     try:

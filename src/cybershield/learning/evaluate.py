@@ -110,6 +110,7 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
         "anomaly_auc": {f: _auc(a.anomaly_score[benign], a.anomaly_score[true == f]) for f in families},
         "classifier_auc": {f: _auc(a.score[benign], a.score[true == f]) for f in families},
         "threshold": {"classifier": scorer.classifier.threshold, "anomaly": scorer.anomaly.threshold},
+        "missing_features": scorer.missing_features(test.matrix), "features_learnt": len(scorer.anomaly.used),
     }
     aucs = [v for v in metrics["anomaly_auc"].values() if v is not None]
     metrics["anomaly_auc_mean"] = round(float(np.mean(aucs)), 4) if aucs else None
