@@ -143,15 +143,16 @@ def test_no_flag_combination_of_evaluate_ends_in_a_traceback(tmp_path, cic_perio
     registry = str(tmp_path / "models")
     _train(registry, early)
     report = ["--report", str(tmp_path / "r")]
-    for fraction in ([], ["--test-fraction", "1"]):
-        for switches in ([], ["--no-baselines"], ["--no-leave-one-out"], ["--no-baselines", "--no-leave-one-out"]):
-            result = _evaluate(registry, "--data", str(late), *fraction, *switches, *report, "--json")
-            assert result.exit_code == 0, (fraction, switches, result.output)
-            m = json.loads(result.stdout)
-            assert ("baselines" in m) == ("--no-baselines" not in switches)
-            assert ("leave_one_family_out" in m) == ("--no-leave-one-out" not in switches)
+    for fraction, switches in ((["--test-fraction", "1"], []), (["--test-fraction", "1"], ["--no-baselines"]),
+                               (["--test-fraction", "1"], ["--no-leave-one-out"]),
+                               ([], ["--no-baselines", "--no-leave-one-out"])):
+        result = _evaluate(registry, "--data", str(late), *fraction, *switches, *report, "--json")
+        assert result.exit_code == 0, (fraction, switches, result.output)
+        m = json.loads(result.stdout)
+        assert ("baselines" in m) == ("--no-baselines" not in switches)
+        assert ("leave_one_family_out" in m) == ("--no-leave-one-out" not in switches)
         # the training file itself: every flow was learnt from (hold-out 0), so it is refused
-        result = _evaluate(registry, "--data", str(early), *fraction, *report)
+        result = _evaluate(registry, "--data", str(early), *fraction, *switches, *report)
         assert result.exit_code == 2 and "latest flow the model learnt from" in result.output
     (tmp_path / "a-file").write_text("")
     unlabelled = tmp_path / "unlabelled.csv"
