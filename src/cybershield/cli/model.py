@@ -158,7 +158,7 @@ def evaluate_command(
     """Score a registered model on the latest flows of each label (all of them with --test-fraction 1).
     The baselines and leave-one-family-out learn from the model's own training flows (the files its
     manifest names); when those files are gone or changed, they are left out with a note."""
-    from ..learning import evaluate, write_report
+    from ..learning import evaluate, training_flows, write_report
 
     _check(test_fraction=(test_fraction, 1e-12, 1, "in (0, 1]"), max_per_class=(per_class, *AT_LEAST_ONE))
     try:
@@ -168,13 +168,12 @@ def evaluate_command(
         raise typer.Exit(2) from None
     training = entry.manifest.get("training", {})
     fraction = test_fraction if test_fraction is not None else training.get("holdout") or 0.3
-    notes: list[str] = []
     with _progress(as_json) as progress:
         features = _load(data, per_class, progress)
-        reference = None
-        if baselines or leave_one_out:
-            reference, note = _training_flows(entry.manifest, data, features, per_class, progress)
-            notes += [note] if note else []
+        reference, note = None, None
+        if baselines or leave_one_out:  # the evaluation data may be the training data, sampled alike: not twice
+            reference, note = training_flows(entry, lambda paths, sample: features if (
+                _sources(paths) == _sources(data) and sample == per_class) else _load(paths, sample, progress))
         # the same files it learnt from: score only flows later than any it saw (per label)
         seen = training.get("trained_until") if set(_sources(data)) & set(training.get("sources", [])) else None
         task = progress.add_task("evaluating", total=None)
@@ -187,11 +186,8 @@ def evaluate_command(
             console.print(f"[red]{model} v{entry.version}: {exc}[/]")
             raise typer.Exit(2) from None
     ev.metrics["model"] = {"name": entry.name, "version": entry.version}
-    if missing := ev.metrics["missing_features"]:
-        notes.append(f"{len(missing)} of the {ev.metrics['features_learnt']} features the model learnt from are missing "
-                     f"in every test flow (another flow format than its training data?): {', '.join(missing[:5])}"
-                     + (", ..." if len(missing) > 5 else ""))
-    ev.metrics["notes"] = notes
+    if note:
+        ev.metrics["notes"].insert(0, f"baselines and leave-one-family-out left out: {note}")
     folder = report or settings().var_dir / "reports" / f"model-{entry.name}-v{entry.version}"
     try:
         page = write_report(ev, folder, f"{entry.name} v{entry.version}: evaluation on {', '.join(map(str, data))}")
@@ -203,33 +199,9 @@ def evaluate_command(
         sys.stdout.write(orjson.dumps(ev.metrics, option=orjson.OPT_SERIALIZE_NUMPY).decode() + "\n")
         return
     print_metrics(ev.metrics, f"{entry.name} v{entry.version}: latest {fraction:.0%} of each label")
-    for note in notes:
-        console.print(f"[yellow]{note}[/]")
+    for line in ev.metrics["notes"]:
+        console.print(f"[yellow]{line}[/]")
     console.print(f"report: {page}")
-
-
-def _training_flows(manifest: dict, data: list[Path], features: FlowFeatures, per_class: int | None,
-                    progress: Progress) -> tuple[FlowFeatures | None, str | None]:
-    """The flows the model learnt from, rebuilt from the files its manifest names (the same sample, the
-    same hold-out), checked against its training-data fingerprint; else None and why."""
-    from ..learning import fingerprint, time_split
-
-    training = manifest.get("training", {})
-    sources = [Path(s) for s in training.get("sources", [])]
-    missing = [str(s) for s in sources if not s.exists()]
-    skipped = "baselines and leave-one-family-out left out: "
-    if not sources or missing:
-        return None, skipped + ("the model's manifest names no training files" if not sources else
-                                "the model's training files are not here: " + ", ".join(missing))
-    sample = training.get("max_per_class")
-    if _sources(data) == training["sources"] and per_class == sample:
-        learnt = features  # the evaluation data is the training data, sampled alike
-    else:
-        learnt = _load(sources, sample, progress)
-    if fingerprint(learnt) != manifest.get("data_fingerprint"):
-        return None, skipped + "the model's training files changed since it was trained (fingerprint differs)"
-    holdout = training.get("holdout") or 0
-    return (learnt.take(time_split(learnt, holdout)[0]) if holdout else learnt), None
 
 
 @model_app.command("list")

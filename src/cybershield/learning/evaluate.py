@@ -112,6 +112,10 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
         "threshold": {"classifier": scorer.classifier.threshold, "anomaly": scorer.anomaly.threshold},
         "missing_features": scorer.missing_features(test.matrix), "features_learnt": len(scorer.anomaly.used),
     }
+    missing = metrics["missing_features"]
+    metrics["notes"] = [f"{len(missing)} of the {metrics['features_learnt']} features the model learnt from are "
+                        "missing in every test flow (another flow format than its training data?): "
+                        + ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")] if missing else []
     aucs = [v for v in metrics["anomaly_auc"].values() if v is not None]
     metrics["anomaly_auc_mean"] = round(float(np.mean(aucs)), 4) if aucs else None
     metrics["anomaly_auc_min"] = round(float(np.min(aucs)), 4) if aucs else None
