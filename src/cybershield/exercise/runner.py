@@ -40,23 +40,25 @@ def endpoints(listed: list[dict]) -> list[HubEndpoint]:
 def play(scenario: Scenario, seed: int, *, speed: float | None = None, workdir: Path, network_dir: Path | None = None,
          data_dir: Path | None = None, rules: list[Path] | None = None, runs: tuple[str, ...] = ("sharing", "no_sharing"),
          on_stage: Callable[[str, str], None] | None = None, on_progress: Callable[[str, int, int], None] | None = None,
-         start: datetime | None = None, keep_running: bool = False) -> dict:
+         start: datetime | None = None, keep_running: bool = False, ports: dict[str, int] | None = None,
+         models: Path | None = None) -> dict:
     """Play ``scenario`` once per entry of ``runs``; returns the scorecard ``{"scenario", "seed", "runs"}``.
 
-    ``keep_running`` leaves the network of the last run up (the demo shows its dashboard afterwards)."""
+    ``keep_running`` leaves the network of the sharing run up (the demo shows its dashboard afterwards); its hubs
+    are then in ``scorecard["runs"]["sharing"]["hubs"]`` with their pids."""
     feed = build_feed(scenario, seed, start or default_start(scenario), data_dir)
     speed = speed or scenario.duration.total_seconds() / DEFAULT_PLAY_S
     scorecard: dict = {"scenario": scenario.name, "seed": seed, "speed": speed, "runs": {},
                        "infrastructure": {"c2_addresses": list(feed.infrastructure.c2_addresses),
                                           "domains": list(feed.infrastructure.domains),
                                           "payloads": list(feed.infrastructure.payloads)}}
-    for i, run in enumerate(runs):
+    for run in runs:
         sharing = run == "sharing"
         own = network_dir is None or not sharing
         if on_stage:
             on_stage(run, "starting hubs" if own else f"using the network in {network_dir}")
-        listed = start_network(workdir / run, scenario_plan(scenario), sharing=sharing, rules=rules) if own \
-            else read_network(network_dir)
+        listed = start_network(workdir / run, scenario_plan(scenario), sharing=sharing, rules=rules, models=models,
+                               ports=ports if sharing else None) if own else read_network(network_dir)
         try:
             if on_stage:
                 on_stage(run, "playing")
@@ -67,6 +69,8 @@ def play(scenario: Scenario, seed: int, *, speed: float | None = None, workdir: 
                                                        "hubs": [{k: h[k] for k in ("name", "country", "role", "url")}
                                                                 for h in listed]}
         finally:
-            if own and not (keep_running and i == len(runs) - 1):
+            if own and not (keep_running and sharing):
                 stop_pids([h["pid"] for h in listed], timeout=10)
+            elif own:
+                scorecard["running"] = listed
     return scorecard
