@@ -4,5 +4,6 @@ from .alerts import AlertRecord
 from .base import Base
 from .foundation import IngestRun, QuarantineRecord
 from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
+from .pqc import PqcSnapshot
 
-__all__ = ["AlertRecord", "Base", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]
+__all__ = ["AlertRecord", "Base", "IngestRun", "PqcSnapshot", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]
