@@ -13,7 +13,6 @@ occurrences, the endpoints (``address:port/service``) where it was seen.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 
 from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom
