@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ..config import settings
 from ..events import FormatStats, Quarantine
-from ..pqc import STATUSES, ConstituentsError, load_constituents, read_inventory
+from ..pqc import STATUSES, ConstituentsError, Inventory, load_constituents, read_inventory
 from ..pqc.cbom import cbom_json
 from ..pqc.readiness import ReadinessError, readiness_summary, rollup
 from ..pqc.report import write_report
@@ -36,8 +36,8 @@ def _print_json(obj: object) -> None:
     sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS).decode() + "\n")
 
 
-def _print_inventory(data: dict) -> None:
-    summary = data["summary"]
+def _print_inventory(inventory: Inventory) -> None:
+    summary = inventory.summary
     table = Table(title="post-quantum readiness")
     table.add_column("status")
     table.add_column("endpoints", justify="right")
@@ -49,12 +49,12 @@ def _print_inventory(data: dict) -> None:
     top = Table(title="migrate first")
     for col in ("priority", "deadline", "status", "endpoint", "constituent", "connections", "reason"):
         top.add_column(col, overflow="fold")
-    for e in data["endpoints"][:15]:
+    for e in inventory.endpoint_frame().head(15).iter_rows(named=True):
         top.add_row(str(e["priority"]["score"]), e["priority"]["deadline"] or "-", e["status"],
                     f"{e['address']}:{e['port']}/{e['service']}", e["constituent"] or "-", f"{e['connections']:,}",
                     (e["reasons"] or [""])[0][:90])
     console.print(top)
-    for c in data["constituents"]:
+    for c in inventory.constituents:
         console.print(f"{c['name']} ({c['sector'] or '-'}): {c['endpoints']} endpoints, priority {c['priority']}, "
                       f"deadline {c['deadline'] or '-'}")
     hs = summary["handshakes"]
@@ -89,7 +89,6 @@ def inventory_command(
             progress.update(task, advance=1, description=f"{path.name}: {stats.parsed:,} events")
 
         inventory = read_inventory(paths, constituents, Quarantine(None), on_file=on_file)
-    data = inventory.as_dict()
     for out in (cbom, readiness):
         if out:
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -104,10 +103,10 @@ def inventory_command(
         stored = record_snapshots(_sessions(), weekly(inventory))
         console.print(f"recorded {stored} weekly snapshot rows")
     if as_json:
-        _print_json(data)
+        sys.stdout.write(inventory.as_json().decode() + "\n")
     else:
-        _print_inventory(data)
-    if data["summary"]["handshakes"]["read"] == 0:
+        _print_inventory(inventory)
+    if inventory.summary["handshakes"]["read"] == 0:
         console.print("[red]no TLS or SSH handshake found in the input[/]")
         raise typer.Exit(1)
 

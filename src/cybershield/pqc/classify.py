@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from . import groups, rules
-from .status import BROKEN, HYBRID, PQ, UNKNOWN, VULNERABLE, worst
+from .status import BROKEN, HYBRID, PQ, SEVERITY, UNKNOWN, VULNERABLE, worst
 
 #: The columns a verdict depends on.
 COMBINATION = ["sensor", "service", "version", "cipher", "group", "cert_id_present", "cert_found", "cert_key_alg",
@@ -106,13 +106,18 @@ def classify_use(use: dict) -> dict:
             "reason": "; ".join(dict.fromkeys(reasons))}
 
 
-def classify(handshakes: pl.DataFrame) -> pl.DataFrame:
-    """The handshakes (joined to certificates) with the ``VERDICT`` columns added."""
+def classify(handshakes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The handshakes (joined to certificates) with ``combo``, ``status`` and ``severity`` added, and the
+    table of combinations: ``combo``, the ``COMBINATION`` columns and the ``VERDICT`` columns."""
     frame = handshakes.with_columns(cert_id_present=pl.col("cert_id").is_not_null())
-    combinations = frame.select(COMBINATION).unique()
-    verdicts = pl.DataFrame([classify_use(use) for use in combinations.iter_rows(named=True)], schema=VERDICT)
-    table = pl.concat([combinations, verdicts], how="horizontal")
-    return frame.join(table, on=COMBINATION, how="left", nulls_equal=True)
+    combinations = frame.select(COMBINATION).unique().with_row_index("combo")
+    verdicts = pl.DataFrame([classify_use(use) for use in combinations.drop("combo").iter_rows(named=True)],
+                            schema=VERDICT)
+    table = pl.concat([combinations, verdicts], how="horizontal").with_columns(
+        severity=pl.col("status").replace_strict(SEVERITY, return_dtype=pl.Int64))
+    classified = frame.join(table.select("combo", *COMBINATION, "status", "severity"), on=COMBINATION, how="left",
+                            nulls_equal=True)
+    return classified, table
 
 
 __all__ = ["BROKEN", "COMBINATION", "VERDICT", "classify", "classify_use"]

@@ -3,7 +3,7 @@
 ``HandshakeCollector`` is an ingest sink: it keeps, from each event batch, only the rows of the
 datasets it reads (Zeek ``ssl``, ``x509``, ``ssh``; Suricata EVE ``tls``, ``ssh``) and only the
 columns it needs, renamed to one handshake schema (``HANDSHAKE``) and one certificate schema
-(``CERTIFICATE``). ``joined()`` attaches each TLS handshake's server certificate: Zeek's
+(``CERTIFICATE``). ``join_certificates`` attaches each TLS handshake's server certificate: Zeek's
 ``ssl.cert_chain_fps`` (or, before Zeek 4, ``cert_chain_fuids``) first entry against ``x509.fingerprint``
 (or ``x509.id``); Suricata logs the certificate with the handshake itself (``tls.fingerprint``,
 ``tls.subject``..., and the whole certificate in ``tls.certificate`` when configured, which is parsed
@@ -150,10 +150,12 @@ class HandshakeCollector:
         frame = pl.concat(self._certificates, how="vertical_relaxed")
         return frame.filter(pl.col("cert_id").is_not_null()).unique("cert_id", keep="first", maintain_order=True)
 
-    def joined(self) -> pl.DataFrame:
-        """Every handshake with its certificate's columns (null where none was logged) and ``cert_found``."""
-        certs = self.certificates().with_columns(cert_found=pl.lit(True))
-        return self.handshakes().join(certs, on="cert_id", how="left").with_columns(pl.col("cert_found").fill_null(False))
+
+
+def join_certificates(handshakes: pl.DataFrame, certificates: pl.DataFrame) -> pl.DataFrame:
+    """Every handshake with its certificate's columns (null where none was logged) and ``cert_found``."""
+    certs = certificates.with_columns(cert_found=pl.lit(True))
+    return handshakes.join(certs, on="cert_id", how="left").with_columns(pl.col("cert_found").fill_null(False))
 
 
 def _suricata_ssh_kex(rows: pa.Table) -> pl.Series:

@@ -11,25 +11,22 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
+import orjson
 import polars as pl
 
 from ..events import FormatStats, Quarantine, discover, ingest
 from .classify import classify
-from .handshakes import HandshakeCollector
+from .handshakes import HandshakeCollector, join_certificates
 from .priorities import Constituent, earliest, why, with_priorities
 from .status import SEVERITY, STATUSES, UNKNOWN, empty_counts
 
 log = logging.getLogger(__name__)
 
 ENDPOINT = ["service", "server", "port"]
-USE = ["protocol", "kex_name", "kex_code_point", "kex_status", "kex_reason", "cipher", "ssh_kex", "ssh_host_key",
-       "cert_id", "cert_fingerprint", "cert_subject", "cert_issuer", "cert_key_alg", "cert_key_type",
-       "cert_key_length", "cert_sig_alg", "cert_not_before", "cert_not_after", "auth_status", "auth_reason",
-       "status", "reason"]
 _BY_SEVERITY = {v: k for k, v in SEVERITY.items()}
+_CERT_DETAILS = ["cert_id", "cert_fingerprint", "cert_subject", "cert_issuer", "cert_not_before", "cert_not_after"]
 
 #: Zeek logs that hold no handshake or certificate: a folder walk passes over them unread.
 OTHER_ZEEK_LOGS = frozenset({
@@ -40,82 +37,92 @@ OTHER_ZEEK_LOGS = frozenset({
     "quic", "websocket", "conn-summary", "intel", "signatures", "x509_ocsp", "broker", "cluster", "print"})
 
 
+def _iso(column: str) -> pl.Expr:
+    return pl.col(column).dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
+
+
+#: One use as the JSON output shows it.
+_USE = pl.struct(
+    protocol=pl.col("protocol"),
+    key_exchange=pl.struct(name=pl.col("kex_name"), code_point=pl.col("kex_code_point"),
+                           status=pl.col("kex_status"), reason=pl.col("kex_reason")),
+    cipher=pl.col("cipher"),
+    certificate=pl.when(pl.col("cert_found")).then(pl.struct(
+        fingerprint=pl.coalesce("cert_fingerprint", "cert_id"), subject=pl.col("cert_subject"),
+        issuer=pl.col("cert_issuer"), key_algorithm=pl.coalesce("cert_key_alg", "cert_key_type"),
+        key_size=pl.col("cert_key_length"), signature_algorithm=pl.col("cert_sig_alg"),
+        not_before=_iso("cert_not_before"), not_after=_iso("cert_not_after"))),
+    ssh=pl.when(pl.col("service") == "ssh").then(pl.struct(kex=pl.col("ssh_kex"), host_key=pl.col("ssh_host_key"))),
+    authentication=pl.struct(status=pl.col("auth_status"), reason=pl.col("auth_reason")),
+    status=pl.col("status"), reason=pl.col("reason"), connections=pl.col("connections"),
+    clients=pl.col("clients"))
+
+
 @dataclass
 class Inventory:
-    """Endpoints (one row each, prioritised), their uses, the constituents, and the counts that add up."""
+    """Endpoints (one row each, prioritised), their uses, the constituents, and the counts that add up.
+
+    ``handshakes`` are the classified handshakes (``combo`` points into ``combinations``, which holds each
+    distinct combination of algorithms with its verdict).
+    """
 
     handshakes: pl.DataFrame
+    combinations: pl.DataFrame
     uses: pl.DataFrame
     endpoints: pl.DataFrame
     constituents: list[dict]
     summary: dict = field(default_factory=dict)
 
+    def endpoint_frame(self) -> pl.DataFrame:
+        """One row per endpoint with the fields (and nested uses) the JSON output shows, most urgent first."""
+        reasons = dict(self.combinations.select("combo", "reason").iter_rows())
+        nested = self.uses.group_by(ENDPOINT).agg(uses=_USE.sort_by("connections", descending=True))
+        frame = self.endpoints.join(nested, on=ENDPOINT, how="left", nulls_equal=True, maintain_order="left")
+        return frame.select(
+            address=pl.col("server"), port=pl.col("port"), service=pl.col("service"), hosts=pl.col("hosts"),
+            software=pl.col("software"), status=pl.col("status"),
+            reasons=pl.col("worst_combos").list.eval(
+                pl.element().replace_strict(reasons, return_dtype=pl.String)).list.unique().list.sort(),
+            connections=pl.col("connections"), clients=pl.col("clients"),
+            first_seen=_iso("first_seen"), last_seen=_iso("last_seen"),
+            constituent=pl.col("constituent"), sector=pl.col("sector"),
+            priority=pl.struct(score=pl.col("priority"), deadline=pl.col("deadline"), why=why()),
+            uses=pl.col("uses").fill_null([]))
+
     def as_dict(self) -> dict:
-        uses = self.uses.partition_by(ENDPOINT, as_dict=True, maintain_order=True) \
-            if self.uses.height else {}
-        endpoints = []
-        for row in self.endpoints.iter_rows(named=True):
-            key = (row["service"], row["server"], row["port"])
-            endpoints.append(_endpoint_dict(row, uses.get(key)))
-        return {"endpoints": endpoints, "constituents": self.constituents, "summary": self.summary}
+        """``{"endpoints": [...], "constituents": [...], "summary": {...}}``."""
+        return {"endpoints": self.endpoint_frame().to_dicts(), "constituents": self.constituents,
+                "summary": self.summary}
+
+    def as_json(self) -> bytes:
+        """``as_dict`` as JSON, the endpoints written by Polars (fast for a country's worth of them)."""
+        endpoints = self.endpoint_frame().write_json().encode() if self.endpoints.height else b"[]"
+        return (b'{"endpoints":' + endpoints + b',"constituents":' + orjson.dumps(self.constituents)
+                + b',"summary":' + orjson.dumps(self.summary) + b"}")
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-def _use_dict(use: dict) -> dict:
-    out = {"protocol": use["protocol"],
-           "key_exchange": {"name": use["kex_name"], "code_point": use["kex_code_point"], "status": use["kex_status"],
-                            "reason": use["kex_reason"]},
-           "status": use["status"], "reason": use["reason"], "connections": use["connections"],
-           "clients": use["clients"], "hosts": use["hosts"],
-           "authentication": {"status": use["auth_status"], "reason": use["auth_reason"]}}
-    if use["service"] == "ssh":
-        out["ssh"] = {"kex": use["ssh_kex"], "host_key": use["ssh_host_key"]}
-    else:
-        out["cipher"] = use["cipher"]
-        out["certificate"] = None if use["cert_key_alg"] is None and use["cert_sig_alg"] is None else {
-            "fingerprint": use["cert_fingerprint"] or use["cert_id"], "subject": use["cert_subject"],
-            "issuer": use["cert_issuer"], "key_algorithm": use["cert_key_alg"] or use["cert_key_type"],
-            "key_size": use["cert_key_length"], "signature_algorithm": use["cert_sig_alg"],
-            "not_before": _iso(use["cert_not_before"]), "not_after": _iso(use["cert_not_after"])}
-    return out
-
-
-def _endpoint_dict(row: dict, uses: pl.DataFrame | None) -> dict:
-    return {
-        "address": row["server"], "port": row["port"], "service": row["service"], "hosts": row["hosts"],
-        "software": row["software"], "status": row["status"], "reasons": row["reasons"],
-        "connections": row["connections"], "clients": row["clients"],
-        "first_seen": _iso(row["first_seen"]), "last_seen": _iso(row["last_seen"]),
-        "constituent": row["constituent"], "sector": row["sector"],
-        "priority": {"score": row["priority"], "deadline": row["deadline"], "why": why(row)},
-        "uses": [_use_dict(u) for u in uses.iter_rows(named=True)] if uses is not None else [],
-    }
-
-
-def group_uses(classified: pl.DataFrame) -> pl.DataFrame:
-    """One row per endpoint and use, with connections, distinct clients and the host names asked for."""
-    return (classified.group_by(ENDPOINT + USE)
-            .agg(connections=pl.len(), clients=pl.col("client").n_unique(),
-                 hosts=pl.col("sni").drop_nulls().unique().sort())
-            .sort(["server", "port", "connections"], descending=[False, False, True], nulls_last=True))
+def group_uses(classified: pl.DataFrame, combinations: pl.DataFrame, certificates: pl.DataFrame) -> pl.DataFrame:
+    """One row per endpoint and use (combination and certificate), with connections and distinct clients."""
+    return (classified.group_by(*ENDPOINT, "combo", "cert_id")
+            .agg(connections=pl.len(), clients=pl.col("client").n_unique())
+            .join(combinations, on="combo", how="left")
+            .join(certificates.select(_CERT_DETAILS), on="cert_id", how="left"))
 
 
 def group_endpoints(classified: pl.DataFrame) -> pl.DataFrame:
-    severity = pl.col("status").replace_strict(SEVERITY, return_dtype=pl.Int64)
     worst_rows = pl.col("severity") == pl.col("severity").max()
-    frame = classified.with_columns(severity=severity)
-    return (frame.group_by(ENDPOINT)
+    hosts = (classified.select(*ENDPOINT, "sni").drop_nulls("sni").unique()
+             .group_by(ENDPOINT).agg(hosts=pl.col("sni").sort()))
+    return (classified.group_by(ENDPOINT)
             .agg(connections=pl.len(), clients=pl.col("client").n_unique(),
-                 hosts=pl.col("sni").drop_nulls().unique().sort(),
                  software=pl.col("software").drop_nulls().first(),
                  severity=pl.col("severity").max(),
-                 reasons=pl.col("reason").filter(worst_rows).unique().sort().head(3),
+                 worst_combos=pl.col("combo").filter(worst_rows).unique().sort().head(3),
                  first_seen=pl.col("time").min(), last_seen=pl.col("time").max(),
                  cert_not_after=pl.col("cert_not_after").max())
-            .with_columns(status=pl.col("severity").replace_strict(_BY_SEVERITY, return_dtype=pl.String)))
+            .join(hosts, on=ENDPOINT, how="left", nulls_equal=True)
+            .with_columns(status=pl.col("severity").replace_strict(_BY_SEVERITY, return_dtype=pl.String),
+                          hosts=pl.col("hosts").fill_null([])))
 
 
 def _constituent_rows(endpoints: pl.DataFrame, constituents: list[Constituent]) -> list[dict]:
@@ -135,34 +142,39 @@ def _constituent_rows(endpoints: pl.DataFrame, constituents: list[Constituent]) 
     return sorted(rows, key=lambda r: (-r["priority"], r["name"]))
 
 
-def build_inventory(handshakes: pl.DataFrame, constituents: Iterable[Constituent] = (),
-                    certificates: int | None = None) -> Inventory:
-    """The inventory of handshakes already joined to their certificates (``HandshakeCollector.joined``)."""
+def _counts(frame: pl.DataFrame) -> dict[str, int]:
+    counts = empty_counts()
+    counts.update(dict(frame.group_by("status").len().iter_rows()))
+    return counts
+
+
+def build_inventory(handshakes: pl.DataFrame, certificates: pl.DataFrame,
+                    constituents: Iterable[Constituent] = ()) -> Inventory:
+    """The inventory of handshakes (``HANDSHAKE`` columns) and certificates (``CERTIFICATE`` columns)."""
     constituents = list(constituents)
-    classified = classify(handshakes)
-    uses = group_uses(classified)
+    classified, combinations = classify(join_certificates(handshakes, certificates))
+    uses = group_uses(classified, combinations, certificates)
     endpoints = with_priorities(group_endpoints(classified), constituents).sort(
         ["priority", "connections", "server", "port"], descending=[True, True, False, False], nulls_last=True)
-    by_status_handshakes = empty_counts()
-    by_status_handshakes.update(dict(classified.group_by("status").len().iter_rows()))
-    by_status = empty_counts()
-    by_status.update(dict(endpoints.group_by("status").len().iter_rows()))
+    by_status_handshakes = _counts(classified)
     unknown = by_status_handshakes[UNKNOWN]
+    unknown_reasons = (classified.filter(pl.col("status") == UNKNOWN).group_by("combo").len()
+                       .join(combinations.select("combo", "reason"), on="combo")
+                       .group_by("reason").agg(pl.col("len").sum()).sort("len", descending=True).head(10))
     summary = {
         "endpoints": endpoints.height,
-        "by_status": by_status,
+        "by_status": _counts(endpoints),
         "handshakes": {"read": classified.height, "classified": classified.height - unknown, "unknown": unknown,
                        "by_status": by_status_handshakes,
                        "by_service": dict(sorted(classified.group_by("service").len().iter_rows())),
                        "with_certificate": int(classified["cert_found"].sum())},
-        "certificates": certificates,
+        "certificates": certificates.height,
         "uses": uses.height,
-        "unknown_reasons": dict(classified.filter(pl.col("status") == UNKNOWN).group_by("reason").len()
-                                .sort("len", descending=True).head(10).iter_rows()),
+        "unknown_reasons": dict(unknown_reasons.iter_rows()),
         "constituents": len(constituents),
         "unassigned_endpoints": int(endpoints["constituent"].is_null().sum()),
     }
-    return Inventory(classified, uses, endpoints, _constituent_rows(endpoints, constituents), summary)
+    return Inventory(classified, combinations, uses, endpoints, _constituent_rows(endpoints, constituents), summary)
 
 
 def handshake_files(paths: Iterable[Path], skipped: list[str]) -> list[Path]:
@@ -185,8 +197,7 @@ def read_inventory(paths: Iterable[Path], constituents: Iterable[Constituent] = 
     files = handshake_files(paths, skipped)
     collector = HandshakeCollector()
     ingested = ingest(files, sink=collector, quarantine=quarantine, on_file=on_file)
-    certificates = collector.certificates().height
-    inventory = build_inventory(collector.joined(), constituents, certificates)
+    inventory = build_inventory(collector.handshakes(), collector.certificates(), constituents)
     inventory.summary["input"] = {
         "files": len(files), "skipped_files": len(skipped) + len(ingested.skipped),
         "events_read": ingested.read, "events_parsed": ingested.parsed, "quarantined": ingested.quarantined,

@@ -147,17 +147,18 @@ def with_priorities(endpoints: pl.DataFrame, constituents: list[Constituent]) ->
     return frame.with_columns(priority=score.clip(0, 100), deadline=deadline)
 
 
-def why(endpoint: dict) -> list[str]:
-    """The parts of an endpoint's score, in words."""
-    parts = [f"{endpoint['status']} (+{BASE.get(endpoint['status'], 0)})"]
-    if endpoint["exposure_points"]:
-        parts.append(f"harvest-now-decrypt-later exposure: sector {endpoint['sector'] or '-'}, sensitivity "
-                     f"{endpoint['sensitivity'] or '-'} (+{endpoint['exposure_points']})")
-    if endpoint["traffic_points"]:
-        parts.append(f"{endpoint['connections']:,} connections (+{endpoint['traffic_points']})")
-    if endpoint["long_certificate"]:
-        parts.append(f"certificate valid past {CERT_HORIZON} (+5)")
-    return parts
+def why() -> pl.Expr:
+    """The parts of an endpoint's score, in words (a list column over ``with_priorities`` columns)."""
+    base = pl.col("status").replace_strict(BASE, default=0, return_dtype=pl.Int64)
+    return pl.concat_list(
+        pl.format("{} (+{})", pl.col("status"), base),
+        pl.when(pl.col("exposure_points") > 0).then(pl.format(
+            "harvest-now-decrypt-later exposure: sector {}, sensitivity {} (+{})", pl.col("sector").fill_null("-"),
+            pl.col("sensitivity").fill_null("-"), pl.col("exposure_points"))),
+        pl.when(pl.col("traffic_points") > 0).then(pl.format(
+            "{} connections (+{})", pl.col("connections"), pl.col("traffic_points"))),
+        pl.when(pl.col("long_certificate")).then(pl.lit(f"certificate valid past {CERT_HORIZON} (+5)")),
+    ).list.drop_nulls()
 
 
 _DEADLINE_ORDER = {IMMEDIATELY: "0000", None: "9999"}
