@@ -19,7 +19,6 @@ from cyclonedx.model.bom import Bom
 from cyclonedx.model.bom_ref import BomRef
 from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.model.component_evidence import ComponentEvidence, Occurrence
-from cyclonedx.model.dependency import Dependency
 from cyclonedx.model.crypto import (
     AlgorithmProperties,
     CertificateProperties,
@@ -32,6 +31,7 @@ from cyclonedx.model.crypto import (
     RelatedCryptoMaterialProperties,
     RelatedCryptoMaterialType,
 )
+from cyclonedx.model.dependency import Dependency
 from cyclonedx.output.json import JsonV1Dot6
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
