@@ -25,8 +25,10 @@ def env(tmp_path, monkeypatch):
 def test_inventory_json_cbom_html_record_and_trend(env):
     logs = write_zeek_json(env / "logs")
     (env / "hub.yaml").write_text("hub: {name: de-hub}\nconstituents:\n"
-                                  "  clinic: {secret: x, read: [hub], sector: health, networks: [10.9.0.0/24]}\n")
-    result = runner.invoke(app, ["pqc", "inventory", str(logs), "--json", "--cbom", str(env / "out" / "cbom.json"),
+                                  "  clinic: {sector: health, entity_type: essential}\n  other: {sector: food}\n")
+    (env / "ranges.yaml").write_text("constituents:\n  clinic: {networks: [10.9.0.0/24]}\n")
+    result = runner.invoke(app, ["pqc", "inventory", str(logs), "--json", "--constituents", str(env / "ranges.yaml"),
+                                 "--cbom", str(env / "out" / "cbom.json"),
                                  "--html", str(env / "out" / "html"), "--record",
                                  "--readiness", str(env / "out" / "ready.json"), "--country", "de"])
     assert result.exit_code == 0, result.output
@@ -35,7 +37,10 @@ def test_inventory_json_cbom_html_record_and_trend(env):
     assert set(data["summary"]["by_status"]) == {"pq", "hybrid-pq", "quantum-vulnerable", "classically-broken",
                                                  "unknown"}
     assert data["summary"]["endpoints"] == len(data["endpoints"])
-    assert [c["name"] for c in data["constituents"]] == ["clinic"]  # from the hub configuration
+    rows = {c["name"]: c for c in data["constituents"]}
+    assert set(rows) == {"clinic", "other"}  # the hub configuration's, completed by the ranges file
+    assert rows["clinic"]["sector"] == "health" and rows["clinic"]["high_risk"]
+    assert rows["clinic"]["endpoints"] == 16 and rows["other"]["endpoints"] == 0
     assert (env / "out" / "cbom.json").is_file() and (env / "out" / "html" / "status.png").is_file()
     assert json.loads((env / "out" / "ready.json").read_text())["country"] == "DE"
     trend = runner.invoke(app, ["pqc", "trend", "--json"])
@@ -52,6 +57,13 @@ def test_bad_constituents_file_is_refused_with_exit_2(env):
     result = runner.invoke(app, ["pqc", "inventory", str(logs), "--constituents", str(env / "c.yaml")])
     assert result.exit_code == 2
     assert "not-a-network" in result.output
+
+
+def test_bad_hub_configuration_is_refused_with_exit_2(env):
+    (env / "hub.yaml").write_text("constituents:\n  clinic: {sector: not-a-sector}\n")
+    result = runner.invoke(app, ["pqc", "inventory", str(write_zeek_json(env / "logs"))])
+    assert result.exit_code == 2
+    assert "not-a-sector" in result.output
 
 
 def test_no_handshake_exits_1_and_bad_rollup_exits_2(env):

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ..config import settings
 from ..events import FormatStats, Quarantine
+from ..hub import HubError, load_hub_config
 from ..pqc import STATUSES, ConstituentsError, Inventory, load_constituents, read_inventory
 from ..pqc.cbom import cbom_json
 from ..pqc.readiness import ReadinessError, readiness_summary, rollup
@@ -68,8 +69,8 @@ def inventory_command(
     cbom: Annotated[Path | None, typer.Option("--cbom", help="Write a CycloneDX 1.6 CBOM (JSON) to this file.")] = None,
     html_dir: Annotated[Path | None, typer.Option("--html", help="Write an HTML report with a chart here.")] = None,
     constituents_file: Annotated[Path | None, typer.Option(
-        "--constituents", help="YAML with constituents: {name: {sector, sensitivity, networks}}; "
-                               "default: the hub configuration's constituents section.")] = None,
+        "--constituents", help="YAML: constituents: {name: {networks, sector, sensitivity, entity_type}}, "
+                               "completing the hub configuration's constituents.")] = None,
     record: Annotated[bool, typer.Option("--record", help="Store the weekly snapshots for `pqc trend`.")] = False,
     readiness: Annotated[Path | None, typer.Option(
         "--readiness", help="Write the anonymised readiness summary (counts only) to this JSON file.")] = None,
@@ -77,8 +78,10 @@ def inventory_command(
 ) -> None:
     """Inventory the cryptography of every TLS and SSH endpoint seen, classify it, and prioritise migration."""
     try:
-        constituents = load_constituents(constituents_file, None if constituents_file else settings().hub_config())
-    except (ConstituentsError, ValueError) as exc:
+        hub = load_hub_config(settings().hub_config_path)
+        known = {c.name: {"sector": c.sector, "entity_type": c.entity_type} for c in hub.constituents.values()}
+        constituents = load_constituents(constituents_file, known)
+    except (ConstituentsError, HubError) as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
     with Progress(TextColumn("[bold]pqc"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),

@@ -1,13 +1,17 @@
 """Migration priorities per endpoint and per constituent, with the roadmap deadline each one answers to.
 
-Constituents (the organisations a hub serves) come from a YAML file (``--constituents FILE``) or the hub
-configuration's ``constituents`` section; only these keys are read, the rest of each entry is left to
-the hub:
+Constituents (the organisations a hub serves) come from the hub configuration's ``constituents``
+section (name, NIS2 ``sector`` and ``entity_type``) and from a YAML file (``--constituents FILE``) that
+adds what the hub configuration does not hold: the address ranges and the data sensitivity. An entry
+of the file completes (and overrides) the hub's entry of the same name:
 
 ```yaml
 constituents:
-  charite: {sector: health, sensitivity: high, networks: [10.47.0.0/16, 2001:db8:1::/48]}
+  charite: {sector: health, sensitivity: high, entity_type: essential, networks: [10.47.0.0/16, 2001:db8:1::/48]}
 ```
+
+High-risk (for the 2030 milestone): a sector of high criticality (NIS2 Annex I), high data sensitivity,
+or an essential entity (NIS2 Art. 3).
 
 Score (0-100, higher first), with the reasons that make it up:
 * status: classically broken 60, quantum-vulnerable 40, unknown 25, hybrid-pq 10 (authentication still
@@ -52,26 +56,28 @@ class Constituent:
     sector: str | None
     sensitivity: str | None
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    entity_type: str | None = None
 
     @property
     def high_risk(self) -> bool:
-        return self.sector in HIGH_CRITICALITY or self.sensitivity == "high"
+        return self.sector in HIGH_CRITICALITY or self.sensitivity == "high" or self.entity_type == "essential"
 
 
-def parse_constituents(config: object, origin: str) -> list[Constituent]:
-    """Constituents from a mapping holding ``constituents`` (or being that section itself)."""
-    if not config:
-        return []
-    if not isinstance(config, dict):
+def parse_constituents(config: object, origin: str, known: dict[str, dict] | None = None) -> list[Constituent]:
+    """Constituents from a mapping holding ``constituents`` (or being that section itself), each entry
+    completing the entry of the same name in ``known`` (the hub configuration's, by name)."""
+    if config and not isinstance(config, dict):
         raise ConstituentsError(f"{origin}: expected a mapping with a 'constituents' section")
-    section = config.get("constituents", config)
+    section = (config or {}).get("constituents", config or {})
     if not isinstance(section, dict):
         raise ConstituentsError(f"{origin}: 'constituents' must map names to settings")
-    found = []
+    merged = {name: dict(entry) for name, entry in (known or {}).items()}
     for name, entry in section.items():
-        entry = entry or {}
-        if not isinstance(entry, dict):
+        if entry is not None and not isinstance(entry, dict):
             raise ConstituentsError(f"{origin}: constituent {name!r} must be a mapping")
+        merged.setdefault(str(name), {}).update(entry or {})
+    found = []
+    for name, entry in merged.items():
         sensitivity = entry.get("sensitivity")
         if sensitivity is not None and sensitivity not in SENSITIVITY:
             raise ConstituentsError(f"{origin}: constituent {name!r}: sensitivity {sensitivity!r} is not one of "
@@ -84,19 +90,21 @@ def parse_constituents(config: object, origin: str) -> list[Constituent]:
         except ValueError as exc:
             raise ConstituentsError(f"{origin}: constituent {name!r}: {exc}") from None
         sector = entry.get("sector")
-        found.append(Constituent(str(name), str(sector).lower() if sector else None, sensitivity, parsed))
+        entity_type = entry.get("entity_type")
+        found.append(Constituent(str(name), str(sector).lower() if sector else None, sensitivity, parsed,
+                                 str(entity_type) if entity_type else None))
     return found
 
 
-def load_constituents(path: Path | None, hub_config: dict | None = None) -> list[Constituent]:
-    """From ``path`` when given, else from the hub configuration's ``constituents`` section."""
+def load_constituents(path: Path | None, known: dict[str, dict] | None = None) -> list[Constituent]:
+    """The constituents in ``known`` (the hub configuration's), completed by the file at ``path`` if any."""
     if path is None:
-        return parse_constituents(hub_config or {}, "hub configuration")
+        return parse_constituents({}, "hub configuration", known)
     try:
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConstituentsError(f"{path}: {exc}") from None
-    return parse_constituents(config, str(path))
+    return parse_constituents(config, str(path), known)
 
 
 def assign(addresses: list[str | None], constituents: list[Constituent]) -> list[Constituent | None]:

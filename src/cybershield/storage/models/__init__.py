@@ -3,7 +3,9 @@
 from .alerts import AlertRecord
 from .base import Base
 from .foundation import IngestRun, QuarantineRecord
+from .hub import WarningRecord
 from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
 from .pqc import PqcSnapshot
 
-__all__ = ["AlertRecord", "Base", "IngestRun", "PqcSnapshot", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]
+__all__ = ["AlertRecord", "Base", "IngestRun", "PqcSnapshot", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord",
+           "WarningRecord"]
