@@ -96,3 +96,7 @@ def test_readiness_summary_is_anonymous_and_rolls_up(inventory):
 def test_rollup_refuses_malformed_summaries(bad):
     with pytest.raises(ReadinessError):
         rollup([bad])
+
+
+def test_json_written_by_polars_equals_the_dict(inventory):
+    assert json.loads(inventory.as_json()) == json.loads(json.dumps(inventory.as_dict()))

@@ -20,7 +20,7 @@ from ..events import FormatStats, Quarantine, discover, ingest
 from .classify import classify
 from .handshakes import HandshakeCollector, join_certificates
 from .priorities import Constituent, earliest, why, with_priorities
-from .status import SEVERITY, STATUSES, UNKNOWN, empty_counts
+from .status import SEVERITY, UNKNOWN, empty_counts
 
 log = logging.getLogger(__name__)
 
@@ -208,4 +208,4 @@ def read_inventory(paths: Iterable[Path], constituents: Iterable[Constituent] = 
     return inventory
 
 
-__all__ = ["ENDPOINT", "STATUSES", "Inventory", "build_inventory", "read_inventory"]
+__all__ = ["ENDPOINT", "Inventory", "build_inventory", "read_inventory"]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..storage import PqcSnapshot
 from .inventory import ENDPOINT, Inventory
-from .status import HYBRID, PQ, SEVERITY, STATUSES, empty_counts
+from .status import HYBRID, PQ, SEVERITY, empty_counts
 
 _BY_SEVERITY = {v: k for k, v in SEVERITY.items()}
 
@@ -71,4 +71,4 @@ def read_trend(sessions: sessionmaker[Session], sector: str | None = None) -> li
     return list(weeks.values())
 
 
-__all__ = ["STATUSES", "read_trend", "record_snapshots", "weekly"]
+__all__ = ["read_trend", "record_snapshots", "weekly"]
