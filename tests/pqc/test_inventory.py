@@ -151,3 +151,16 @@ def test_no_input_gives_an_empty_inventory(tmp_path):
     inventory = read_inventory([tmp_path])
     assert inventory.summary["endpoints"] == 0 and inventory.summary["handshakes"]["read"] == 0
     assert inventory.as_dict()["endpoints"] == []
+
+
+def test_zeek_before_4_joins_certificates_by_file_id(tmp_path):
+    ssl = {"ts": 1.0, "uid": "C1", "id.orig_h": "192.0.2.1", "id.orig_p": 1, "id.resp_h": "10.2.2.2", "id.resp_p": 443,
+           "version": "TLSv12", "cipher": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "curve": "secp256r1",
+           "cert_chain_fuids": ["FhP1"]}
+    x509 = {"ts": 1.0, "id": "FhP1", "certificate.key_alg": "rsaEncryption", "certificate.key_type": "rsa",
+            "certificate.key_length": 1024, "certificate.sig_alg": "sha256WithRSAEncryption"}
+    (tmp_path / "ssl.log").write_text(json.dumps(ssl) + "\n")
+    (tmp_path / "x509.log").write_text(json.dumps(x509) + "\n")
+    endpoint = _by_address(read_inventory([tmp_path]))["10.2.2.2"]
+    assert endpoint["status"] == "classically-broken"
+    assert endpoint["uses"][0]["certificate"]["key_size"] == 1024

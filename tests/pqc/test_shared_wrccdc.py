@@ -54,3 +54,18 @@ def test_the_capture_cbom_is_valid(inventories):
     certificates = [c for c in json.loads(text)["components"] if c["cryptoProperties"]["assetType"] == "certificate"]
     joined = inventory.handshakes.filter(inventory.handshakes["cert_found"])["cert_id"].n_unique()
     assert len(certificates) == joined
+
+
+@pytest.mark.parametrize("source", [
+    "network-logs/stratosphere-slips/test9-mixed-zeek-dir",  # Zeek JSON
+    "network-logs/stratosphere-slips/test10-mixed-zeek-dir",  # Zeek TSV
+    "network-logs/stratosphere-security-datasets/009-zeek-malicious",  # old Zeek: cert_chain_fuids, labelled TSV
+    "network-logs/stratosphere-slips/test6-malicious.suricata.json.gz",  # Suricata EVE
+])
+def test_other_captures_add_up(shared_data, source):
+    inventory = read_inventory([shared_data / source])
+    s = inventory.summary
+    assert s["handshakes"]["read"] > 0
+    assert s["handshakes"]["read"] == s["handshakes"]["classified"] + s["handshakes"]["unknown"]
+    assert sum(s["by_status"].values()) == s["endpoints"] > 0
+    assert s["handshakes"]["with_certificate"] <= s["handshakes"]["read"]
