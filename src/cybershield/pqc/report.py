@@ -50,8 +50,7 @@ def _table(headers: list[str], rows: list[list]) -> str:
 def write_report(inventory: Inventory, folder: Path) -> Path:
     """``index.html`` and ``status.png`` in ``folder``; returns the HTML file."""
     folder.mkdir(parents=True, exist_ok=True)
-    data = inventory.as_dict()
-    summary = data["summary"]
+    summary = inventory.summary
     draw_status_chart(summary, folder / "status.png")
     hs = summary["handshakes"]
     facts = _table(["handshakes", "classified", "unknown", "endpoints", "certificates"],
@@ -60,12 +59,12 @@ def write_report(inventory: Inventory, folder: Path) -> Path:
     constituents = _table(
         ["constituent", "sector", "sensitivity", "endpoints", *STATUSES, "priority", "deadline"],
         [[c["name"], c["sector"], c["sensitivity"], c["endpoints"], *(c["by_status"][s] for s in STATUSES),
-          c["priority"], c["deadline"]] for c in data["constituents"]])
+          c["priority"], c["deadline"]] for c in inventory.constituents])
     endpoints = _table(
         ["priority", "deadline", "status", "endpoint", "hosts", "constituent", "connections", "clients", "reasons"],
         [[e["priority"]["score"], e["priority"]["deadline"], e["status"], f"{e['address']}:{e['port']}/{e['service']}",
           e["hosts"][:3], e["constituent"], e["connections"], e["clients"], e["reasons"][:1]]
-         for e in data["endpoints"][:TOP]])
+         for e in inventory.endpoint_frame().head(TOP).iter_rows(named=True)])
     unknown = _table(["why unknown", "handshakes"], [[r, n] for r, n in summary["unknown_reasons"].items()])
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Post-quantum readiness</title>
