@@ -171,10 +171,13 @@ def main() -> None:
         loaded = peer_load(paths)
         peer = median_rate(lambda: peer_stage(loaded), args.repeat)
         peer_e2e = median_rate(lambda: peer_stage(peer_load(paths)), args.repeat)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "cybershield", "pqc", "inventory", *map(str, paths), "--json"],
                               capture_output=True, env={**os.environ, "POLARS_MAX_THREADS": "1"})
         wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        child_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         endpoints = orjson.loads(proc.stdout)["summary"]["endpoints"] if proc.returncode == 0 else "failed"
     table = Table(title=f"pqc inventory, {total:,} distinct handshakes ({args.handshakes:,} TLS + SSH), one core, "
@@ -188,8 +191,9 @@ def main() -> None:
     for what, (cpu, wall_rate), (peer_cpu, _) in rows:
         table.add_row(what, f"{cpu:,.0f}", f"{wall_rate:,.0f}", f"{cpu / peer_cpu:.1f}x")
     console.print(table)
-    console.print(f"whole command `cybershield pqc inventory ... --json`: {wall:.2f} s wall "
-                  f"({total / wall:,.0f} handshakes/s with start-up), {endpoints} endpoints, peak RSS {child_rss:,.0f} MiB")
+    console.print(f"whole command `cybershield pqc inventory ... --json` (start-up, reading, inventory, {endpoints} "
+                  f"endpoints written as JSON): {child_cpu:.2f} s CPU ({total / child_cpu:,.0f} handshakes/s), "
+                  f"{wall:.2f} s wall, peak RSS {child_rss:,.0f} MiB")
     console.print("CPU time is this process's (Polars and Arrow on one thread); wall time includes waiting for a "
                   "shared machine")
     verdict = "meets" if stage[0] >= TARGET else "misses"
