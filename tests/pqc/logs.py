@@ -138,20 +138,22 @@ def write_zeek_tsv(folder: Path) -> Path:
     return folder
 
 
-def der_certificate(key_size: int, days: int = 365) -> str:
-    """A self-signed RSA certificate (SHA-256), base64 DER as Suricata logs it in tls.certificate."""
+def der_certificate(key_size: int | None, days: int = 365) -> str:
+    """A self-signed certificate, RSA of ``key_size`` bits with SHA-256 or ML-DSA-65 (``key_size`` None),
+    base64 DER as Suricata logs it in tls.certificate."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.asymmetric import mldsa, rsa
     from cryptography.x509.oid import NameOID
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=key_size) if key_size else \
+        mldsa.MLDSA65PrivateKey.generate()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "suricata.example")])
     now = datetime.now(UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(7).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=days))
             .add_extension(x509.SubjectAlternativeName([x509.DNSName("suricata.example")]), critical=False)
-            .sign(key, hashes.SHA256()))
+            .sign(key, hashes.SHA256() if key_size else None))
     return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
 
 

@@ -153,6 +153,14 @@ def test_no_input_gives_an_empty_inventory(tmp_path):
     assert inventory.as_dict()["endpoints"] == []
 
 
+def test_suricata_ml_dsa_certificate_is_post_quantum_authentication(tmp_path):
+    eve = write_suricata(tmp_path, der_certificate(None), der_certificate(2048))
+    use = _by_address(read_inventory([eve]))["10.9.2.1"]["uses"][0]
+    assert use["certificate"]["key_algorithm"] == "ML-DSA-65"
+    assert use["authentication"]["status"] == "pq" and "FIPS 204" in use["authentication"]["reason"]
+    assert use["status"] == "quantum-vulnerable"  # TLS 1.2 key exchange: the certificate alone does not protect
+
+
 def test_zeek_before_4_joins_certificates_by_file_id(tmp_path):
     ssl = {"ts": 1.0, "uid": "C1", "id.orig_h": "192.0.2.1", "id.orig_p": 1, "id.resp_h": "10.2.2.2", "id.resp_p": 443,
            "version": "TLSv12", "cipher": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "curve": "secp256r1",
