@@ -63,7 +63,9 @@ _SURICATA_CERT = {"cert_id": ("suricata.tls.fingerprint", "suricata.tls.serial")
                   "cert_issuer": "suricata.tls.issuerdn", "cert_not_before": "suricata.tls.notbefore",
                   "cert_not_after": "suricata.tls.notafter", "cert_der": "suricata.tls.certificate"}
 
-DATASETS = ("zeek.ssl", "zeek.ssh", "zeek.x509", "suricata.tls", "suricata.ssh")
+_HANDSHAKE_SPECS = {"zeek.ssl": _ZEEK_SSL, "zeek.ssh": _ZEEK_SSH, "suricata.tls": _SURICATA_TLS,
+                    "suricata.ssh": _SURICATA_SSH}
+DATASETS = (*_HANDSHAKE_SPECS, "zeek.x509")
 
 
 def _source(table: pa.Table, spec: str | tuple[str, ...]) -> pa.ChunkedArray | None:
@@ -116,22 +118,19 @@ class HandshakeCollector:
             return
         datasets = table.column("event.dataset")
         for dataset in pc.unique(datasets).to_pylist():
-            rows = table.filter(pc.fill_null(pc.equal(datasets, dataset), False)) if dataset is not None else None
-            if dataset not in DATASETS or rows is None:
-                self.ignored[str(dataset)] += rows.num_rows if rows is not None else pc.sum(
-                    pc.is_null(datasets)).as_py()
+            if dataset not in DATASETS:
+                matches = pc.is_null(datasets) if dataset is None else pc.equal(datasets, dataset)
+                self.ignored[str(dataset)] += pc.sum(matches).as_py()
                 continue
-            self._add(dataset, rows)
+            self._add(dataset, table.filter(pc.fill_null(pc.equal(datasets, dataset), False)))
 
     def _add(self, dataset: str, rows: pa.Table) -> None:
         sensor, _, kind = dataset.partition(".")
         if dataset == "zeek.x509":
             self._certificates.append(_select(rows, _ZEEK_X509, CERTIFICATE, {}))
             return
-        spec = {("zeek", "ssl"): _ZEEK_SSL, ("zeek", "ssh"): _ZEEK_SSH, ("suricata", "tls"): _SURICATA_TLS,
-                ("suricata", "ssh"): _SURICATA_SSH}[sensor, kind]
         service = "ssh" if kind == "ssh" else "tls"
-        frame = _select(rows, spec, HANDSHAKE, {"sensor": sensor, "service": service})
+        frame = _select(rows, _HANDSHAKE_SPECS[dataset], HANDSHAKE, {"sensor": sensor, "service": service})
         if dataset == "suricata.ssh":
             frame = frame.with_columns(ssh_kex=_suricata_ssh_kex(rows))
         elif dataset == "suricata.tls":
