@@ -14,11 +14,21 @@ from rich.table import Table
 from ..config import settings
 from ..events import FormatStats, Quarantine
 from ..hub import HubError, load_hub_config
-from ..pqc import STATUSES, ConstituentsError, Inventory, load_constituents, read_inventory
-from ..pqc.cbom import cbom_json
-from ..pqc.readiness import ReadinessError, readiness_summary, rollup
-from ..pqc.report import write_report
-from ..pqc.trend import read_trend, record_snapshots, weekly
+from ..pqc import (
+    STATUSES,
+    ConstituentsError,
+    Inventory,
+    ReadinessError,
+    cbom_json,
+    load_constituents,
+    read_inventory,
+    read_trend,
+    readiness_summary,
+    record_snapshots,
+    rollup,
+    weekly,
+    write_report,
+)
 from ..storage import open_database
 from .app import app, console
 
