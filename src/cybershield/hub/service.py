@@ -23,7 +23,8 @@ import uvicorn
 from ..events import PARSERS, Quarantine
 from ..exchange import Account, Authenticator
 from ..storage import count_warnings, record_ingest
-from .bus import Bus, InProcessBus
+from ..pqc import PqcRecorder
+from .bus import EVENTS, Bus, InProcessBus
 from .context import HubContext
 from .errors import HubError, PortInUse
 from .pipeline import Pipeline
@@ -51,6 +52,8 @@ class HubService:
         self.quarantine_dir = var / "quarantine"
         self._alert_log = (var / "alerts.jsonl").open("ab")
         self.pipeline = Pipeline(context, self.bus, detectors, live=True, alert_log=self._alert_log)
+        self.pqc = PqcRecorder(context.sessions)  # the post-quantum inventory, kept as handshakes arrive
+        self.bus.subscribe(EVENTS, self.pqc, name="pqc-inventory")
         self.authenticator = Authenticator(self.config.taxii_settings().accounts)
         self._warning_lock = threading.Lock()
         self._closed = False
@@ -132,6 +135,7 @@ class HubService:
         for hook in self.on_close:
             hook()
         self.bus.close()
+        self.pqc.flush()
         self._alert_log.close()
         log.info("hub %s stopped", self.config.name)
 

@@ -109,6 +109,7 @@ class HandshakeCollector:
         self._handshakes: list[pl.DataFrame] = []
         self._certificates: list[pl.DataFrame] = []
         self.events = 0
+        self.handshakes_seen = 0
         self.ignored: Counter = Counter()  # datasets not read (conn, dns ...), by name
 
     def __call__(self, table: pa.Table) -> None:
@@ -129,6 +130,7 @@ class HandshakeCollector:
         if dataset == "zeek.x509":
             self._certificates.append(_select(rows, _ZEEK_X509, CERTIFICATE, {}))
             return
+        self.handshakes_seen += rows.num_rows
         service = "ssh" if kind == "ssh" else "tls"
         frame = _select(rows, _HANDSHAKE_SPECS[dataset], HANDSHAKE, {"sensor": sensor, "service": service})
         if dataset == "suricata.ssh":
@@ -141,6 +143,12 @@ class HandshakeCollector:
         if not self._handshakes:
             return pl.DataFrame(schema=HANDSHAKE)
         return pl.concat(self._handshakes, how="vertical_relaxed")
+
+    def keep_since(self, moment) -> None:
+        """Forget handshakes before ``moment`` (and those without a time); certificates are kept, once each."""
+        handshakes = self.handshakes()
+        self._handshakes = [handshakes.filter(pl.col("time").is_not_null() & (pl.col("time") >= moment))]
+        self._certificates = [self.certificates()]
 
     def certificates(self) -> pl.DataFrame:
         """Distinct certificates by ``cert_id`` (the first one logged wins)."""
