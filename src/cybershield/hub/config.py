@@ -24,9 +24,8 @@ that does not parse is one :class:`ConfigError` naming the file and the key. The
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,7 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pycountry
 import yaml
 
-from ..exchange import Account, PeerLink, TaxiiSettings
+from ..exchange import Account, Collection, PeerLink, TaxiiSettings
 from ..intel import DEFAULT_COLLECTION, LEVELS, Recipient, SharingPolicy
 from .errors import ConfigError
 
@@ -103,21 +102,12 @@ class AccountConfig:
 
 
 @dataclass(frozen=True)
-class CollectionConfig:
-    """A TAXII collection; its id is stable (derived from the name) unless the file gives one."""
-
-    name: str
-    id: str
-    title: str
-    description: str = ""
-
-
-@dataclass(frozen=True)
 class TaxiiConfig:
     title: str = "cybershield TAXII 2.1"
     api_root: str = "api1"
     max_content_length: int = _TAXII_MAX
-    collections: tuple[CollectionConfig, ...] = ()
+    #: Each collection's id is stable (derived from its name) unless the file gives one.
+    collections: tuple[Collection, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,13 +167,10 @@ class HubConfig:
         return SharingPolicy(self.name, self.default_tlp, recipients)
 
     def taxii_settings(self) -> TaxiiSettings:
-        collections = {c.name: {"id": c.id, "title": c.title, "description": c.description}
-                       for c in self.taxii.collections}
-        base = TaxiiSettings.from_config({"taxii": {"collections": collections}})
         accounts = {name: Account(name, login.secret, login.read, login.write)
                     for name, login in self.logins.items() if login.secret}
-        return replace(base, title=self.taxii.title, api_root=self.taxii.api_root,
-                       max_content_length=self.taxii.max_content_length, accounts=accounts)
+        return TaxiiSettings(self.taxii.title, self.taxii.api_root, self.taxii.max_content_length,
+                             {c.id: c for c in self.taxii.collections}, accounts)
 
     def peer_links(self) -> list[PeerLink]:
         """The peers this hub pulls from or pushes to over TAXII."""
@@ -355,13 +342,13 @@ class _Parser:
         for name, spec in named.items():
             key = f"taxii.collections.{name}"
             spec = self.mapping(spec, key, ("id", "title", "description"))
-            given = self.text(spec, key, "id")
-            try:
-                cid = str(uuid.UUID(given)) if given else str(uuid.uuid5(uuid.NAMESPACE_URL, f"cybershield/{name}"))
+            checked = {part: self.text(spec, key, part) for part in ("id", "title", "description")}
+            try:  # the TAXII settings derive the stable id of a collection without one
+                (collection,) = TaxiiSettings.from_config(
+                    {"taxii": {"collections": {name: {k: v for k, v in checked.items() if v}}}}).collections.values()
             except ValueError:
-                raise self.fail(f"{key}.id", f"{given!r} is not a UUID") from None
-            collections.append(CollectionConfig(name, cid, self.text(spec, key, "title", name),
-                                                self.text(spec, key, "description", "")))
+                raise self.fail(f"{key}.id", f"{checked['id']!r} is not a UUID") from None
+            collections.append(collection)
         return TaxiiConfig(self.text(section, "taxii", "title", TaxiiConfig.title),
                            self.text(section, "taxii", "api_root", "api1").strip("/"),
                            self.integer(section, "taxii", "max_content_length", _TAXII_MAX, 1024, 1 << 34),
