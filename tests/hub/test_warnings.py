@@ -68,3 +68,15 @@ def test_apply_warning_in_process_with_indicators_already_in_the_store(hub):
     assert (applied.new, applied.indicators) == (True, 1)
     with pytest.raises(BadWarning):
         hub.service.apply_warning({"type": "bundle", "objects": [report, report]})
+
+
+def test_a_warning_published_on_the_bus_is_applied(hub):
+    from cybershield.hub import WARNINGS, WarningMessage
+
+    hub.service.bus.publish(WARNINGS, WarningMessage({"type": "bundle", "objects": []}, "cb-hub"))  # refused, counted
+    hub.service.bus.publish(WARNINGS, WarningMessage(warning_bundle(C2), "cb-hub"))
+    assert hub.service.bus.drain(30)
+    with hub.client("analyst") as client:
+        (listed,) = client.get("/api/v1/warnings").json()
+    assert (listed["id"], listed["sender"]) == (REPORT, "cb-hub")
+    assert hub.service.context.counters.snapshot()["warnings_refused"] == 1

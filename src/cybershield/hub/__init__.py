@@ -8,9 +8,9 @@ from .context import FLOW_MODEL, Counters, HubContext
 from .errors import ConfigError, HubError, PortInUse
 from .pipeline import Pipeline
 from .service import BadRequest, HubService, bind, serve
-from .warnings import AppliedWarning, BadWarning, apply_warning
+from .warnings import AppliedWarning, BadWarning, WarningMessage, apply_warning
 
 __all__ = ["ALERTS", "EVENTS", "FLOW_MODEL", "RETRO_HUNT", "RIGHTS", "ROLES", "SHARING", "SUBJECTS", "WARNINGS",
            "AppliedWarning", "Archive", "BadRequest", "BadWarning", "Bus", "ConfigError", "Counters", "HubConfig",
-           "HubContext", "HubError", "HubService", "InProcessBus", "Pipeline", "PortInUse", "apply_warning", "bind",
+           "HubContext", "HubError", "HubService", "InProcessBus", "Pipeline", "PortInUse", "WarningMessage", "apply_warning", "bind",
            "load_hub_config", "parse_hub_config", "retro_hunt", "serve"]

@@ -23,11 +23,11 @@ import uvicorn
 from ..events import PARSERS, Quarantine
 from ..exchange import Account, Authenticator
 from ..storage import count_warnings, record_ingest
-from .bus import Bus, InProcessBus
+from .bus import WARNINGS, Bus, InProcessBus
 from .context import HubContext
 from .errors import HubError, PortInUse
 from .pipeline import Pipeline
-from .warnings import AppliedWarning, apply_warning
+from .warnings import AppliedWarning, WarningMessage, apply_warning
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ class HubService:
         self.pipeline = Pipeline(context, self.bus, detectors, live=True, alert_log=self._alert_log)
         self.authenticator = Authenticator(self.config.taxii_settings().accounts)
         self._warning_lock = threading.Lock()
+        self.bus.subscribe(WARNINGS, self._on_warnings, name="apply-warnings", batch=1)
         self._closed = False
         log.info("hub %s (%s, %s) started with %d detectors", self.config.name, self.config.country or "-",
                  self.config.role, len(detectors))
@@ -108,6 +109,17 @@ class HubService:
         """Put an early warning's indicators into detection now and retro-hunt the archive (``hub.warnings``)."""
         with self._warning_lock:
             return apply_warning(self.context, self.pipeline, self.indicators, document, sender)
+
+    def _on_warnings(self, messages: list[WarningMessage]) -> None:
+        for message in messages:
+            try:
+                applied = self.apply_warning(message.document, message.sender)
+            except HubError as exc:
+                self.context.counters.add("warnings_refused")
+                log.warning("warning from %s refused: %s", message.sender or "?", exc.message)
+            else:
+                log.info("warning %s from %s: %s", applied.id, message.sender or "?",
+                         f"applied, {applied.retro_hunt_alerts} retro-hunt alerts" if applied.new else "known already")
 
     # -- health --------------------------------------------------------------------------------
 

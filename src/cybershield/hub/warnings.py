@@ -26,6 +26,15 @@ class BadWarning(HubError):
 
 
 @dataclass(frozen=True)
+class WarningMessage:
+    """A warning on the bus's ``warnings`` subject (what the federation's receiver publishes): the
+    document (a bundle with one report, or the report) and the hub that sent it."""
+
+    document: object
+    sender: str | None = None
+
+
+@dataclass(frozen=True)
 class AppliedWarning:
     """What applying a warning did: ``new`` is False when it had been applied before (nothing was done)."""
 
