@@ -131,7 +131,7 @@ class HubService:
                    "envelopes_received", "envelopes_rejected")}
         return {"status": "ok", "hub": self.config.name, "country": self.config.country, "role": self.config.role,
                 "started": self.started_at.isoformat(), "uptime_s": round(time.monotonic() - self.started, 3),
-                "queues": self.bus.depths(), "counters": {**counters, **counts,
+                "queues": self.bus.depths(), "handler_failures": self.bus.failures(), "counters": {**counters, **counts,
                                                           "envelopes_rejected_by_reason": rejected,
                                                           "warnings": count_warnings(self.context.sessions)}}
 
@@ -172,7 +172,7 @@ def serve(open_context: Callable[[], HubContext], host: str, port: int, app_fact
         sock.close()
         raise
     try:
-        server = uvicorn.Server(uvicorn.Config(app_factory(service), log_level="info", access_log=False))
+        server = uvicorn.Server(uvicorn.Config(app_factory(service), log_config=None, access_log=False))
         if on_ready is not None:
             on_ready(service, f"http://{host}:{sock.getsockname()[1]}")
         server.run(sockets=[sock])
