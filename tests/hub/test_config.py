@@ -83,6 +83,8 @@ def test_missing_file_gives_the_defaults(tmp_path):
     ("groups: {g: [nobody]}", "groups.g", "unknown: nobody"),
     ("peers: {a: {}}\naccounts: {a: {}}", "accounts.a", "unique"),
     ("taxii: {collections: {hub: {id: not-a-uuid}}}", "taxii.collections.hub.id", "UUID"),
+    ("detect: {indicator_reload_seconds: 0}", "detect.indicator_reload_seconds", "out of range"),
+    ("detect: {indicator_reload_seconds: soon}", "detect.indicator_reload_seconds", "seconds"),
     ("- just\n- a list", "", "mapping"),
 ])
 def test_bad_values_name_the_file_and_key(tmp_path, text, key, words):

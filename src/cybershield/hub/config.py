@@ -19,6 +19,7 @@ that does not parse is one :class:`ConfigError` naming the file and the key. The
     archive: {retention_days: 30, dir: var/archive}
     ingest: {max_body_bytes: 67108864}
     sigma: {rules: [path, ...], placeholders: {admin_users: [alice, bob]}}
+    detect: {indicator_reload_seconds: 10}
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ ENTITY_TYPES = ("essential", "important")
 DEFAULT_PORT = 8400
 DEFAULT_RETENTION_DAYS = 30
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
+DEFAULT_RELOAD_SECONDS = 10.0
 _TAXII_MAX = 10 * 1024 * 1024
 
 
@@ -146,6 +148,8 @@ class HubConfig:
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     max_body_bytes: int = DEFAULT_MAX_BODY
     sigma: SigmaConfig = field(default_factory=SigmaConfig)
+    #: How often a running hub looks for changes in its intel store and reloads its live indicators.
+    indicator_reload_seconds: float = DEFAULT_RELOAD_SECONDS
 
     @property
     def logins(self) -> dict[str, Login]:
@@ -199,7 +203,8 @@ def parse_hub_config(document: object, path: Path | str = "<hub configuration>")
     return _Parser(path).hub(document)
 
 
-_TOP = ("hub", "service", "taxii", "peers", "constituents", "groups", "accounts", "archive", "ingest", "sigma")
+_TOP = ("hub", "service", "taxii", "peers", "constituents", "groups", "accounts", "archive", "ingest", "sigma",
+        "detect")
 _LOGIN = ("secret", "read", "write", "rights")
 
 
@@ -248,6 +253,16 @@ class _Parser:
             raise self.fail(_join(key, name), f"{value} is out of range ({minimum} to {maximum})")
         return value
 
+    def seconds(self, section: dict, key: str, name: str, default: float, minimum: float, maximum: float) -> float:
+        value = section.get(name)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(_join(key, name), f"must be a number of seconds, not {value!r}")
+        if not minimum <= value <= maximum:
+            raise self.fail(_join(key, name), f"{value} is out of range ({minimum} to {maximum})")
+        return float(value)
+
     def names(self, section: dict, key: str, name: str, choices: tuple[str, ...] | frozenset | None = None,
               ) -> tuple[str, ...]:
         value = section.get(name)
@@ -290,6 +305,7 @@ class _Parser:
         archive = self.mapping(top.get("archive"), "archive", ("retention_days", "dir"))
         ingest = self.mapping(top.get("ingest"), "ingest", ("max_body_bytes",))
         sigma = self.mapping(top.get("sigma"), "sigma", ("rules", "placeholders"))
+        detect = self.mapping(top.get("detect"), "detect", ("indicator_reload_seconds",))
         placeholders = {name: self.names({name: values}, "sigma.placeholders", name)
                         for name, values in self.mapping(sigma.get("placeholders"), "sigma.placeholders").items()}
         archive_dir = self.text(archive, "archive", "dir")
@@ -312,6 +328,8 @@ class _Parser:
             max_body_bytes=self.integer(ingest, "ingest", "max_body_bytes", DEFAULT_MAX_BODY, 1, 1 << 40),
             sigma=SigmaConfig(tuple(Path(p) for p in self.names(sigma, "sigma", "rules")),
                               MappingProxyType(placeholders)),
+            indicator_reload_seconds=self.seconds(detect, "detect", "indicator_reload_seconds",
+                                                  DEFAULT_RELOAD_SECONDS, 0.05, 86_400),
         )
 
     def country(self, hub: dict) -> str | None:

@@ -54,6 +54,10 @@ class HubService:
         self.authenticator = Authenticator(self.config.taxii_settings().accounts)
         self._warning_lock = threading.Lock()
         self.bus.subscribe(WARNINGS, self._on_warnings, name="apply-warnings", batch=1)
+        self._stop = threading.Event()
+        self._intel_seen = context.store.count()
+        self._watcher = threading.Thread(target=self._watch_intel, name="intel-watch", daemon=True)
+        self._watcher.start()
         self._closed = False
         log.info("hub %s (%s, %s) started with %d detectors", self.config.name, self.config.country or "-",
                  self.config.role, len(detectors))
@@ -108,7 +112,9 @@ class HubService:
     def apply_warning(self, document: object, sender: str | None = None) -> AppliedWarning:
         """Put an early warning's indicators into detection now and retro-hunt the archive (``hub.warnings``)."""
         with self._warning_lock:
-            return apply_warning(self.context, self.pipeline, self.indicators, document, sender)
+            applied = apply_warning(self.context, self.pipeline, self.indicators, document, sender)
+            self._intel_seen = self.context.store.count()  # reloaded already
+            return applied
 
     def _on_warnings(self, messages: list[WarningMessage]) -> None:
         for message in messages:
@@ -120,6 +126,25 @@ class HubService:
             else:
                 log.info("warning %s from %s: %s", applied.id, message.sender or "?",
                          f"applied, {applied.retro_hunt_alerts} retro-hunt alerts" if applied.new else "known already")
+
+    def _watch_intel(self) -> None:
+        """Reload the live indicators when the intel store changed (a TAXII push, a sync, an import)."""
+        while not self._stop.wait(self.config.indicator_reload_seconds):
+            try:
+                self.reload_indicators()
+            except Exception:  # a database hiccup must not end the watch
+                log.exception("reloading the indicators failed")
+
+    def reload_indicators(self, force: bool = False) -> bool:
+        """Reload the live indicators from the store if it changed since the last look; whether it did."""
+        with self._warning_lock:
+            seen = self.context.store.count()
+            if seen == self._intel_seen and not force:
+                return False
+            compiled = self.indicators.reload(self.context.store.active_indicators())
+            self._intel_seen = seen
+        log.info("indicators reloaded: %s", {k: v for k, v in compiled.describe().items() if isinstance(v, int)})
+        return True
 
     # -- health --------------------------------------------------------------------------------
 
@@ -139,6 +164,8 @@ class HubService:
         if self._closed:
             return
         self._closed = True
+        self._stop.set()
+        self._watcher.join()
         self.bus.close()
         self._alert_log.close()
         log.info("hub %s stopped", self.config.name)

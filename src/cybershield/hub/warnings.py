@@ -74,7 +74,7 @@ def apply_warning(context: HubContext, pipeline: Pipeline, live: IndicatorDetect
     if warning_known(context.sessions, report["id"]):
         return AppliedWarning(report["id"], name, new=False)
     result = context.store.add(objects, origin=sender)
-    live.reload(context.store.active_indicators())
+    live.reload(context.store.active_indicators())  # at once, not at the next look for store changes
     listed = set(report.get("object_refs") or ())
     carried = {o["id"]: o for o in objects if o.get("type") == "indicator" and o.get("id") in listed}
     for ref in listed - set(carried):
