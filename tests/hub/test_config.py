@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+from typer.testing import CliRunner
+
+from cybershield.cli import app
 from cybershield.exchange import hash_secret
 from cybershield.hub import ConfigError, load_hub_config, parse_hub_config
 
@@ -111,3 +115,18 @@ def test_a_folder_is_not_a_configuration(tmp_path):
 
 def test_parse_accepts_a_document():
     assert parse_hub_config({"hub": {"name": "fr-hub", "role": "cross-border"}}).role == "cross-border"
+
+
+def test_hub_check_command(tmp_path):
+    path = tmp_path / "hub.yaml"
+    path.write_text(GOOD)
+    result = CliRunner().invoke(app, ["hub", "check", "--config", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    described = json.loads(result.stdout)
+    assert (described["name"], described["country"], described["accounts"]["ops"]["rights"]) == \
+        ("de-hub", "DE", ["admin", "alerts", "exchange", "ingest", "warnings"])
+    assert SECRET not in result.stdout  # no secrets
+    assert CliRunner().invoke(app, ["hub", "check", "--config", str(path)]).exit_code == 0
+    path.write_text("hub: {role: boss}\n")
+    bad = CliRunner().invoke(app, ["hub", "check", "--config", str(path)])
+    assert bad.exit_code == 2 and "hub.role" in bad.output

@@ -164,6 +164,30 @@ class HubConfig:
             return frozenset()
         return frozenset(RIGHTS) if "admin" in login.rights else login.rights
 
+    def describe(self) -> dict:
+        """The configuration as JSON-ready data, secrets left out (``cybershield hub check``)."""
+        def login(entry) -> dict:
+            return {"can_log_in": bool(entry.login.secret), "rights": sorted(self.rights_of(entry.name)),
+                    "read": sorted(entry.login.read), "write": sorted(entry.login.write)}
+
+        return {
+            "path": str(self.path) if self.path else None, "name": self.name, "country": self.country,
+            "role": self.role, "default_tlp": self.default_tlp, "timezone": self.timezone,
+            "service": {"host": self.host, "port": self.port},
+            "taxii": {"api_root": self.taxii.api_root, "max_content_length": self.taxii.max_content_length,
+                      "collections": {c.name: c.id for c in self.taxii.collections}},
+            "peers": {n: {**login(p), "pull": list(p.pull), "push": p.push} for n, p in self.peers.items()},
+            "constituents": {n: {**login(c), "sector": c.sector, "entity_type": c.entity_type}
+                             for n, c in self.constituents.items()},
+            "groups": {n: list(m) for n, m in self.groups.items()},
+            "accounts": {n: login(a) for n, a in self.accounts.items()},
+            "archive": {"retention_days": self.archive.retention_days,
+                        "dir": str(self.archive.dir) if self.archive.dir else None},
+            "ingest": {"max_body_bytes": self.max_body_bytes},
+            "sigma": {"rules": [str(p) for p in self.sigma.rules], "placeholders": sorted(self.sigma.placeholders)},
+            "detect": {"indicator_reload_seconds": self.indicator_reload_seconds},
+        }
+
     def sharing_policy(self) -> SharingPolicy:
         recipients = {name: Recipient(name, "peer") for name in self.peers}
         recipients |= {name: Recipient(name, "constituent") for name in self.constituents}
