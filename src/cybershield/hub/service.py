@@ -166,6 +166,8 @@ class HubService:
         self._closed = True
         self._stop.set()
         self._watcher.join()
+        if not self.pipeline.finish(timeout=60):  # pending correlations come out, queued work is done
+            log.warning("hub %s: the pipeline did not drain within 60 s; closing anyway", self.config.name)
         self.bus.close()
         self._alert_log.close()
         log.info("hub %s stopped", self.config.name)
