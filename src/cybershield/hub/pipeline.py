@@ -7,9 +7,10 @@
   waits for more); in a batch job it joins batches up to ``batch_events`` as ``cybershield detect`` does.
   Its alerts go out on ``alerts``.
 * The archive worker (``archive``) writes the same events to the Parquet archive.
+  Each alert carries the external observables of its events (``hub.observables``).
 * The alert worker (``store-alerts``) appends every alert to the alert log (``alerts.jsonl``), stores
-  them (an alert already stored is not stored again) and publishes the new ones on ``sharing``, which
-  the federation consumes.
+  them (an alert already stored is not stored again) and publishes the new ones on ``sharing`` (a list
+  of ``detect.Alert``), which the federation consumes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..events import FormatStats, IngestSummary, Quarantine, ingest
 from ..storage import store_new_alerts
 from .bus import ALERTS, EVENTS, SHARING, Bus
 from .context import HubContext
+from .observables import attach_observables
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,8 @@ class Pipeline:
         if self.live:
             self.run.flush()
 
-    def _raised(self, alerts: list[Alert]) -> None:
+    def _raised(self, alerts: list[Alert], batch: pa.Table | None = None) -> None:
+        attach_observables(alerts, batch)
         self.context.counters.add("alerts", len(alerts))
         self.bus.publish(ALERTS, alerts)
 
