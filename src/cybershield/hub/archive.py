@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from ..detect import Alert, IndicatorDetector
 from ..events import ECS_SCHEMA
+from .observables import attach_observables
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +132,10 @@ def retro_hunt(archive: Archive, indicators: Iterable[object], warning: str, day
     detector = IndicatorDetector(indicators)
     alerts = []
     for batch in archive.read(days):
-        for alert in detector.detect(batch):
-            alerts.append(replace(alert, kind=RETRO_HUNT, context={**alert.context, "warning": warning}))
+        hits = [replace(alert, kind=RETRO_HUNT, context={**alert.context, "warning": warning})
+                for alert in detector.detect(batch)]
+        attach_observables(hits, batch)
+        alerts += hits
     return alerts
 
 
