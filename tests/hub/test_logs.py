@@ -6,7 +6,7 @@ import logging
 
 import orjson
 
-from cybershield.hub.logs import configure_logging
+from cybershield.hub import configure_logging
 
 
 def test_json_lines(capsys):

@@ -9,7 +9,7 @@ import pytest
 
 from cybershield.detect import Alert, EventRef
 from cybershield.events import ingest
-from cybershield.hub.observables import attach_observables, is_external
+from cybershield.hub import attach_observables, is_external
 
 from .conftest import zeek_conn
 

@@ -10,8 +10,7 @@ import typer
 from rich.table import Table
 
 from ..config import settings
-from ..hub import HubConfig, HubContext, HubError, HubService, load_hub_config, serve
-from ..hub.logs import configure_logging
+from ..hub import HubConfig, HubContext, HubError, HubService, configure_logging, load_hub_config, serve
 from ..web import create_app
 from .app import app, console
 

@@ -6,11 +6,15 @@ from .bus import ALERTS, EVENTS, SHARING, SUBJECTS, WARNINGS, Bus, InProcessBus
 from .config import RIGHTS, ROLES, HubConfig, load_hub_config, parse_hub_config
 from .context import FLOW_MODEL, Counters, HubContext
 from .errors import ConfigError, HubError, PortInUse
+from .job import JobResult, JobSources, import_intel, job_sources, run_job
+from .logs import configure_logging
+from .observables import attach_observables, is_external
 from .pipeline import Pipeline
 from .service import BadRequest, HubService, bind, serve
 from .warnings import AppliedWarning, BadWarning, WarningMessage, apply_warning
 
 __all__ = ["ALERTS", "EVENTS", "FLOW_MODEL", "RETRO_HUNT", "RIGHTS", "ROLES", "SHARING", "SUBJECTS", "WARNINGS",
            "AppliedWarning", "Archive", "BadRequest", "BadWarning", "Bus", "ConfigError", "Counters", "HubConfig",
-           "HubContext", "HubError", "HubService", "InProcessBus", "Pipeline", "PortInUse", "WarningMessage", "apply_warning", "bind",
-           "load_hub_config", "parse_hub_config", "retro_hunt", "serve"]
+           "HubContext", "HubError", "HubService", "InProcessBus", "JobResult", "JobSources", "Pipeline", "PortInUse",
+           "WarningMessage", "apply_warning", "attach_observables", "bind", "configure_logging", "import_intel",
+           "is_external", "job_sources", "load_hub_config", "parse_hub_config", "retro_hunt", "run_job", "serve"]
