@@ -130,3 +130,13 @@ def test_hub_check_command(tmp_path):
     path.write_text("hub: {role: boss}\n")
     bad = CliRunner().invoke(app, ["hub", "check", "--config", str(path)])
     assert bad.exit_code == 2 and "hub.role" in bad.output
+
+
+def test_run_with_a_bad_configuration_exits_2_before_any_work(tmp_path, monkeypatch):
+    (tmp_path / "hub.yaml").write_text("archive: {retention_days: -3}\n")
+    monkeypatch.setenv("CYBERSHIELD_HUB_CONFIG", str(tmp_path / "hub.yaml"))
+    monkeypatch.setenv("CYBERSHIELD_VAR", str(tmp_path / "var"))
+    monkeypatch.setenv("CYBERSHIELD_DATA", str(tmp_path / "absent"))
+    result = CliRunner().invoke(app, ["run", "--json"])
+    assert result.exit_code == 2 and "archive.retention_days" in result.output
+    assert not (tmp_path / "var" / "sample-telemetry").exists()
