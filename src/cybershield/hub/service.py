@@ -45,17 +45,18 @@ class HubService:
         self.bus = bus or InProcessBus()
         self.started = time.monotonic()
         self.started_at = datetime.now(UTC)
+        self._intel_seen = context.store.count()  # before the indicators are loaded: a change meanwhile is seen
         detectors, self.indicators = context.build_detectors()
         var = context.settings.var_dir
         self.spool = var / "spool"
+        self._clear_spool()
         self.quarantine_dir = var / "quarantine"
         self._alert_log = (var / "alerts.jsonl").open("ab")
         self.pipeline = Pipeline(context, self.bus, detectors, live=True, alert_log=self._alert_log)
         self.authenticator = Authenticator(self.config.taxii_settings().accounts)
-        self._warning_lock = threading.Lock()
+        self._intel_lock = threading.Lock()
         self.bus.subscribe(WARNINGS, self._on_warnings, name="apply-warnings", batch=1)
         self._stop = threading.Event()
-        self._intel_seen = context.store.count()
         self._watcher = threading.Thread(target=self._watch_intel, name="intel-watch", daemon=True)
         self._watcher.start()
         self._closed = False
@@ -71,6 +72,14 @@ class HubService:
         return right in self.config.rights_of(account.name)
 
     # -- ingest --------------------------------------------------------------------------------
+
+    def _clear_spool(self) -> None:
+        """Bodies left by requests that a stop cut short: their ingest never answered, so the sender retries."""
+        left = [path for path in self.spool.glob("*") if path.is_file()] if self.spool.is_dir() else []
+        for path in left:
+            path.unlink(missing_ok=True)
+        if left:
+            log.warning("removed %d unfinished uploads from %s", len(left), self.spool)
 
     def spool_path(self) -> Path:
         """A fresh file in the spool for an uploaded body while it arrives."""
@@ -111,7 +120,7 @@ class HubService:
 
     def apply_warning(self, document: object, sender: str | None = None) -> AppliedWarning:
         """Put an early warning's indicators into detection now and retro-hunt the archive (``hub.warnings``)."""
-        with self._warning_lock:
+        with self._intel_lock:
             applied = apply_warning(self.context, self.pipeline, self.indicators, document, sender)
             self._intel_seen = self.context.store.count()  # reloaded already
             return applied
@@ -137,7 +146,7 @@ class HubService:
 
     def reload_indicators(self, force: bool = False) -> bool:
         """Reload the live indicators from the store if it changed since the last look; whether it did."""
-        with self._warning_lock:
+        with self._intel_lock:
             seen = self.context.store.count()
             if seen == self._intel_seen and not force:
                 return False
