@@ -15,8 +15,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
@@ -31,8 +29,6 @@ from .bus import ALERTS, EVENTS, SHARING, Bus
 from .context import HubContext
 from .observables import attach_observables
 
-log = logging.getLogger(__name__)
-
 
 class _Finish:
     """Asks the detection worker to end the stream: the detectors' pending alerts (correlations) come out."""
@@ -45,15 +41,13 @@ class Pipeline:
     """The stages of one hub on ``bus``; ``live`` for a service, not for a batch job."""
 
     def __init__(self, context: HubContext, bus: Bus, detectors: list[Detector], *, live: bool,
-                 alert_log: IO[bytes] | None = None, archive: bool = True, batch_events: int = 50_000):
+                 alert_log: IO[bytes] | None = None, batch_events: int = 50_000):
         self.context, self.bus, self.live = context, bus, live
         self.alert_log = alert_log
-        self._log_lock = threading.Lock()
         self.run = DetectRun(detectors, None, batch_events, sink=self._raised)
         self.alerts_stored = 0
         bus.subscribe(EVENTS, self._detect, name="detect")
-        if archive:
-            bus.subscribe(EVENTS, self._archive, name="archive")
+        bus.subscribe(EVENTS, self._archive, name="archive")
         bus.subscribe(ALERTS, self._store, name="store-alerts")
 
     # -- stages --------------------------------------------------------------------------------
@@ -80,9 +74,8 @@ class Pipeline:
     def _store(self, batches: list[list[Alert]]) -> None:
         alerts = [alert for batch in batches for alert in batch]
         if self.alert_log is not None:
-            with self._log_lock:
-                self.alert_log.write(b"".join(orjson.dumps(a.to_document()) + b"\n" for a in alerts))
-                self.alert_log.flush()
+            self.alert_log.write(b"".join(orjson.dumps(a.to_document()) + b"\n" for a in alerts))
+            self.alert_log.flush()
         new = store_new_alerts(self.context.sessions, alerts)
         self.alerts_stored += len(new)
         self.context.counters.add("alerts_stored", len(new))
