@@ -8,7 +8,6 @@ from .context import FLOW_MODEL, Counters, HubContext
 from .errors import ConfigError, HubError, PortInUse
 from .job import JobResult, JobSources, import_intel, job_sources, run_job
 from .logs import configure_logging
-from .observables import attach_observables, is_external
 from .pipeline import Pipeline
 from .service import BadRequest, HubService, bind, serve
 from .warnings import AppliedWarning, BadWarning, WarningMessage, apply_warning
@@ -16,5 +15,5 @@ from .warnings import AppliedWarning, BadWarning, WarningMessage, apply_warning
 __all__ = ["ALERTS", "EVENTS", "FLOW_MODEL", "RETRO_HUNT", "RIGHTS", "ROLES", "SHARING", "SUBJECTS", "WARNINGS",
            "AppliedWarning", "Archive", "BadRequest", "BadWarning", "Bus", "ConfigError", "Counters", "HubConfig",
            "HubContext", "HubError", "HubService", "InProcessBus", "JobResult", "JobSources", "Pipeline", "PortInUse",
-           "WarningMessage", "apply_warning", "attach_observables", "bind", "configure_logging", "import_intel",
-           "is_external", "job_sources", "load_hub_config", "parse_hub_config", "retro_hunt", "run_job", "serve"]
+           "WarningMessage", "apply_warning", "bind", "configure_logging", "import_intel",
+           "job_sources", "load_hub_config", "parse_hub_config", "retro_hunt", "run_job", "serve"]

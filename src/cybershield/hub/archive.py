@@ -26,8 +26,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..detect import Alert, IndicatorDetector
+from ..detect.observed import attach_observed
 from ..events import ECS_SCHEMA
-from .observables import attach_observables
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def retro_hunt(archive: Archive, indicators: Iterable[object], warning: str, day
     for batch in archive.read(days):
         hits = [replace(alert, kind=RETRO_HUNT, context={**alert.context, "warning": warning})
                 for alert in detector.detect(batch)]
-        attach_observables(hits, batch)
+        attach_observed(hits, batch)
         alerts += hits
     return alerts
 

@@ -129,6 +129,14 @@ class SigmaConfig:
 
 
 @dataclass(frozen=True)
+class NetworkConfig:
+    """Where the network file is (hubs, URLs, public keys, agreements) and this hub's key folder."""
+
+    file: Path | None = None
+    keys: Path | None = None
+
+
+@dataclass(frozen=True)
 class HubConfig:
     """The whole hub configuration, typed and checked."""
 
@@ -150,6 +158,7 @@ class HubConfig:
     sigma: SigmaConfig = field(default_factory=SigmaConfig)
     #: How often a running hub looks for changes in its intel store and reloads its live indicators.
     indicator_reload_seconds: float = DEFAULT_RELOAD_SECONDS
+    network: NetworkConfig = field(default_factory=NetworkConfig)
 
     @property
     def logins(self) -> dict[str, Login]:
@@ -228,7 +237,7 @@ def parse_hub_config(document: object, path: Path | str = "<hub configuration>")
 
 
 _TOP = ("hub", "service", "taxii", "peers", "constituents", "groups", "accounts", "archive", "ingest", "sigma",
-        "detect")
+        "detect", "network")
 _LOGIN = ("secret", "read", "write", "rights")
 
 
@@ -333,6 +342,8 @@ class _Parser:
         placeholders = {name: self.names({name: values}, "sigma.placeholders", name)
                         for name, values in self.mapping(sigma.get("placeholders"), "sigma.placeholders").items()}
         archive_dir = self.text(archive, "archive", "dir")
+        network = self.mapping(top.get("network"), "network", ("file", "keys"))
+        network_file, keys_dir = self.text(network, "network", "file"), self.text(network, "network", "keys")
         return HubConfig(
             path=Path(self.path) if not isinstance(self.path, str) else None,
             name=self.text(hub, "hub", "name", "hub"),
@@ -354,12 +365,15 @@ class _Parser:
                               MappingProxyType(placeholders)),
             indicator_reload_seconds=self.seconds(detect, "detect", "indicator_reload_seconds",
                                                   DEFAULT_RELOAD_SECONDS, 0.05, 86_400),
+            network=NetworkConfig(Path(network_file) if network_file else None, Path(keys_dir) if keys_dir else None),
         )
 
     def country(self, hub: dict) -> str | None:
         code = self.text(hub, "hub", "country")
         if code is None:
             return None
+        if code.upper() == "EU":  # ISO 3166-1 exceptionally reserves EU: a cross-border hub of the Union
+            return "EU"
         if len(code) != 2 or pycountry.countries.get(alpha_2=code.upper()) is None:
             raise self.fail("hub.country", f"{code!r} is not an ISO 3166-1 alpha-2 country code (DE, FR, ...)")
         return code.upper()

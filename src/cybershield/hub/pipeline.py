@@ -5,9 +5,9 @@
 * The detection worker (``detect``) feeds them to every detector through one ``DetectRun``: live, it
   detects as soon as its inbox is empty (what arrived together is joined into one micro-batch, nothing
   waits for more); in a batch job it joins batches up to ``batch_events`` as ``cybershield detect`` does.
-  Its alerts go out on ``alerts``.
+  Its alerts go out on ``alerts``, each keeping what its events showed (``context.observed``, from the
+  batch that raised it: ``detect.observed``).
 * The archive worker (``archive``) writes the same events to the Parquet archive.
-  Each alert carries the external observables of its events (``hub.observables``).
 * The alert worker (``store-alerts``) appends every alert to the alert log (``alerts.jsonl``), stores
   them (an alert already stored is not stored again) and publishes the new ones on ``sharing`` (a list
   of ``detect.Alert``), which the federation consumes.
@@ -23,11 +23,11 @@ import orjson
 import pyarrow as pa
 
 from ..detect import Alert, Detector, DetectRun
+from ..detect.observed import attach_observed
 from ..events import FormatStats, IngestSummary, Quarantine, ingest
 from ..storage import store_new_alerts
 from .bus import ALERTS, EVENTS, SHARING, Bus
 from .context import HubContext
-from .observables import attach_observables
 
 
 class _Finish:
@@ -62,7 +62,7 @@ class Pipeline:
             self.run.flush()
 
     def _raised(self, alerts: list[Alert], batch: pa.Table | None = None) -> None:
-        attach_observables(alerts, batch)
+        attach_observed(alerts, batch)  # the batch that raised them holds their events
         self.context.counters.add("alerts", len(alerts))
         self.bus.publish(ALERTS, alerts)
 

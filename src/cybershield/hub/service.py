@@ -60,6 +60,8 @@ class HubService:
         self._watcher = threading.Thread(target=self._watch_intel, name="intel-watch", daemon=True)
         self._watcher.start()
         self._closed = False
+        #: Called at ``close`` (the federation stops its outbox there).
+        self.on_close: list[Callable[[], None]] = []
         log.info("hub %s (%s, %s) started with %d detectors", self.config.name, self.config.country or "-",
                  self.config.role, len(detectors))
 
@@ -177,6 +179,8 @@ class HubService:
         self._watcher.join()
         if not self.pipeline.finish(timeout=60):  # pending correlations come out, queued work is done
             log.warning("hub %s: the pipeline did not drain within 60 s; closing anyway", self.config.name)
+        for hook in self.on_close:  # after the drain: the last alerts reach the federation's outbox first
+            hook()
         self.bus.close()
         self._alert_log.close()
         log.info("hub %s stopped", self.config.name)
