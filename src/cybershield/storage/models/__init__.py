@@ -7,6 +7,7 @@ from .foundation import IngestRun, QuarantineRecord
 from .hub import WarningRecord
 from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
 from .network import NetworkSightingRecord, NetworkWarningRecord, OutboxRecord
+from .pqc import PqcSnapshot
 
 __all__ = [  # one name a line: areas add theirs without touching the others'
     "AlertRecord",
@@ -16,6 +17,7 @@ __all__ = [  # one name a line: areas add theirs without touching the others'
     "NetworkSightingRecord",
     "NetworkWarningRecord",
     "OutboxRecord",
+    "PqcSnapshot",
     "QuarantineRecord",
     "StixObjectRecord",
     "TaxiiBookmark",
