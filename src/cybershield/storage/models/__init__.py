@@ -4,5 +4,15 @@ from .alerts import AlertRecord
 from .base import Base
 from .foundation import IngestRun, QuarantineRecord
 from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
+from .response import (
+    AuditEntryRecord,
+    AuditHeadRecord,
+    IncidentAlertRecord,
+    IncidentRecord,
+    ReserveProviderRecord,
+    ReserveRequestRecord,
+    SubmissionRecord,
+)
 
-__all__ = ["AlertRecord", "Base", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]
+__all__ = ["AlertRecord", "AuditEntryRecord", "AuditHeadRecord", "IncidentAlertRecord", "IncidentRecord",
+           "ReserveProviderRecord", "ReserveRequestRecord", "SubmissionRecord", "Base", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]

@@ -1,0 +1,167 @@
+"""Grouping alerts into incidents by configurable rules.
+
+Two alerts belong together when they share a key of an enabled rule (the same host, user, indicator
+or campaign; optionally the same technique or the same log source) and the later one comes within
+the window of the last alert seen with that key (a sliding window, so a slow chain stays one
+incident). Open incidents take part through the keys and the last alert time they already hold,
+so that a new alert joins the incident it continues. Keys are read from the alert's context (its
+matched fields, a correlation's group, the indicator) by ECS field name, matched on the end of the
+dotted path, case-insensitively.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .errors import ResponseError
+
+#: rule -> the ECS field names (suffixes of the dotted path in the alert's context) that give its key
+DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
+    "host": ("host.name", "host.hostname", "agent.hostname", "observer.hostname", "winlog.computer_name",
+             "computer"),
+    "user": ("user.name", "source.user.name", "targetusername", "subjectusername"),
+    "indicator": ("indicator.id",),
+    "campaign": ("campaign", "campaign.id", "threat.campaign.id"),
+    "technique": (),
+    "source": (),
+}
+DEFAULT_RULES = ("host", "user", "indicator", "campaign")
+SEVERITY_ORDER = ("informational", "low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True)
+class GroupingRules:
+    rules: tuple[str, ...] = DEFAULT_RULES
+    window: timedelta = timedelta(hours=2)
+    fields: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_FIELDS))
+
+    @classmethod
+    def from_config(cls, config: dict | None) -> GroupingRules:
+        """From the hub configuration's ``response.grouping`` mapping: ``rules``, ``window_minutes``, ``fields``."""
+        config = config or {}
+        if not isinstance(config, dict):
+            raise ResponseError("response.grouping must be a mapping")
+        rules = tuple(config.get("rules", DEFAULT_RULES))
+        unknown = [r for r in rules if r not in DEFAULT_FIELDS]
+        if unknown:
+            raise ResponseError(f"unknown grouping rule(s) {unknown}; known: {', '.join(DEFAULT_FIELDS)}")
+        try:
+            window = timedelta(minutes=float(config.get("window_minutes", 120)))
+        except (TypeError, ValueError):
+            raise ResponseError("response.grouping.window_minutes must be a number") from None
+        fields = dict(DEFAULT_FIELDS)
+        for rule, names in (config.get("fields") or {}).items():
+            if rule not in DEFAULT_FIELDS or not isinstance(names, list):
+                raise ResponseError(f"response.grouping.fields.{rule}: a known rule with a list of field names")
+            fields[rule] = tuple(str(n).lower() for n in names)
+        return cls(rules, window, fields)
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """What grouping reads of a stored alert."""
+
+    id: str
+    time: datetime
+    rule_title: str
+    level: str
+    techniques: tuple[str, ...]
+    document: dict
+
+
+@dataclass
+class OpenIncident:
+    id: str
+    keys: set[str]
+    last_seen: datetime
+
+
+@dataclass
+class Group:
+    alerts: list[AlertView]
+    keys: set[str]
+    incident_id: str | None = None  # the open incident it continues, if any
+
+    @property
+    def severity(self) -> str:
+        return max((a.level for a in self.alerts), key=lambda lv: SEVERITY_ORDER.index(lv) if lv in SEVERITY_ORDER else 2)
+
+    @property
+    def techniques(self) -> list[str]:
+        return sorted({t for a in self.alerts for t in a.techniques})
+
+    @property
+    def last_seen(self) -> datetime:
+        return max(a.time for a in self.alerts)
+
+
+def _flatten(value, prefix: str = "") -> Iterable[tuple[str, object]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _flatten(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _flatten(item, prefix)
+    else:
+        yield prefix.lower(), value
+
+
+def alert_keys(alert: AlertView, rules: GroupingRules) -> set[str]:
+    """The grouping keys of an alert, as ``rule:value``."""
+    keys: set[str] = set()
+    flat = list(_flatten(alert.document.get("context") or {}))
+    for rule in rules.rules:
+        if rule == "technique":
+            keys.update(f"technique:{t}" for t in alert.techniques)
+        elif rule == "source":
+            provenance = (alert.document.get("event") or {}).get("provenance") or {}
+            if provenance.get("source"):
+                keys.add(f"source:{provenance['source']}")
+        for path, value in flat:
+            if value not in (None, "", "-") and any(path == f or path.endswith("." + f) for f in rules.fields[rule]):
+                keys.add(f"{rule}:{str(value).lower()}")
+    return keys
+
+
+def group_alerts(alerts: Iterable[AlertView], rules: GroupingRules,
+                 open_incidents: Iterable[OpenIncident] = ()) -> list[Group]:
+    """Groups of the alerts (each alert in exactly one); a group that continues an open incident names it."""
+    alerts = sorted(alerts, key=lambda a: (a.time, a.id))
+    parent = list(range(len(alerts)))
+    incident_of: dict[int, str] = {}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    last: dict[str, tuple[datetime, int | str]] = {}
+    for incident in open_incidents:
+        for key in incident.keys:
+            last[key] = (incident.last_seen, incident.id)
+    keys_of = [alert_keys(a, rules) for a in alerts]
+    for i, (alert, keys) in enumerate(zip(alerts, keys_of, strict=True)):
+        for key in keys:
+            seen = last.get(key)
+            if seen is not None and alert.time - seen[0] <= rules.window:
+                other = seen[1]
+                if isinstance(other, str):
+                    root = find(i)
+                    incident_of.setdefault(root, other)
+                else:
+                    a, b = find(i), find(other)
+                    if a != b:
+                        parent[b] = a
+                        if b in incident_of:
+                            incident_of.setdefault(a, incident_of.pop(b))
+            last[key] = (alert.time, i)
+    groups: dict[int, Group] = {}
+    for i, alert in enumerate(alerts):
+        root = find(i)
+        group = groups.setdefault(root, Group([], set(), incident_of.get(root)))
+        group.alerts.append(alert)
+        group.keys |= keys_of[i]
+    return list(groups.values())
