@@ -64,25 +64,35 @@ class Finding:
 def verify(links: list[Link], head_count: int | None, head_hash: str | None) -> list[Finding]:
     """Every problem of a trail given in stored order (by ``seq``); empty when the trail is intact."""
     findings: list[Finding] = []
-    prev_hash, prev_number = GENESIS, 0
+    sound = {link.seq for link in links if link.number is not None and chain_hash(link.prev_hash, link.entry) == link.hash}
+    by_number = {link.number: link for link in links if link.seq in sound}
+    present = {link.number for link in links if link.number is not None}
+    highest = 0
     for link in links:
-        number = link.number
-        if chain_hash(link.prev_hash, link.entry) != link.hash or number is None:
+        if link.seq not in sound:
             findings.append(Finding(link.seq, "changed", f"entry {link.seq}: its content no longer gives its hash"))
-        elif number > prev_number + 1:
-            missing = f"{prev_number + 1}" if number == prev_number + 2 else f"{prev_number + 1}-{number - 1}"
-            findings.append(Finding(link.seq, "removed", f"chain entry {missing} before entry {link.seq} is missing"))
-        elif number <= prev_number:
+            highest = max(highest, link.number or highest)
+            continue
+        number = link.number
+        if number <= highest:
             findings.append(Finding(link.seq, "reordered", f"entry {link.seq} is chain entry {number} but is stored "
-                                    f"after chain entry {prev_number}"))
-        elif link.prev_hash != prev_hash:
+                                    f"after chain entry {highest}"))
+        elif number > highest + 1:
+            gone = [n for n in range(highest + 1, number) if n not in present]
+            if gone:
+                span = str(gone[0]) if len(gone) == 1 else f"{gone[0]}-{gone[-1]}"
+                findings.append(Finding(link.seq, "removed", f"chain entry {span} before entry {link.seq} is missing"))
+        before = GENESIS if number == 1 else by_number.get(number - 1)
+        expected = before if isinstance(before, str) else before.hash if before else None
+        if expected is not None and link.prev_hash != expected:
             findings.append(Finding(link.seq, "changed", f"the entry before entry {link.seq} was changed "
                                     "(and re-hashed): it is not the one this entry follows"))
-        prev_hash, prev_number = link.hash, max(prev_number, number or prev_number)
+        highest = max(highest, number)
     last = links[-1].seq if links else None
-    if head_count is not None and head_count > prev_number:
+    if head_count is not None and head_count > highest:
         findings.append(Finding(last, "removed", f"the head counts {head_count} entries, the trail ends at "
-                                f"{prev_number}: the newest entries are gone"))
-    elif head_hash is not None and links and head_hash != links[-1].hash and not findings:
-        findings.append(Finding(last, "changed", f"entry {last} is not the newest entry the head names"))
+                                f"{highest}: the newest entries are gone"))
+    elif head_hash is not None and highest and by_number.get(highest) and head_hash != by_number[highest].hash \
+            and not findings:
+        findings.append(Finding(last, "changed", "the newest entry is not the one the head names"))
     return findings

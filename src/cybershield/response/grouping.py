@@ -2,8 +2,8 @@
 
 Two alerts belong together when they share a key of an enabled rule (the same host, user, indicator
 or campaign; optionally the same technique or the same log source) and the later one comes within
-the window of the last alert seen with that key (a sliding window, so a slow chain stays one
-incident). Open incidents take part through the keys and the last alert time they already hold,
+the window of the group's last alert (a sliding window: every key of a group stays live while the
+group keeps getting alerts, so a slow chain that moves from a host to its user stays one incident). Open incidents take part through the keys and the last alert time they already hold,
 so that a new alert joins the incident it continues. Keys are read from the alert's context (its
 matched fields, a correlation's group, the indicator) by ECS field name, matched on the end of the
 dotted path, case-insensitively.
@@ -139,25 +139,33 @@ def group_alerts(alerts: Iterable[AlertView], rules: GroupingRules,
         return i
 
     last: dict[str, tuple[datetime, int | str]] = {}
+    incident_keys: dict[str, set[str]] = {}
     for incident in open_incidents:
+        incident_keys[incident.id] = set(incident.keys)
         for key in incident.keys:
             last[key] = (incident.last_seen, incident.id)
     keys_of = [alert_keys(a, rules) for a in alerts]
+    live: dict[int, set[str]] = {}  # root -> every key of its group, kept fresh while the group is active
     for i, (alert, keys) in enumerate(zip(alerts, keys_of, strict=True)):
+        live[i] = set(keys)
         for key in keys:
             seen = last.get(key)
-            if seen is not None and alert.time - seen[0] <= rules.window:
-                other = seen[1]
-                if isinstance(other, str):
-                    root = find(i)
-                    incident_of.setdefault(root, other)
-                else:
-                    a, b = find(i), find(other)
-                    if a != b:
-                        parent[b] = a
-                        if b in incident_of:
-                            incident_of.setdefault(a, incident_of.pop(b))
-            last[key] = (alert.time, i)
+            if seen is None or alert.time - seen[0] > rules.window:
+                continue
+            other, root = seen[1], find(i)
+            if isinstance(other, str):
+                if incident_of.setdefault(root, other) == other:
+                    live[root] |= incident_keys[other]
+                continue
+            other = find(other)
+            if other != root:
+                parent[other] = root
+                live[root] |= live.pop(other)
+                if other in incident_of:
+                    incident_of.setdefault(root, incident_of.pop(other))
+        root = find(i)
+        for key in live[root]:
+            last[key] = (alert.time, root)
     groups: dict[int, Group] = {}
     for i, alert in enumerate(alerts):
         root = find(i)
