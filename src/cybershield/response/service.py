@@ -49,12 +49,14 @@ class ResponseService:
                 **clock_view(self.store.clock_input(incident_id), self.tz, now or datetime.now(UTC))}
 
     def _status_updates(self, incident_id: str) -> list[dict]:
-        """The changes made since the notification was submitted (intermediate and progress reports)."""
-        notified = self.store.clock_input(incident_id).submitted.get("notification")
-        if notified is None:
-            return []
-        return [{"at": e["at"], "change": e["data"]} for e in self.store.audit(incident_id)
-                if e.get("action") == "update" and datetime.fromisoformat(e["at"]) >= notified]
+        """The changes recorded after the notification's submission was (intermediate and progress reports)."""
+        updates, notified = [], False
+        for entry in self.store.audit(incident_id):
+            if entry.get("action") == "submit" and (entry.get("data") or {}).get("report") == "notification":
+                notified = True
+            elif notified and entry.get("action") == "update":
+                updates.append({"at": entry["at"], "change": entry["data"]})
+        return updates
 
     def report(self, incident_id: str, kind: str, now: datetime | None = None) -> dict:
         if kind not in REPORT_KINDS:
