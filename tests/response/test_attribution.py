@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from cybershield.response import ResponseError, load_profiles
-from cybershield.response.attribution import AttributionModel, Params, attribute_campaign, cluster_incidents, derive_profiles, simulate
+from cybershield.response.attribution import (
+    AttributionModel,
+    Params,
+    attribute_campaign,
+    cluster_incidents,
+    derive_profiles,
+    simulate,
+)
 from cybershield.response.attribution.model import CALIBRATION_RATES
 from cybershield.response.attribution.simulate import CALIBRATION_SEED
 

@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cybershield.response import Changes, GroupingRules, ResponseError, ResponseService, report_bundle, validate_bundle, zone
+from cybershield.response import (
+    Changes,
+    GroupingRules,
+    ResponseError,
+    ResponseService,
+    report_bundle,
+    validate_bundle,
+    zone,
+)
 from cybershield.response.reports import FIELDS, report_html
 
 

@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from cybershield.response import Changes, GroupingRules, ResponseError, ResponseService, SupportNeeds, write_review, zone
+from cybershield.response import (
+    Changes,
+    GroupingRules,
+    ResponseError,
+    ResponseService,
+    SupportNeeds,
+    write_review,
+    zone,
+)
 
 
 def test_review_package(store, alerts, tmp_path):
