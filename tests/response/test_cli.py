@@ -16,7 +16,7 @@ runner = CliRunner()
 def env(tmp_path, monkeypatch):
     monkeypatch.setenv("CYBERSHIELD_VAR", str(tmp_path / "var"))
     monkeypatch.setenv("CYBERSHIELD_HUB_CONFIG", str(tmp_path / "hub.yaml"))
-    (tmp_path / "hub.yaml").write_text("name: hub-be\ntimezone: Europe/Brussels\n")
+    (tmp_path / "hub.yaml").write_text("hub: {name: hub-be, timezone: Europe/Brussels}\n")
     return tmp_path
 
 

@@ -6,8 +6,16 @@ from datetime import timedelta
 
 import pytest
 
+from cybershield.hub import ConfigError, GroupingConfig, parse_hub_config
 from cybershield.response import Changes, GroupingRules, NotFound, ResponseError
-from cybershield.response.grouping import AlertView, OpenIncident, alert_keys, group_alerts
+from cybershield.response.grouping import (
+    DEFAULT_FIELDS,
+    DEFAULT_RULES,
+    AlertView,
+    OpenIncident,
+    alert_keys,
+    group_alerts,
+)
 
 from .conftest import T0
 
@@ -36,15 +44,26 @@ def test_sliding_window_chains_and_separates():
 def test_rules_are_configurable():
     alerts = [view("a", 0, {"host.name": "h1"}, ["T1566"]), view("b", 5, {"host.name": "h2"}, ["T1566"])]
     assert len(group_alerts(alerts, GroupingRules())) == 2
-    by_technique = GroupingRules.from_config({"rules": ["host", "technique"], "window_minutes": 30})
+    by_technique = GroupingRules.from_config(GroupingConfig(("host", "technique"), 30))
     assert len(group_alerts(alerts, by_technique)) == 1
-    assert len(group_alerts(alerts, GroupingRules.from_config({"rules": ["source"]}))) == 1
-    custom = GroupingRules.from_config({"fields": {"host": ["dvc"]}})
+    assert len(group_alerts(alerts, GroupingRules.from_config(GroupingConfig(("source",))))) == 1
+    custom = GroupingRules.from_config(GroupingConfig(fields={"host": ("dvc",)}))
     assert alert_keys(view("x", 0, {"dvc": "fw-7", "host.name": "h"}), custom) == {"host:fw-7"}
     with pytest.raises(ResponseError, match="unknown grouping rule"):
-        GroupingRules.from_config({"rules": ["colour"]})
-    with pytest.raises(ResponseError, match="window_minutes"):
-        GroupingRules.from_config({"window_minutes": "soon"})
+        GroupingRules.from_config(GroupingConfig(("colour",)))
+
+
+def test_the_hub_configuration_checks_the_grouping_section():
+    config = parse_hub_config({"response": {"grouping": {"rules": ["host", "technique"], "window_minutes": 30,
+                                                         "fields": {"host": ["DVC"]}}}})
+    rules = GroupingRules.from_config(config.grouping)
+    assert rules.rules == ("host", "technique") and rules.window == timedelta(minutes=30)
+    assert rules.fields["host"] == ("dvc",) and rules.fields["user"] == DEFAULT_FIELDS["user"]
+    assert GroupingRules.from_config(parse_hub_config({}).grouping).rules == DEFAULT_RULES
+    for bad, key in (({"rules": ["colour"]}, "rules"), ({"window_minutes": "soon"}, "window_minutes"),
+                     ({"fields": {"colour": ["x"]}}, "colour"), ({"when": 1}, "when")):
+        with pytest.raises(ConfigError, match=key):
+            parse_hub_config({"response": {"grouping": bad}})
 
 
 def test_a_new_alert_continues_an_open_incident():

@@ -3,7 +3,7 @@ Reserve, incident review and attribution."""
 
 from .attribution import AttributionModel, attribute_campaign, cluster_incidents, load_profiles
 from .audit import Finding
-from .clock import DEFAULT_TIMEZONE, ENTITY_TYPES, REPORT_KINDS, ClockInput, clock_view, iso, parse_time, zone
+from .clock import ENTITY_TYPES, REPORT_KINDS, ClockInput, clock_view, iso, parse_time, zone
 from .errors import NotFound, ResponseError
 from .grouping import GroupingRules
 from .incident import Changes, parse_entity, parse_event, parse_observable
@@ -15,7 +15,7 @@ from .review import build_review, write_review
 from .service import ResponseService
 from .store import IncidentStore
 
-__all__ = ["DEFAULT_TIMEZONE", "ENTITY_TYPES", "FORMATS", "REPORT_KINDS", "STATES", "TRANSITIONS", "AttributionModel",
+__all__ = ["ENTITY_TYPES", "FORMATS", "REPORT_KINDS", "STATES", "TRANSITIONS", "AttributionModel",
            "Changes", "ClockInput", "Finding", "GroupingRules", "IncidentStore", "NotFound", "Provider",
            "ReserveDesk", "ResponseError", "ResponseService", "SupportNeeds", "attribute_campaign", "build_report",
            "build_review", "clock_view", "cluster_incidents", "iso", "load_profiles", "parse_entity", "parse_event",

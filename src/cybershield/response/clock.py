@@ -26,7 +26,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ResponseError
 
-DEFAULT_TIMEZONE = "Europe/Brussels"
 ENTITY_TYPES = ("essential", "important", "trust-service")
 #: report kind (CLI, submissions) -> deadline key (clock JSON)
 REPORT_KINDS = {"early-warning": "early_warning", "notification": "notification", "intermediate": "intermediate",

@@ -38,25 +38,15 @@ class GroupingRules:
     fields: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_FIELDS))
 
     @classmethod
-    def from_config(cls, config: dict | None) -> GroupingRules:
-        """From the hub configuration's ``response.grouping`` mapping: ``rules``, ``window_minutes``, ``fields``."""
-        config = config or {}
-        if not isinstance(config, dict):
-            raise ResponseError("response.grouping must be a mapping")
-        rules = tuple(config.get("rules", DEFAULT_RULES))
-        unknown = [r for r in rules if r not in DEFAULT_FIELDS]
+    def from_config(cls, config) -> GroupingRules:
+        """From the hub configuration's ``response.grouping`` (``hub.GroupingConfig``: rules or None for the
+        default ones, ``window_minutes``, per-rule field names)."""
+        rules = tuple(config.rules or DEFAULT_RULES)
+        unknown = [r for r in [*rules, *config.fields] if r not in DEFAULT_FIELDS]
         if unknown:
             raise ResponseError(f"unknown grouping rule(s) {unknown}; known: {', '.join(DEFAULT_FIELDS)}")
-        try:
-            window = timedelta(minutes=float(config.get("window_minutes", 120)))
-        except (TypeError, ValueError):
-            raise ResponseError("response.grouping.window_minutes must be a number") from None
-        fields = dict(DEFAULT_FIELDS)
-        for rule, names in (config.get("fields") or {}).items():
-            if rule not in DEFAULT_FIELDS or not isinstance(names, list):
-                raise ResponseError(f"response.grouping.fields.{rule}: a known rule with a list of field names")
-            fields[rule] = tuple(str(n).lower() for n in names)
-        return cls(rules, window, fields)
+        return cls(rules, timedelta(minutes=config.window_minutes),
+                   {**DEFAULT_FIELDS, **{rule: tuple(names) for rule, names in config.fields.items()}})
 
 
 @dataclass(frozen=True)

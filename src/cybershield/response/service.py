@@ -9,8 +9,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..config import Settings
+from ..hub import HubConfig, HubError, load_hub_config
 from .attribution import AttributionModel, load_profiles
-from .clock import DEFAULT_TIMEZONE, REPORT_KINDS, clock_view, parse_time, zone
+from .clock import REPORT_KINDS, clock_view, parse_time, zone
 from .errors import ResponseError
 from .grouping import GroupingRules
 from .reports import FORMATS, build_report
@@ -29,16 +30,15 @@ class ResponseService:
     var_dir: Path
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ResponseService:
-        """The hub configuration gives ``name``, ``timezone`` and ``response.grouping``."""
-        try:
-            config = settings.hub_config()
-        except (ValueError, OSError) as exc:
-            raise ResponseError(str(exc)) from None
-        response = config.get("response") or {}
-        return cls(IncidentStore.open(settings.db_url), zone(str(config.get("timezone", DEFAULT_TIMEZONE))),
-                   str(config.get("name", "hub")), GroupingRules.from_config(response.get("grouping")),
-                   settings.data_dir, settings.var_dir)
+    def from_settings(cls, settings: Settings, config: HubConfig | None = None) -> ResponseService:
+        """The hub configuration gives ``hub.name``, ``hub.timezone`` and ``response.grouping``."""
+        if config is None:
+            try:
+                config = load_hub_config(settings.hub_config_path)
+            except HubError as exc:
+                raise ResponseError(exc.message) from None
+        return cls(IncidentStore.open(settings.db_url), zone(config.timezone), config.name,
+                   GroupingRules.from_config(config.grouping), settings.data_dir, settings.var_dir)
 
     def time(self, text: str | None) -> datetime:
         """An ISO time given by a person (no offset: the hub's time zone), or now."""

@@ -3,6 +3,7 @@
 from .alerts import AlertRecord
 from .base import Base
 from .foundation import IngestRun, QuarantineRecord
+from .hub import WarningRecord
 from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
 from .response import (
     AuditEntryRecord,
@@ -14,5 +15,6 @@ from .response import (
     SubmissionRecord,
 )
 
-__all__ = ["AlertRecord", "AuditEntryRecord", "AuditHeadRecord", "IncidentAlertRecord", "IncidentRecord",
-           "ReserveProviderRecord", "ReserveRequestRecord", "SubmissionRecord", "Base", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]
+__all__ = ["AlertRecord", "AuditEntryRecord", "AuditHeadRecord", "Base", "IncidentAlertRecord", "IncidentRecord",
+           "IngestRun", "QuarantineRecord", "ReserveProviderRecord", "ReserveRequestRecord", "StixObjectRecord",
+           "SubmissionRecord", "TaxiiBookmark", "TaxiiStatusRecord", "WarningRecord"]
