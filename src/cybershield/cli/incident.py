@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,10 +13,7 @@ from ..response import (
     FORMATS,
     REPORT_KINDS,
     STATES,
-    Changes,
-    parse_entity,
-    parse_event,
-    parse_observable,
+    build_changes,
     write_review,
 )
 from ._response import emit, handled, print_ranking, service, split_list
@@ -171,27 +167,10 @@ def update_command(
     as_json: JSON = False,
 ) -> None:
     """Change an incident; every change goes to the audit trail."""
+    values = {k: v for k, v in locals().items() if k not in ("incident_id", "actor", "as_json")}
     with handled():
         svc = service()
-        columns = {k: v for k, v in {"status": status, "severity": severity, "owner": owner, "title": title,
-                                     "entity_type": entity_type, "sector": sector}.items() if v is not None}
-        fields = {k: v for k, v in {"description": description, "impact": impact, "root_cause": root_cause,
-                                    "threat_type": threat_type, "suspected_malicious": suspected_malicious,
-                                    "cross_border": cross_border, "significant": significant}.items() if v is not None}
-        if intermediate_due:
-            fields["intermediate_due"] = svc.time(intermediate_due).isoformat()
-        now = datetime.now(UTC).isoformat()
-        additions = {
-            "notes": [{"at": now, "author": actor, "text": n} for n in note or []],
-            "tasks": [{"text": t, "done": False} for t in task or []],
-            "observables": [parse_observable(o) for o in observable or []],
-            "techniques": [t.upper() for t in split_list(technique)], "software": split_list(software),
-            "mitigation": mitigation or [], "vulnerabilities": vulnerability or [], "lessons": lesson or [],
-            "causes": cause or [], "countries": [c.upper() for c in split_list(country)],
-            "entities": [parse_entity(e) for e in add_entity or []],
-            "timeline": [parse_event(e, svc.tz) for e in event or []],
-        }
-        incident = svc.store.update(incident_id, Changes(columns, fields, additions), actor)
+        incident = svc.store.update(incident_id, build_changes(values, actor, svc.tz), actor)
     emit(incident) if as_json else _print_incident(incident)
 
 

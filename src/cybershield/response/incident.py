@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from .clock import ENTITY_TYPES, iso, parse_time
 from .errors import ResponseError
@@ -79,3 +80,50 @@ def parse_event(text: str, tz) -> dict:
     if not at or not what:
         raise ResponseError(f"a timeline event is TIME|HUB|WHAT: {text!r}")
     return {"at": iso(parse_time(at, tz)), "hub": hub or None, "what": what}
+
+
+#: what ``update`` accepts (CLI options, API body keys): columns, plain fields, and lists it adds to
+COLUMN_KEYS = ("status", "severity", "owner", "title", "entity_type", "sector")
+ADDITION_KEYS = {"note": "notes", "task": "tasks", "observable": "observables", "technique": "techniques",
+                 "software": "software", "mitigation": "mitigation", "vulnerability": "vulnerabilities",
+                 "lesson": "lessons", "cause": "causes", "country": "countries", "add_entity": "entities",
+                 "event": "timeline"}
+
+
+def build_changes(values: dict, actor: str, tz) -> Changes:
+    """A :class:`Changes` from flat values as a person gives them (``None`` or absent: unchanged): the columns,
+    the plain fields (``intermediate_due`` an ISO time), and lists of text to add (notes, tasks, ``TYPE=VALUE``
+    observables, ``NAME|TYPE|SECTOR|CC`` entities, ``TIME|HUB|WHAT`` timeline events, comma-separated ids)."""
+    unknown = sorted(set(values) - set(COLUMN_KEYS) - set(PLAIN_FIELDS) - set(ADDITION_KEYS))
+    if unknown:
+        raise ResponseError(f"unknown field(s) {', '.join(unknown)}; known: "
+                            f"{', '.join([*COLUMN_KEYS, *PLAIN_FIELDS, *ADDITION_KEYS])}")
+    given = {k: v for k, v in values.items() if v is not None}
+    for key in ADDITION_KEYS:
+        items = given.get(key, [])
+        if isinstance(items, str) or not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ResponseError(f"{key} takes a list of text")
+    if "hub" in given:
+        raise ResponseError("hub is set by the hub, not by an update")
+    columns = {k: given[k] for k in COLUMN_KEYS if k in given}
+    fields = {k: given[k] for k in PLAIN_FIELDS if k in given}
+    if "intermediate_due" in fields:
+        fields["intermediate_due"] = parse_time(str(fields["intermediate_due"]), tz).isoformat()
+    now = iso(datetime.now(UTC))
+
+    def ids(key: str, upper: bool = False) -> list[str]:
+        found = [v.strip() for value in given.get(key, []) for v in value.split(",") if v.strip()]
+        return [v.upper() for v in found] if upper else found
+
+    additions = {
+        "notes": [{"at": now, "author": actor, "text": n} for n in given.get("note", [])],
+        "tasks": [{"text": t, "done": False} for t in given.get("task", [])],
+        "observables": [parse_observable(o) for o in given.get("observable", [])],
+        "techniques": ids("technique", upper=True), "software": ids("software"),
+        "mitigation": given.get("mitigation", []), "vulnerabilities": given.get("vulnerability", []),
+        "lessons": given.get("lesson", []), "causes": given.get("cause", []),
+        "countries": ids("country", upper=True),
+        "entities": [parse_entity(e) for e in given.get("add_entity", [])],
+        "timeline": [parse_event(e, tz) for e in given.get("event", [])],
+    }
+    return Changes(columns, fields, additions)

@@ -40,6 +40,13 @@ class ResponseService:
         return cls(IncidentStore.open(settings.db_url), zone(config.timezone), config.name,
                    GroupingRules.from_config(config.grouping), settings.data_dir, settings.var_dir)
 
+    @classmethod
+    def for_hub(cls, context) -> ResponseService:
+        """The response service of a running hub (``hub.HubContext``: its settings, configuration and database)."""
+        config = context.config
+        return cls(IncidentStore(context.sessions), zone(config.timezone), config.name,
+                   GroupingRules.from_config(config.grouping), context.settings.data_dir, context.settings.var_dir)
+
     def time(self, text: str | None) -> datetime:
         """An ISO time given by a person (no offset: the hub's time zone), or now."""
         return datetime.now(UTC) if text is None else parse_time(text, self.tz)
