@@ -90,6 +90,13 @@ def status_command(
     emit({"requests": requests}) if as_json else _print_requests(requests)
 
 
+def _change(as_json: bool, change) -> None:
+    """Apply ``change(service)`` to a request and print the request as it is now."""
+    with handled():
+        request = change(service())
+    emit(request) if as_json else _print_requests([request])
+
+
 @reserve_app.command("assign")
 def assign_command(
     request_id: Annotated[str, typer.Argument()],
@@ -98,10 +105,7 @@ def assign_command(
     as_json: JSON = False,
 ) -> None:
     """Answer a request by assigning a provider."""
-    with handled():
-        svc = service()
-        request = svc.reserve.assign(request_id, provider, svc.time(at))
-    emit(request) if as_json else _print_requests([request])
+    _change(as_json, lambda svc: svc.reserve.assign(request_id, provider, svc.time(at)))
 
 
 @reserve_app.command("decline")
@@ -112,19 +116,13 @@ def decline_command(
     as_json: JSON = False,
 ) -> None:
     """Answer a request with a refusal and its reason."""
-    with handled():
-        svc = service()
-        request = svc.reserve.decline(request_id, reason, svc.time(at))
-    emit(request) if as_json else _print_requests([request])
+    _change(as_json, lambda svc: svc.reserve.decline(request_id, reason, svc.time(at)))
 
 
 @reserve_app.command("end")
 def end_command(request_id: Annotated[str, typer.Argument()], at: AT = None, as_json: JSON = False) -> None:
     """Record that the support ended; the user's report is due one calendar month later."""
-    with handled():
-        svc = service()
-        request = svc.reserve.end(request_id, svc.time(at))
-    emit(request) if as_json else _print_requests([request])
+    _change(as_json, lambda svc: svc.reserve.end(request_id, svc.time(at)))
 
 
 @reserve_app.command("report")
@@ -135,7 +133,4 @@ def report_command(
     as_json: JSON = False,
 ) -> None:
     """Record the user's report on the support."""
-    with handled():
-        svc = service()
-        request = svc.reserve.report(request_id, text, svc.time(at))
-    emit(request) if as_json else _print_requests([request])
+    _change(as_json, lambda svc: svc.reserve.report(request_id, text, svc.time(at)))

@@ -231,8 +231,8 @@ def fit_calibration(profiles: dict) -> dict:
     model = AttributionModel(profiles, Params())
     truth = np.array([model.group_ids.index(c.group) for c in cases])
     best = None
-    for noise, software, family in itertools.product((0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8), (0.1, 0.2, 0.35, 0.6),
-                                                     (0.05, 0.1, 0.25, 0.5)):
+    for noise, software, family in itertools.product((0.2, 0.35, 0.5, 0.65), (0.1, 0.2, 0.35),
+                                                     (0.1, 0.25, 0.5)):
         params = Params(noise=noise, software=software, family=family)
         model.log_ratio, model.software_log_ratio = model._matrices(params)
         temperature, loss = fit_temperature(model.scores(cases), truth)

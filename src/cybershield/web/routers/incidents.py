@@ -18,13 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from ...exchange import Account
 from ...response import ResponseError, ResponseService, build_changes
 from ..auth import requires, service_of
+from ..body import json_body
 
 router = APIRouter()
 CanHandleIncidents = Annotated[Account, Depends(requires("incidents"))]
@@ -42,13 +42,7 @@ async def _call(request: Request, fn: Callable[[ResponseService], object]):
 
 
 async def _body(request: Request) -> dict:
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise HTTPException(413, f"a request body is at most {MAX_BODY} bytes")
-    try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise HTTPException(400, f"the body is not JSON: {exc}") from None
+    document = await json_body(request, MAX_BODY)
     if not isinstance(document, dict):
         raise HTTPException(400, "the body must be a JSON object")
     return document
