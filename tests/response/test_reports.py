@@ -99,3 +99,9 @@ def test_submission_is_recorded_and_moves_the_clock(service, incident):
         service.submit(incident, "early-warning", datetime(2026, 1, 1, tzinfo=UTC))
     with pytest.raises(ResponseError, match="unknown report kind"):
         service.report(incident, "summary")
+
+
+def test_bundle_is_valid_when_awareness_is_later_than_generation(service):
+    # awareness given ahead of the clock (a planned exercise): the incident's modified is never before created
+    future = service.store.open_incident("exercise", datetime(2099, 1, 1, tzinfo=UTC), "important")
+    assert validate_bundle(report_bundle(service.report(future["id"], "early-warning"))) == []

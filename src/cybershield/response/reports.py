@@ -111,7 +111,8 @@ def report_bundle(report: dict) -> dict:
         extension_types=["toplevel-property-extension"],
         extension_properties=["nis2_report", "nis2_deadline", "nis2_entity", "nis2_fields", "nis2_missing"])
     incident = stix2.v21.Incident(
-        id=f"incident--{uuid.uuid5(_NS, incident_id)}", created=report["incident"]["aware_at"], modified=stamp,
+        id=f"incident--{uuid.uuid5(_NS, incident_id)}", created=report["incident"]["aware_at"],
+        modified=max(stamp, report["incident"]["aware_at"]),  # both ISO UTC with Z: text order is time order
         created_by_ref=hub.id, name=report["incident"]["title"], description=report["fields"].get("description")
         or f"{report['title']} for {incident_id}", external_references=[{"source_name": "cybershield",
                                                                           "external_id": incident_id}],
