@@ -30,6 +30,7 @@ def test_keys_come_from_ecs_fields_anywhere_in_the_context():
                           "indicator": {"id": "indicator--9"}})
     assert alert_keys(alert, GroupingRules()) == {"host:ws-1", "user:bob", "indicator:indicator--9"}
     assert "technique:T1059" in alert_keys(alert, GroupingRules(rules=("technique",)))
+    assert alert_keys(view("b", 0, {"variant": 0}), GroupingRules()) == {"source:fw.log"}  # nothing else: its log
 
 
 def test_sliding_window_chains_and_separates():
@@ -43,6 +44,7 @@ def test_sliding_window_chains_and_separates():
 
 def test_rules_are_configurable():
     alerts = [view("a", 0, {"host.name": "h1"}, ["T1566"]), view("b", 5, {"host.name": "h2"}, ["T1566"])]
+    assert len(group_alerts(alerts, GroupingRules(rules=("user",)))) == 1  # no user key: both keyed by fw.log
     assert len(group_alerts(alerts, GroupingRules())) == 2
     by_technique = GroupingRules.from_config(GroupingConfig(("host", "technique"), 30))
     assert len(group_alerts(alerts, by_technique)) == 1

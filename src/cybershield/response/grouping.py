@@ -6,7 +6,9 @@ the window of the group's last alert (a sliding window: every key of a group sta
 group keeps getting alerts, so a slow chain that moves from a host to its user stays one incident). Open incidents take part through the keys and the last alert time they already hold,
 so that a new alert joins the incident it continues. Keys are read from the alert's context (its
 matched fields, a correlation's group, the indicator) by ECS field name, matched on the end of the
-dotted path, case-insensitively.
+dotted path, case-insensitively. An alert that yields no key at all (a Sigma alert carries only its
+event's provenance) is keyed by its log source (the file or sensor its event came from; for per-host
+logs such as EVTX, the host).
 """
 
 from __future__ import annotations
@@ -102,16 +104,17 @@ def alert_keys(alert: AlertView, rules: GroupingRules) -> set[str]:
     """The grouping keys of an alert, as ``rule:value``."""
     keys: set[str] = set()
     flat = list(_flatten(alert.document.get("context") or {}))
+    provenance = (alert.document.get("event") or {}).get("provenance") or {}
     for rule in rules.rules:
         if rule == "technique":
             keys.update(f"technique:{t}" for t in alert.techniques)
-        elif rule == "source":
-            provenance = (alert.document.get("event") or {}).get("provenance") or {}
-            if provenance.get("source"):
-                keys.add(f"source:{provenance['source']}")
+        elif rule == "source" and provenance.get("source"):
+            keys.add(f"source:{provenance['source']}")
         for path, value in flat:
             if value not in (None, "", "-") and any(path == f or path.endswith("." + f) for f in rules.fields[rule]):
                 keys.add(f"{rule}:{str(value).lower()}")
+    if not keys and provenance.get("source"):  # nothing names a host or user: the log it came from stands in
+        keys.add(f"source:{provenance['source']}")
     return keys
 
 
