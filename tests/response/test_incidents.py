@@ -118,6 +118,8 @@ def test_merge_and_split(store, alerts):
     assert [i["id"] for i in store.list()] == [ids[0]]
     with pytest.raises(ResponseError, match="merged into"):
         store.update(ids[1], Changes(columns={"severity": "low"}))
+    with pytest.raises(ResponseError, match="merge into that one"):
+        store.merge(ids[1], [ids[0]])
     moved = [a.id for a in alerts[3:]]
     split = store.split(ids[0], moved, "the late one")
     assert sorted(split["alerts"]) == sorted(moved)

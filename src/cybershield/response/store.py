@@ -201,6 +201,8 @@ class IncidentStore:
             raise ResponseError("merge needs a target and at least one other incident")
         with self.sessions.begin() as session:
             target = self._record(session, target_id)
+            if target.merged_into:
+                raise ResponseError(f"{target_id} was merged into {target.merged_into}; merge into that one", status=409)
             doc = dict(target.document or {})
             for other_id in other_ids:
                 other = self._record(session, other_id)

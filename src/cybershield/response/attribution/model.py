@@ -25,7 +25,6 @@ import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 from ..errors import ResponseError
 from .simulate import CALIBRATION_SEED, Case, observed_techniques, simulate
@@ -212,6 +211,9 @@ def _nll(scores: np.ndarray, truth: np.ndarray, temperature: float) -> float:
 
 def fit_temperature(scores: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     """The softmax temperature with the least negative log-likelihood of the true group, and that NLL."""
+    # imported here, when profiles are first derived, so that every other command starts without SciPy
+    from scipy.optimize import minimize_scalar
+
     found = minimize_scalar(lambda log_t: _nll(scores, truth, float(np.exp(log_t))), bounds=(np.log(0.05), np.log(50)),
                             method="bounded", options={"xatol": 1e-3})
     return float(np.exp(found.x)), float(found.fun)
