@@ -2,9 +2,11 @@
 
 from .alerts import AlertRecord
 from .base import Base
+from .exchange import EnvelopeNonce
 from .foundation import IngestRun, QuarantineRecord
 from .hub import WarningRecord
 from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
+from .network import NetworkSightingRecord, NetworkWarningRecord, OutboxRecord
 from .response import (
     AuditEntryRecord,
     AuditHeadRecord,
@@ -15,6 +17,24 @@ from .response import (
     SubmissionRecord,
 )
 
-__all__ = ["AlertRecord", "AuditEntryRecord", "AuditHeadRecord", "Base", "IncidentAlertRecord", "IncidentRecord",
-           "IngestRun", "QuarantineRecord", "ReserveProviderRecord", "ReserveRequestRecord", "StixObjectRecord",
-           "SubmissionRecord", "TaxiiBookmark", "TaxiiStatusRecord", "WarningRecord"]
+__all__ = [  # one name a line: areas add theirs without touching the others'
+    "AlertRecord",
+    "AuditEntryRecord",
+    "AuditHeadRecord",
+    "Base",
+    "EnvelopeNonce",
+    "IncidentAlertRecord",
+    "IncidentRecord",
+    "IngestRun",
+    "NetworkSightingRecord",
+    "NetworkWarningRecord",
+    "OutboxRecord",
+    "QuarantineRecord",
+    "ReserveProviderRecord",
+    "ReserveRequestRecord",
+    "StixObjectRecord",
+    "SubmissionRecord",
+    "TaxiiBookmark",
+    "TaxiiStatusRecord",
+    "WarningRecord",
+]
