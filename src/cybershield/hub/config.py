@@ -20,6 +20,7 @@ that does not parse is one :class:`ConfigError` naming the file and the key. The
     ingest: {max_body_bytes: 67108864}
     sigma: {rules: [path, ...], placeholders: {admin_users: [alice, bob]}}
     detect: {indicator_reload_seconds: 10}
+    response: {grouping: {rules: [host, user, indicator, campaign], window_minutes: 120, fields: {host: [host.name]}}}
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ from .errors import ConfigError
 
 ROLES = ("national", "cross-border")
 #: What an account may do on the hub's JSON API (TAXII rights are ``read``/``write`` per collection).
-RIGHTS = ("ingest", "alerts", "warnings", "exchange", "admin")
+RIGHTS = ("ingest", "alerts", "warnings", "exchange", "incidents", "admin")
+#: What ``incident group`` may group alerts by (``response.grouping.rules``).
+GROUPING_RULES = ("host", "user", "indicator", "campaign", "technique", "source")
 #: NIS2 sectors (Annexes I and II), for constituents.
 SECTORS = ("energy", "transport", "banking", "financial-market-infrastructure", "health", "drinking-water",
            "waste-water", "digital-infrastructure", "ict-service-management", "public-administration", "space",
@@ -129,6 +132,16 @@ class SigmaConfig:
 
 
 @dataclass(frozen=True)
+class GroupingConfig:
+    """How alerts are grouped into incidents: the rules (``None``: the response package's default ones), the
+    sliding window, and per rule the ECS field names that give its key (a rule not named keeps its defaults)."""
+
+    rules: tuple[str, ...] | None = None
+    window_minutes: int = 120
+    fields: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
 class NetworkConfig:
     """Where the network file is (hubs, URLs, public keys, agreements) and this hub's key folder."""
 
@@ -159,6 +172,7 @@ class HubConfig:
     #: How often a running hub looks for changes in its intel store and reloads its live indicators.
     indicator_reload_seconds: float = DEFAULT_RELOAD_SECONDS
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    grouping: GroupingConfig = field(default_factory=GroupingConfig)
 
     @property
     def logins(self) -> dict[str, Login]:
@@ -237,7 +251,7 @@ def parse_hub_config(document: object, path: Path | str = "<hub configuration>")
 
 
 _TOP = ("hub", "service", "taxii", "peers", "constituents", "groups", "accounts", "archive", "ingest", "sigma",
-        "detect", "network")
+        "detect", "network", "response")
 _LOGIN = ("secret", "read", "write", "rights")
 
 
@@ -366,7 +380,17 @@ class _Parser:
             indicator_reload_seconds=self.seconds(detect, "detect", "indicator_reload_seconds",
                                                   DEFAULT_RELOAD_SECONDS, 0.05, 86_400),
             network=NetworkConfig(Path(network_file) if network_file else None, Path(keys_dir) if keys_dir else None),
+            grouping=self.grouping(self.mapping(top.get("response"), "response", ("grouping",))),
         )
+
+    def grouping(self, response: dict) -> GroupingConfig:
+        key = "response.grouping"
+        section = self.mapping(response.get("grouping"), key, ("rules", "window_minutes", "fields"))
+        fields = {name: tuple(n.lower() for n in self.names({name: names}, f"{key}.fields", name))
+                  for name, names in self.mapping(section.get("fields"), f"{key}.fields", GROUPING_RULES).items()}
+        return GroupingConfig(self.names(section, key, "rules", GROUPING_RULES) or None,
+                              self.integer(section, key, "window_minutes", 120, 1, 7 * 24 * 60),
+                              MappingProxyType(fields))
 
     def country(self, hub: dict) -> str | None:
         code = self.text(hub, "hub", "country")
