@@ -7,8 +7,8 @@ from .classify import classify, classify_use
 from .handshakes import HandshakeCollector
 from .inventory import Inventory, build_inventory, read_inventory
 from .priorities import Constituent, ConstituentsError, load_constituents, parse_constituents
-from .recorder import PqcRecorder
 from .readiness import ReadinessError, readiness_summary, rollup
+from .recorder import PqcRecorder
 from .report import write_report
 from .status import BROKEN, HYBRID, PQ, STATUSES, UNKNOWN, VULNERABLE
 from .trend import read_trend, record_snapshots, weekly
