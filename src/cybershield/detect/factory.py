@@ -24,10 +24,12 @@ def _existing(paths: list[Path], what: str) -> list[Path]:
     return paths
 
 
-def _sigma(rule_paths: list[Path]) -> Detector:
-    from .sigma import SigmaDetector
+def _sigma(rule_paths: list[Path], rule_cache: Path | None = None,
+           placeholders: dict[str, list[str]] | None = None) -> Detector:
+    from .sigma import RuleCache, SigmaDetector
 
-    return SigmaDetector(_existing(rule_paths, "rule path"))
+    cache = RuleCache(rule_cache, placeholders) if rule_cache is not None else None
+    return SigmaDetector(_existing(rule_paths, "rule path"), placeholders, cache)
 
 
 def _indicators(files: list[Path]) -> Detector:
@@ -50,7 +52,10 @@ BUILDERS: dict[str, Callable[..., Detector]] = {"sigma": _sigma, "indicator": _i
 
 
 def build_detectors(rules: list[Path] | None = None, indicators: list[Path] | None = None,
-                    model: str | None = None) -> list[Detector]:
-    """The detectors for these options, in a fixed order (Sigma, indicators, model)."""
-    wanted = [(kind, arg) for kind, arg in (("sigma", rules), ("indicator", indicators), ("model", model)) if arg]
-    return [BUILDERS[kind](arg) for kind, arg in wanted]
+                    model: str | None = None, rule_cache: Path | None = None,
+                    placeholders: dict[str, list[str]] | None = None) -> list[Detector]:
+    """The detectors for these options, in a fixed order (Sigma, indicators, model). Sigma rules
+    compile through the cache folder ``rule_cache`` when given, with ``placeholders`` values."""
+    detectors = [_sigma(rules, rule_cache, placeholders)] if rules else []
+    wanted = [(kind, arg) for kind, arg in (("indicator", indicators), ("model", model)) if arg]
+    return detectors + [BUILDERS[kind](arg) for kind, arg in wanted]
