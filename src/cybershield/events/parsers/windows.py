@@ -11,6 +11,7 @@ EventRecordID.
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,6 +62,14 @@ def _text(value: object) -> object:
     return value
 
 
+def with_spaceless_names(data: dict) -> dict:
+    """Event data names with spaces (Defender's ``Threat Name``) also under the space-less name
+    that Sigma rules use (``ThreatName``), unless the event has that name already."""
+    for key in [k for k in data if " " in k]:
+        data.setdefault(key.replace(" ", ""), data[key])
+    return data
+
+
 def _event_data(data: object) -> dict:
     """EventData/UserData as a flat name -> value dict."""
     if not isinstance(data, dict):
@@ -68,7 +77,7 @@ def _event_data(data: object) -> dict:
     if _NESTED.isdisjoint(map(type, data.values())):  # the common case: flat names
         out = dict(data)
         out.pop("#attributes", None)
-        return out
+        return with_spaceless_names(out)
     out = {}
     for key, value in data.items():
         if key == "#attributes":
@@ -84,7 +93,7 @@ def _event_data(data: object) -> dict:
             out[key] = "\n".join("" if v is None else str(v) for v in text)
         else:
             out[key] = text
-    return out
+    return with_spaceless_names(out)
 
 
 def derive_ecs(fields: dict, channel: str | None, event_data: dict) -> None:
@@ -174,43 +183,92 @@ def from_evtx_xml_json(doc: dict) -> dict:
     return fields
 
 
+#: Where flat records keep the event time, most precise first (Sysmon's UtcTime; NXLog's EventTime
+#: is the collector's local time, hence last).
+TIME_FIELDS = ("SystemTime", "UtcTime", "@timestamp", "TimeCreated", "TimeGenerated", "EventTime")
+_DOTNET_DATE = re.compile(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/")
+
+
+def event_time(value: object) -> int | None:
+    """Microseconds since the epoch from an event time as collectors write it (ISO 8601, naive
+    meaning UTC; .NET ``/Date(ms)/`` of PowerShell exports); None when it is none of these."""
+    if not isinstance(value, str) or not value:
+        return None
+    dotnet = _DOTNET_DATE.fullmatch(value)
+    if dotnet:
+        return int(dotnet.group(1)) * 1000
+    try:
+        return iso_to_us(value)
+    except (ValueError, OverflowError):
+        return None
+
+
+def first_time(doc: dict) -> int | None:
+    """The event time: the first of ``TIME_FIELDS`` that holds one."""
+    for name in TIME_FIELDS:
+        stamp = event_time(doc.get(name))
+        if stamp is not None:
+            return stamp
+    return None
+
+
+def flat_payload(doc: dict) -> dict:
+    """The scalar fields of a flat record, with an ``EventData`` held as JSON text (Azure Log
+    Analytics / Sentinel exports) unpacked beside them."""
+    data = {k: v for k, v in doc.items() if not isinstance(v, (dict, list))}
+    packed = doc.get("EventData")
+    if isinstance(packed, str) and packed.lstrip().startswith("{"):
+        try:
+            inner = orjson.loads(packed)
+        except orjson.JSONDecodeError:
+            inner = None
+        if isinstance(inner, dict):
+            for key, value in _event_data(inner).items():
+                data.setdefault(key, value)
+    return with_spaceless_names(data)
+
+
+def _truthy(doc: dict, *names: str) -> object:
+    return next((doc[n] for n in names if doc.get(n)), None)
+
+
 def from_flat_json(doc: dict) -> dict:
-    """winlogbeat documents and flat Sysmon/nxlog records to event fields."""
+    """winlogbeat documents and flat Sysmon/NXLog/Azure records to event fields."""
     if isinstance(doc.get("winlog"), dict):
         fields = flatten(doc, "", {})
-        data = {k[len("winlog.event_data."):]: v for k, v in fields.items() if k.startswith("winlog.event_data.")}
+        data = with_spaceless_names(
+            {k[len("winlog.event_data."):]: v for k, v in fields.items() if k.startswith("winlog.event_data.")})
+        fields.update({f"winlog.event_data.{k}": v for k, v in data.items()})
         channel = fields.get("winlog.channel")
         if "winlog.event_id" in fields:
             fields["winlog.event_id"] = to_int(fields["winlog.event_id"])
             fields.setdefault("event.code", str(fields["winlog.event_id"]))
         if isinstance(fields.get("@timestamp"), str):
-            fields["@timestamp"] = iso_to_us(fields["@timestamp"])
+            fields["@timestamp"] = event_time(fields["@timestamp"])
     else:
-        data = {k: v for k, v in doc.items() if not isinstance(v, (dict, list))}
-        channel = doc.get("Channel")
+        data = flat_payload(doc)
+        channel = _truthy(doc, "Channel", "EventLog")
         event_id = to_int(doc.get("EventID"))
         fields = {f"winlog.event_data.{k}": v for k, v in data.items()}
         fields.update({
             "event.code": None if event_id is None else str(event_id),
             "winlog.event_id": event_id,
             "winlog.channel": channel,
-            "winlog.provider_name": doc.get("Provider_Name") or doc.get("SourceName"),
-            "winlog.computer_name": doc.get("Computer") or doc.get("Hostname"),
-            "host.name": doc.get("Computer") or doc.get("Hostname"),
-            "winlog.record_id": to_int(doc.get("EventRecordID") or doc.get("RecordNumber")),
+            "winlog.provider_name": _truthy(doc, "Provider_Name", "SourceName", "Source"),
+            "winlog.computer_name": _truthy(doc, "Computer", "Hostname"),
+            "host.name": _truthy(doc, "Computer", "Hostname"),
+            "winlog.record_id": to_int(_truthy(doc, "EventRecordID", "RecordNumber")),
+            "@timestamp": first_time(doc),
         })
-        stamp = doc.get("SystemTime") or doc.get("UtcTime") or doc.get("EventTime")
-        if isinstance(stamp, str):
-            fields["@timestamp"] = iso_to_us(stamp)
     fields.setdefault("event.kind", "event")
     derive_ecs(fields, channel, data)
     return fields
 
 
 def windows_event(doc: dict) -> dict:
-    if "Event" in doc:
+    if isinstance(doc.get("Event"), dict):
         return from_evtx_xml_json(doc)
-    if "winlog" in doc or "EventID" in doc:
+    if isinstance(doc.get("winlog"), dict) or "EventID" in doc:
         return from_flat_json(doc)
     raise RecordError("not-a-windows-event", "neither Event.System, winlog nor EventID present")
 
