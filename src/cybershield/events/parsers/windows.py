@@ -10,7 +10,6 @@ EventRecordID.
 
 from __future__ import annotations
 
-import json
 import re
 import warnings
 from collections.abc import Iterator
@@ -20,11 +19,10 @@ import evtx
 import orjson
 
 from ..quarantine import QuarantineEntry
-from ..readers import open_binary
 from .base import Item, RecordError, flatten, iso_to_us, to_int
 
 #: EventData name -> ECS field (Sysmon and the Security log).
-_EVENT_DATA_ECS = {
+EVENT_DATA_ECS = {
     "Image": "process.executable",
     "NewProcessName": "process.executable",
     "CommandLine": "process.command_line",
@@ -46,13 +44,12 @@ _EVENT_DATA_ECS = {
     "TargetObject": "registry.path",
     "ObjectName": "file.path",
 }
-_EVENT_DATA_KEYS = frozenset(_EVENT_DATA_ECS)
-_EVENT_DATA_ORDER = {name: i for i, name in enumerate(_EVENT_DATA_ECS)}
+_EVENT_DATA_KEYS = frozenset(EVENT_DATA_ECS)
+_EVENT_DATA_ORDER = {name: i for i, name in enumerate(EVENT_DATA_ECS)}
 _SYSTEM_EXTRAS = tuple((key, f"winlog.{key.lower()}") for key in ("Level", "Task", "Opcode", "Keywords", "Version"))
 _NESTED = frozenset({dict, list})
-_INT_ECS = {"process.pid", "process.parent.pid", "source.port", "destination.port"}
-_HASH_ECS = {"MD5": "file.hash.md5", "SHA1": "file.hash.sha1", "SHA256": "file.hash.sha256"}
-MAX_JSON_DOCUMENT = 512 * 1024 * 1024
+INT_ECS = {"process.pid", "process.parent.pid", "source.port", "destination.port"}
+HASH_ECS = {"MD5": "file.hash.md5", "SHA1": "file.hash.sha1", "SHA256": "file.hash.sha256"}
 
 
 def _text(value: object) -> object:
@@ -100,31 +97,44 @@ def derive_ecs(fields: dict, channel: str | None, event_data: dict) -> None:
     """Fill the ECS fields that follow from a Windows event's payload."""
     # in the mapping's order: of two names for one ECS field (Image, NewProcessName), the first present wins
     for name in sorted(_EVENT_DATA_KEYS.intersection(event_data), key=_EVENT_DATA_ORDER.__getitem__):
-        ecs, value = _EVENT_DATA_ECS[name], event_data[name]
+        ecs, value = EVENT_DATA_ECS[name], event_data[name]
         if value in (None, "", "-"):
             continue
-        if ecs in _INT_ECS:
-            value = _windows_int(value)
+        if ecs in INT_ECS:
+            value = windows_int(value)
             if value is None:
                 continue
         fields.setdefault(ecs, value)
-    user = event_data.get("User") or event_data.get("TargetUserName") or event_data.get("SubjectUserName")
-    if isinstance(user, str) and user not in ("", "-"):
-        domain, _, name = user.rpartition("\\")
+    name, domain = split_user(event_data.get("User") or event_data.get("TargetUserName") or event_data.get("SubjectUserName"))
+    if name is not None:
         fields["user.name"] = name
         if domain:
             fields["user.domain"] = domain
-    hashes = event_data.get("Hashes") or event_data.get("Hash")
-    if isinstance(hashes, str):
-        for part in hashes.split(","):
-            algo, _, digest = part.partition("=")
-            ecs = _HASH_ECS.get(algo.strip().upper())
-            if ecs and digest:
-                fields[ecs] = digest.strip().lower()
+    fields.update(parse_hashes(event_data.get("Hashes") or event_data.get("Hash")))
     fields["event.module"] = "sysmon" if channel and "Sysmon" in channel else "windows"
 
 
-def _windows_int(value: object) -> int | None:
+def split_user(user: object) -> tuple[str | None, str | None]:
+    """``DOMAIN\\name`` -> (name, domain); (None, None) for no user (``-``, empty, not text)."""
+    if not isinstance(user, str) or user in ("", "-"):
+        return None, None
+    domain, _, name = user.rpartition("\\")
+    return name, domain or None
+
+
+def parse_hashes(hashes: object) -> dict:
+    """Sysmon's ``SHA1=…,MD5=…`` as ECS hash fields (lower case)."""
+    out = {}
+    if isinstance(hashes, str):
+        for part in hashes.split(","):
+            algo, _, digest = part.partition("=")
+            ecs = HASH_ECS.get(algo.strip().upper())
+            if ecs and digest:
+                out[ecs] = digest.strip().lower()
+    return out
+
+
+def windows_int(value: object) -> int | None:
     if isinstance(value, str) and value.lower().startswith("0x"):
         try:
             return int(value, 16)
@@ -229,7 +239,13 @@ def flat_payload(doc: dict) -> dict:
 
 
 def _truthy(doc: dict, *names: str) -> object:
-    return next((doc[n] for n in names if doc.get(n)), None)
+    """``doc.get(a) or doc.get(b) or …``."""
+    value = None
+    for name in names:
+        value = doc.get(name)
+        if value:
+            return value
+    return value
 
 
 def from_flat_json(doc: dict) -> dict:
@@ -321,66 +337,3 @@ class EvtxParser:
                     caught.clear()
         except (RuntimeError, OSError) as exc:
             yield QuarantineEntry.of(source, ordinal + 1, "evtx-unreadable", f"EVTX parsing stopped: {exc}")
-
-
-class EvtxJsonParser:
-    """EVTX as JSON: JSON lines, or concatenated/pretty-printed documents, or one JSON array."""
-
-    name = "evtx-json"
-
-    def records(self, path: Path, source: str) -> Iterator[Item]:
-        try:
-            with open_binary(path) as stream:
-                raw = stream.read(MAX_JSON_DOCUMENT + 1)
-        except (OSError, EOFError) as exc:
-            yield QuarantineEntry.of(source, 1, "truncated", f"reading stopped: {exc}")
-            return
-        if len(raw) > MAX_JSON_DOCUMENT:
-            yield QuarantineEntry.of(source, 0, "too-large", f"JSON document over {MAX_JSON_DOCUMENT} bytes", raw)
-            return
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield QuarantineEntry.of(source, 1, "invalid-utf8", f"not valid UTF-8 at byte {exc.start}", raw[exc.start:])
-            return
-        yield from self._documents(text, source)
-
-    def _documents(self, text: str, source: str) -> Iterator[Item]:
-        decoder = json.JSONDecoder()
-        pos, ordinal, end = 0, 0, len(text)
-        while True:
-            while pos < end and text[pos] in " \t\r\n,":
-                pos += 1
-            if pos >= end:
-                return
-            ordinal += 1
-            try:
-                doc, pos = decoder.raw_decode(text, pos)
-            except json.JSONDecodeError as exc:
-                # Skip to the next line that starts a document, so one bad record costs one record.
-                nxt = text.find("\n{", pos + 1)
-                yield QuarantineEntry.of(source, ordinal, "invalid-json", f"not valid JSON: {exc.msg}", text[pos:pos + 256])
-                if nxt < 0:
-                    return
-                pos = nxt + 1
-                continue
-            docs = doc if isinstance(doc, list) else [doc]
-            for item in docs:
-                yield from self._one(item, ordinal, source)
-                ordinal += 1
-            ordinal -= 1
-
-    @staticmethod
-    def _one(doc: object, ordinal: int, source: str) -> Iterator[Item]:
-        if not isinstance(doc, dict):
-            yield QuarantineEntry.of(source, ordinal, "not-an-object", f"JSON {type(doc).__name__} where an event was expected")
-            return
-        try:
-            fields = windows_event(doc)
-        except RecordError as exc:
-            yield QuarantineEntry.of(source, ordinal, exc.reason, exc.detail, orjson.dumps(doc)[:256])
-            return
-        except (ValueError, TypeError, AttributeError) as exc:
-            yield QuarantineEntry.of(source, ordinal, "malformed-record", f"{type(exc).__name__}: {exc}", orjson.dumps(doc)[:256])
-            return
-        yield fields.get("winlog.record_id") or ordinal, fields
