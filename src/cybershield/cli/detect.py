@@ -27,7 +27,7 @@ def detect_summary(run: DetectRun, seconds: float, quarantined: int, stored: int
         "quarantined": quarantined,
         "rules_loaded": sum(d.get("rules_loaded", 0) for d in described),
         "rules_failed": [f for d in described for f in d.get("rules_failed", [])],
-        "alerts": len(run.alerts),
+        "alerts": run.alert_count,
         "alerts_stored": stored,
         "rules_fired": len(run.by_rule),
         "seconds": round(seconds, 3),
@@ -95,17 +95,17 @@ def detect_command(
         out.parent.mkdir(parents=True, exist_ok=True)
     stream = out.open("wb") if out else None
     started = time.perf_counter()
+    cfg.var_dir.mkdir(parents=True, exist_ok=True)
+    sessions = open_database(cfg.db_url)
     try:
-        run = DetectRun(detectors, stream)
+        run = DetectRun(detectors, stream, store=lambda alerts: store_alerts(sessions, alerts))
         ingested = run_ingest(paths, None, None, Quarantine(), show_progress=not as_json, consumer=run.batch)
         run.finish()
     finally:
         if stream:
             stream.close()
     seconds = time.perf_counter() - started
-    cfg.var_dir.mkdir(parents=True, exist_ok=True)
-    stored = store_alerts(open_database(cfg.db_url), run.alerts) if run.alerts else 0
-    summary = detect_summary(run, seconds, ingested.quarantined, stored)
+    summary = detect_summary(run, seconds, ingested.quarantined, run.stored)
     if as_json:
         sys.stdout.write(orjson.dumps(summary).decode() + "\n")
     else:

@@ -7,6 +7,7 @@ batches (many small files) are joined first, so that per-batch work is paid once
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import IO
 
 import orjson
@@ -19,13 +20,21 @@ from .detector import Detector
 
 class DetectRun:
     """Feeds the events to every detector in micro-batches of about ``batch_events`` (small files
-    are joined, so that per-batch work is paid once per many files); writes and counts the alerts."""
+    are joined, so that per-batch work is paid once per many files); writes and counts the alerts.
 
-    def __init__(self, detectors: list[Detector], out: IO[bytes] | None, batch_events: int = 50_000):
+    Alerts are written to ``out`` as they come. With ``store`` (a function that stores a list of
+    alerts and returns how many were new) they are stored as they come too and not kept, so memory
+    stays bounded however long the run; without it they are kept in ``alerts``."""
+
+    def __init__(self, detectors: list[Detector], out: IO[bytes] | None, batch_events: int = 50_000,
+                 store: Callable[[list[Alert]], int] | None = None):
         self.detectors = detectors
         self.out = out
         self.batch_events = batch_events
+        self.store = store
         self.alerts: list[Alert] = []
+        self.alert_count = 0
+        self.stored = 0
         self.events = 0
         self.by_rule: Counter = Counter()
         self._pending: list[pa.Table] = []
@@ -56,4 +65,8 @@ class DetectRun:
             self.by_rule[(alert.rule_id, alert.rule_title, alert.level)] += 1
             if self.out is not None:
                 self.out.write(orjson.dumps(alert.to_document()) + b"\n")
-        self.alerts += alerts
+        self.alert_count += len(alerts)
+        if self.store is None:
+            self.alerts += alerts
+        elif alerts:
+            self.stored += self.store(alerts)
