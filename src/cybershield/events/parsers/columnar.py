@@ -118,6 +118,9 @@ class ColumnarLineParser(LineParser):
     """Base for line formats normalised column-wise. Subclasses implement ``parse_line`` (one line to
     the source's own fields, or None for a header), ``normalise`` and optionally ``decode_block``."""
 
+    #: Lines per block: fewer for formats whose records are wide (memory grows with block x fields).
+    block_lines = BLOCK_LINES
+
     def decode_block(self, lines: list[bytes]) -> pa.Table | None:
         """All lines of a block at once, or None to go line by line."""
         return None
@@ -146,9 +149,9 @@ class ColumnarLineParser(LineParser):
                             if line.__class__ is bytes and line.strip()]
                     ids.extend(number for number, _ in kept)
                     lines.extend(line for _, line in kept)
-                    while len(lines) >= BLOCK_LINES:
-                        yield from self._block(ids[:BLOCK_LINES], lines[:BLOCK_LINES], source)
-                        ids, lines = ids[BLOCK_LINES:], lines[BLOCK_LINES:]
+                    while len(lines) >= self.block_lines:
+                        yield from self._block(ids[:self.block_lines], lines[:self.block_lines], source)
+                        ids, lines = ids[self.block_lines:], lines[self.block_lines:]
         except (OSError, EOFError, zlib.error) as exc:
             yield from self._block(ids, lines, source)
             yield QuarantineEntry.of(source, record_id + 1, "truncated", f"reading stopped: {exc}")

@@ -206,6 +206,7 @@ class EvtxJsonParser(ColumnarLineParser):
     """EVTX as JSON: JSON lines (in blocks), or concatenated/pretty-printed documents, or one JSON array."""
 
     name = "evtx-json"
+    block_lines = 10_000  # Windows events have hundreds of distinct fields: a block of them is wide
 
     def __init__(self) -> None:
         self._text_fields: set[str] = set()
