@@ -15,6 +15,7 @@ from rich.table import Table
 from ..config import Settings, settings
 from ..detect import DetectorUnavailable, DetectRun, build_detectors
 from ..events import Quarantine
+from ..hub import ConfigError, load_hub_config
 from ..storage import open_database, store_alerts
 from .app import app, console
 from .ingest import run_ingest
@@ -61,9 +62,13 @@ def rule_cache_dir(cfg: Settings) -> Path:
 
 
 def _placeholders(path: Path | None, cfg: Settings) -> dict[str, list[str]]:
-    from ..detect.sigma import load_placeholders
+    """Placeholder values from ``--placeholders``, else from the hub configuration (``sigma.placeholders``)."""
+    if path is not None:
+        from ..detect.sigma import load_placeholders
 
-    return load_placeholders(path, cfg.hub_config())
+        return load_placeholders(path)
+    config = load_hub_config(cfg.hub_config_path)
+    return {name: list(values) for name, values in config.sigma.placeholders.items()}
 
 
 @app.command("detect")
@@ -87,8 +92,9 @@ def detect_command(
     try:
         with nullcontext() if as_json else console.status("loading detectors", spinner="dots"):
             values = _placeholders(placeholders, cfg) if rules else {}
-            detectors = build_detectors(rules, indicators, model, None if no_cache else rule_cache_dir(cfg), values)
-    except (DetectorUnavailable, ValueError) as exc:
+            detectors = build_detectors(rules, indicators, model, placeholders=values or None,
+                                        rule_cache=None if no_cache else rule_cache_dir(cfg))
+    except (DetectorUnavailable, ConfigError, ValueError) as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
     if out:
@@ -97,15 +103,21 @@ def detect_command(
     started = time.perf_counter()
     cfg.var_dir.mkdir(parents=True, exist_ok=True)
     sessions = open_database(cfg.db_url)
+    stored = 0
+
+    def store(alerts: list) -> None:  # alerts are stored as they come, never held for the end
+        nonlocal stored
+        stored += store_alerts(sessions, alerts)
+
     try:
-        run = DetectRun(detectors, stream, store=lambda alerts: store_alerts(sessions, alerts))
+        run = DetectRun(detectors, stream, sink=store)
         ingested = run_ingest(paths, None, None, Quarantine(), show_progress=not as_json, consumer=run.batch)
         run.finish()
     finally:
         if stream:
             stream.close()
     seconds = time.perf_counter() - started
-    summary = detect_summary(run, seconds, ingested.quarantined, run.stored)
+    summary = detect_summary(run, seconds, ingested.quarantined, stored)
     if as_json:
         sys.stdout.write(orjson.dumps(summary).decode() + "\n")
     else:

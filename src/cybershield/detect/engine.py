@@ -22,19 +22,17 @@ class DetectRun:
     """Feeds the events to every detector in micro-batches of about ``batch_events`` (small files
     are joined, so that per-batch work is paid once per many files); writes and counts the alerts.
 
-    Alerts are written to ``out`` as they come. With ``store`` (a function that stores a list of
-    alerts and returns how many were new) they are stored as they come too and not kept, so memory
-    stays bounded however long the run; without it they are kept in ``alerts``."""
+    Alerts are kept in ``alerts``, or, with a ``sink`` (a long-running hub), handed to it and only counted.
+    """
 
     def __init__(self, detectors: list[Detector], out: IO[bytes] | None, batch_events: int = 50_000,
-                 store: Callable[[list[Alert]], int] | None = None):
+                 sink: Callable[[list[Alert]], None] | None = None):
         self.detectors = detectors
         self.out = out
         self.batch_events = batch_events
-        self.store = store
+        self.sink = sink
         self.alerts: list[Alert] = []
         self.alert_count = 0
-        self.stored = 0
         self.events = 0
         self.by_rule: Counter = Counter()
         self._pending: list[pa.Table] = []
@@ -45,14 +43,15 @@ class DetectRun:
         self._pending.append(table)
         self._pending_rows += table.num_rows
         if self._pending_rows >= self.batch_events:
-            self._detect()
+            self.flush()
 
     def finish(self) -> None:
-        self._detect()
+        self.flush()
         for detector in self.detectors:
             self._emit(detector.finish())
 
-    def _detect(self) -> None:
+    def flush(self) -> None:
+        """Detect over the events waiting to be joined into a batch, now."""
         if not self._pending:
             return
         table = self._pending[0] if len(self._pending) == 1 else concat(self._pending)
@@ -66,7 +65,7 @@ class DetectRun:
             if self.out is not None:
                 self.out.write(orjson.dumps(alert.to_document()) + b"\n")
         self.alert_count += len(alerts)
-        if self.store is None:
+        if self.sink is None:
             self.alerts += alerts
         elif alerts:
-            self.stored += self.store(alerts)
+            self.sink(alerts)

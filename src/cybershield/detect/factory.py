@@ -52,10 +52,11 @@ BUILDERS: dict[str, Callable[..., Detector]] = {"sigma": _sigma, "indicator": _i
 
 
 def build_detectors(rules: list[Path] | None = None, indicators: list[Path] | None = None,
-                    model: str | None = None, rule_cache: Path | None = None,
-                    placeholders: dict[str, list[str]] | None = None) -> list[Detector]:
-    """The detectors for these options, in a fixed order (Sigma, indicators, model). Sigma rules
-    compile through the cache folder ``rule_cache`` when given, with ``placeholders`` values."""
+                    model: str | None = None, placeholders: dict[str, list[str]] | None = None,
+                    rule_cache: Path | None = None) -> list[Detector]:
+    """The detectors for these options, in a fixed order (Sigma, indicators, model); ``placeholders``
+    are the values of the Sigma rules' ``%name%`` placeholders; Sigma rules compile through the
+    cache folder ``rule_cache`` when given."""
     detectors = [_sigma(rules, rule_cache, placeholders)] if rules else []
     wanted = [(kind, arg) for kind, arg in (("indicator", indicators), ("model", model)) if arg]
     return detectors + [BUILDERS[kind](arg) for kind, arg in wanted]

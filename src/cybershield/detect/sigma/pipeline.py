@@ -116,16 +116,11 @@ def placeholder_values(data: object, source: str) -> dict[str, list[str]]:
     return out
 
 
-def load_placeholders(path: Path | None, hub_config: dict) -> dict[str, list[str]]:
-    """Placeholder values from a YAML file (``path``) or else from the hub configuration's
-    ``sigma: placeholders:``; {} when neither has any. Raises ValueError with the reason."""
-    if path is not None:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise ValueError(f"{path}: cannot read placeholders: {exc}") from None
-        return placeholder_values(data, str(path))
-    sigma = hub_config.get("sigma") or {}
-    if not isinstance(sigma, dict):
-        raise ValueError("hub configuration: 'sigma' must be a mapping")
-    return placeholder_values(sigma.get("placeholders"), "hub configuration sigma.placeholders")
+def load_placeholders(path: Path) -> dict[str, list[str]]:
+    """Placeholder values from a YAML file (a mapping of names to a value or a list of values).
+    Raises ValueError with the reason."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: cannot read placeholders: {exc}") from None
+    return placeholder_values(data, str(path))

@@ -2,7 +2,23 @@
 
 from .alerts import AlertRecord
 from .base import Base
+from .exchange import EnvelopeNonce
 from .foundation import IngestRun, QuarantineRecord
+from .hub import WarningRecord
 from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
+from .network import NetworkSightingRecord, NetworkWarningRecord, OutboxRecord
 
-__all__ = ["AlertRecord", "Base", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]
+__all__ = [  # one name a line: areas add theirs without touching the others'
+    "AlertRecord",
+    "Base",
+    "EnvelopeNonce",
+    "IngestRun",
+    "NetworkSightingRecord",
+    "NetworkWarningRecord",
+    "OutboxRecord",
+    "QuarantineRecord",
+    "StixObjectRecord",
+    "TaxiiBookmark",
+    "TaxiiStatusRecord",
+    "WarningRecord",
+]
