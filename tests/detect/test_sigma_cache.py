@@ -130,6 +130,12 @@ def test_cli_placeholders_file_and_bad_file(tmp_path, monkeypatch):
     result = runner.invoke(app, ["detect", str(log), "--rules", str(folder), "--json", "--placeholders", str(values)])
     assert result.exit_code == 0, result.output
     assert orjson.loads(result.stdout.splitlines()[-1])["alerts"] == 1  # alice is an admin: filtered
+    hub = tmp_path / "hub.yaml"  # without --placeholders: the hub configuration's values
+    hub.write_text("sigma:\n  placeholders:\n    admins: [CORP\\eve, CORP\\alice]\n")
+    monkeypatch.setenv("CYBERSHIELD_HUB_CONFIG", str(hub))
+    result = runner.invoke(app, ["detect", str(log), "--rules", str(folder), "--json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert orjson.loads(result.stdout.splitlines()[-1])["alerts"] == 0
     values.write_text("admins: {nested: mapping}\n")
     result = runner.invoke(app, ["detect", str(log), "--rules", str(folder), "--placeholders", str(values)])
     assert result.exit_code == 2 and "admins" in result.output
