@@ -53,6 +53,7 @@ def demo_command(
     console.print(f"[bold]dashboard: http://127.0.0.1:{port}/[/] (cross-border hub {cross_border}, once the hubs are up)")
     data = cfg.data_dir if cfg.shared_data_present() else None
     models = _flow_model(cfg.var_dir, data)
+    shared = {"cache": cfg.var_dir / "cache"} | ({"models": models} if models else {})  # one rule cache, one model
     report = cfg.var_dir / "exercise"
     work = Path(tempfile.mkdtemp(prefix="cybershield-demo-"))
     with Progress(console=console) as progress:
@@ -65,7 +66,7 @@ def demo_command(
 
         try:
             scorecard = play(plan, seed, speed=speed, workdir=work, data_dir=data, keep_running=not once,
-                             runs=("sharing", "no_sharing"), ports={cross_border: port}, models=models,
+                             runs=("sharing", "no_sharing"), ports={cross_border: port}, shared=shared,
                              on_stage=lambda run, what: progress.console.print(f"{run.replace('_', ' ')}: {what}"),
                              on_progress=advance)
         except NetworkStartError as exc:

@@ -41,7 +41,7 @@ def play(scenario: Scenario, seed: int, *, speed: float | None = None, workdir: 
          data_dir: Path | None = None, rules: list[Path] | None = None, runs: tuple[str, ...] = ("sharing", "no_sharing"),
          on_stage: Callable[[str, str], None] | None = None, on_progress: Callable[[str, int, int], None] | None = None,
          start: datetime | None = None, keep_running: bool = False, ports: dict[str, int] | None = None,
-         models: Path | None = None) -> dict:
+         shared: dict[str, Path] | None = None) -> dict:
     """Play ``scenario`` once per entry of ``runs``; returns the scorecard ``{"scenario", "seed", "runs"}``.
 
     ``keep_running`` leaves the network of the sharing run up (the demo shows its dashboard afterwards); its hubs
@@ -57,7 +57,7 @@ def play(scenario: Scenario, seed: int, *, speed: float | None = None, workdir: 
         own = network_dir is None or not sharing
         if on_stage:
             on_stage(run, "starting hubs" if own else f"using the network in {network_dir}")
-        listed = start_network(workdir / run, scenario_plan(scenario), sharing=sharing, rules=rules, models=models,
+        listed = start_network(workdir / run, scenario_plan(scenario), sharing=sharing, rules=rules, shared=shared,
                                ports=ports if sharing else None) if own else read_network(network_dir)
         try:
             if on_stage:
