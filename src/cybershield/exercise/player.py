@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 #: How long the player keeps reading alerts and warnings after the last batch (wall seconds).
 SETTLE_S = 5.0
 POLL_S = 0.5
+OVERLAP = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -153,8 +154,9 @@ class Player:
             except (httpx.HTTPError, ValueError) as exc:
                 log.warning("reading %s failed: %s", self.hubs[code].name, exc)
                 continue
-            if alerts:
-                self._since[code] = max(str(a["alert"]["created"]) for a in alerts)
+            if alerts:  # read again from a minute back: an alert is stored a moment after it is created
+                newest = datetime.fromisoformat(max(str(a["alert"]["created"]) for a in alerts))
+                self._since[code] = (newest - OVERLAP).isoformat()
             now = self.scenario_now()
             with self._lock:
                 for alert in alerts:
