@@ -7,11 +7,12 @@ from .models import (
            AlertRecord,
            Base,
            IngestRun,
+           IntelClock,
            QuarantineRecord,
            StixObjectRecord,
            TaxiiBookmark,
            TaxiiStatusRecord,
 )
 
-__all__ = ["AlertRecord", "Base", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark",
+__all__ = ["AlertRecord", "Base", "IngestRun", "IntelClock", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark",
            "TaxiiStatusRecord", "make_engine", "migrate", "open_database", "record_ingest", "store_alerts"]

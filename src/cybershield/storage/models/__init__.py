@@ -3,6 +3,6 @@
 from .alerts import AlertRecord
 from .base import Base
 from .foundation import IngestRun, QuarantineRecord
-from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
+from .intel import IntelClock, StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
 
-__all__ = ["AlertRecord", "Base", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]
+__all__ = ["AlertRecord", "Base", "IngestRun", "IntelClock", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]
