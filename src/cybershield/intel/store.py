@@ -242,11 +242,11 @@ class IntelStore:
             clock.save()
         return [statuses[index] for index, _ in batch]
 
-    def _marking_levels(self, conn, objects: list[dict]) -> dict[str, str | None]:
+    def _marking_levels(self, conn, objects: list[dict]) -> dict[str, str]:
         """The TLP level of each marking definition ``objects`` reference by an id that is not one of the
         official TLP ids: read from the definition (TLP 2.0 extension, STIX ``tlp`` definition) in the batch
-        or held here; the strictest when several are known. A definition with no TLP meaning maps to
-        ``None``; an id missing from the result is a marking this hub does not know."""
+        or held here; the strictest when several are known. An id missing from the result (no definition,
+        or one without a TLP level, such as a statement) is a marking the hub cannot read."""
         wanted = {ref for obj in objects for ref in marking_refs(obj) if ref not in LEVEL_OF_MARKING}
         if not wanted:
             return {}
@@ -258,7 +258,7 @@ class IntelStore:
             query = select(T.c.stix_id, T.c.document).where(T.c.type == "marking-definition", T.c.stix_id.in_(chunk))
             for stix_id, document in conn.execute(query):
                 found.setdefault(stix_id, []).append(definition_level(orjson.loads(document)))
-        return {mid: most_restrictive(levels) for mid, levels in found.items()}
+        return {mid: most_restrictive(levels) for mid, levels in found.items() if all(levels)}
 
     def _held_versions(self, conn, collection: str, ids: set[str]) -> dict[str, dict]:
         held: dict[str, dict] = {}
@@ -392,7 +392,7 @@ class IntelStore:
             return conn.scalar(query)
 
 
-def _row(obj: dict, collection: str, origin: str | None, definitions: dict[str, str | None] | None = None) -> dict:
+def _row(obj: dict, collection: str, origin: str | None, definitions: dict[str, str] | None = None) -> dict:
     stamp = obj.get("modified") or obj.get("created")
     kind = obj["type"]
     source, target = (obj.get("source_ref"), obj.get("target_ref")) if kind == "relationship" else (

@@ -68,11 +68,11 @@ def definition_level(obj: dict) -> str | None:
     return LEVEL_OF_MARKING.get(obj.get("id"))
 
 
-def tlp_of(obj: dict, definitions: Mapping[str, str | None] | None = None) -> str | None:
+def tlp_of(obj: dict, definitions: Mapping[str, str] | None = None) -> str | None:
     """The TLP level an object is marked with (object and granular markings; the strictest wins), else ``None``.
 
-    ``definitions`` gives the level of marking ids that are not the official TLP ones (``None``: a known
-    marking without a TLP level); any other marking makes the object :data:`UNKNOWN`. The TLP marking
+    ``definitions`` gives the level of marking ids that are not the official TLP ones; any other marking
+    makes the object :data:`UNKNOWN`. The TLP marking
     definitions themselves are CLEAR: a recipient needs them to read any marking.
     """
     if obj.get("type") == "marking-definition" and definition_level(obj):
@@ -83,7 +83,7 @@ def tlp_of(obj: dict, definitions: Mapping[str, str | None] | None = None) -> st
         if ref in LEVEL_OF_MARKING:
             levels.append(LEVEL_OF_MARKING[ref])
         else:
-            levels.append(definitions[ref] if ref in definitions else UNKNOWN)
+            levels.append(definitions.get(ref, UNKNOWN))
     return most_restrictive(levels)
 
 
