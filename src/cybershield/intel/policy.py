@@ -13,8 +13,8 @@ hub created (``origin`` empty) or received from a peer (``origin`` = that peer):
 Unmarked objects take the hub's ``default_tlp``. The gate fails closed:
 
 * a marking the hub cannot read (:data:`~.tlp.UNKNOWN`) keeps the object in the hub, for every recipient;
-* the newest version decides for all versions: once an object is re-marked so that a recipient may not
-  see it, none of its older versions reach that recipient either;
+* the newest version decides for all versions: once an object is re-marked (or made to reference
+  something) so that a recipient may not see it, none of its older versions reach that recipient either;
 * references (``*_ref``/``*_refs``) are followed transitively: an object that references, directly or
   through up to :data:`MAX_REFERENCE_DEPTH` hops, an object the recipient may not see is withheld, so
   that neither a relationship nor the report listing it leaks a RED indicator. A chain longer than that
@@ -139,10 +139,7 @@ class SharingPolicy:
             return None
 
         for obj in objects:
-            reason = (self.refusal(obj.tlp, obj.origin, recipient)
-                      or next(filter(None, (self.refusal(level, origin, recipient)
-                                            for level, origin, _ in graph.newest.get(obj.id, ()))), None)
-                      or referenced(obj.refs, 0))
+            reason = self.refusal(obj.tlp, obj.origin, recipient) or verdict(obj.id, 0) or referenced(obj.refs, 0)
             if reason:
                 gated.withheld.append((obj.id, reason))
             else:
