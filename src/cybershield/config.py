@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -30,15 +28,6 @@ class Settings:
 
     def shared_data_present(self) -> bool:
         return (self.data_dir / "README.md").is_file()
-
-    def hub_config(self) -> dict:
-        """The hub configuration (name, default TLP, peers, constituents, groups, TAXII collections), or {}."""
-        if not self.hub_config_path.is_file():
-            return {}
-        config = yaml.safe_load(self.hub_config_path.read_text()) or {}
-        if not isinstance(config, dict):
-            raise ValueError(f"{self.hub_config_path}: the hub configuration must be a mapping")
-        return config
 
 
 def settings() -> Settings:

@@ -155,7 +155,6 @@ def test_no_path_hands_out_what_an_account_may_not_see(world, nodes):
             result = store.add([node.document(n, modified, marking, refs)], collection="hub", origin=node.origin)
             assert not result.rejected, result.rejected
     model = Model(nodes)
-    everything = [*model.nodes, *(d["id"] for d in DEFINITIONS.values())]
     for account in ACCOUNTS:
         auth, headers = (account, PASSWORDS[account]), {"Accept": TAXII, "Content-Type": TAXII}
         expected = model.ids(account)

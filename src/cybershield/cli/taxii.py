@@ -10,9 +10,10 @@ import typer
 from rich.table import Table
 
 from ..config import settings
-from ..exchange import Exchange, TaxiiSettings, create_app, hash_secret, peer_links, serve
-from ..intel import IntelStore, SharingPolicy
+from ..exchange import Exchange, create_app, hash_secret, serve
+from ..intel import IntelStore
 from .app import app, console
+from .hub import hub_config_or_exit
 
 taxii_app = typer.Typer(help="TAXII 2.1: the hub's server and its exchange with peers.", no_args_is_help=True)
 app.add_typer(taxii_app, name="taxii")
@@ -25,13 +26,13 @@ def serve_command(
 ) -> None:
     """Serve the store over TAXII 2.1 to the accounts of the hub configuration."""
     cfg = settings()
-    config = cfg.hub_config()
-    taxii = TaxiiSettings.from_config(config)
+    config = hub_config_or_exit()
+    taxii = config.taxii_settings()
     if not taxii.accounts:
         console.print(f"[yellow]no accounts in {cfg.hub_config_path}: every request will be refused (401)[/]")
     for collection in taxii.collections.values():
         console.print(f"collection {collection.name}: http://{host}:{port}/{taxii.api_root}/collections/{collection.id}/")
-    serve(create_app(IntelStore.open(cfg.db_url), SharingPolicy.from_config(config), taxii), host, port)
+    serve(create_app(IntelStore.open(cfg.db_url), config.sharing_policy(), taxii), host, port)
 
 
 @taxii_app.command("sync")
@@ -40,10 +41,9 @@ def sync_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the transfers as JSON.")] = False,
 ) -> None:
     """Pull from and push to every peer of the hub configuration, incrementally."""
-    cfg = settings()
-    config = cfg.hub_config()
-    exchange = Exchange(IntelStore.open(cfg.db_url), SharingPolicy.from_config(config), timeout=timeout)
-    transfers = exchange.sync(peer_links(config))
+    config = hub_config_or_exit()
+    exchange = Exchange(IntelStore.open(settings().db_url), config.sharing_policy(), timeout=timeout)
+    transfers = exchange.sync(config.peer_links())
     if as_json:
         sys.stdout.write(orjson.dumps([t.__dict__ for t in transfers]).decode() + "\n")
     else:
