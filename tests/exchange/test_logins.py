@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from cybershield.exchange import TAXII, TaxiiSettings, background_server, create_app, hash_secret
+from cybershield.hub import ConfigError, parse_hub_config
 from cybershield.intel import IntelStore, SharingPolicy
 
 from .conftest import PASSWORDS, hub_config
@@ -97,3 +98,12 @@ def test_failed_logins_are_limited_per_account_and_address(server):
         assert refused.status_code == 429 and "address" in refused.json()["description"]
         assert get(url, "be-hub", PASSWORDS["be-hub"]).status_code == 200  # remembered: no hashing, no limit
         assert get(url, "charite", PASSWORDS["charite"]).status_code == 200
+
+
+def test_the_hub_configuration_carries_the_limits_and_the_cursor_secret(tmp_path):
+    config = parse_hub_config({"taxii": {"cursor_secret": "s3cret", "login_limits": {"account_failures": 3}}},
+                              tmp_path / "hub.yaml")
+    settings = config.taxii_settings()
+    assert (settings.cursor_secret, settings.login_limits.account_failures) == ("s3cret", 3)
+    with pytest.raises(ConfigError, match="unknown key"):
+        parse_hub_config({"taxii": {"login_limits": {"lockout": 1}}}, tmp_path / "hub.yaml")

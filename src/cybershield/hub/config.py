@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pycountry
 import yaml
 
-from ..exchange import Account, PeerLink, TaxiiSettings
+from ..exchange import Account, LoginLimits, PeerLink, TaxiiSettings
 from ..intel import DEFAULT_COLLECTION, LEVELS, Recipient, SharingPolicy
 from .errors import ConfigError
 
@@ -118,6 +118,8 @@ class TaxiiConfig:
     api_root: str = "api1"
     max_content_length: int = _TAXII_MAX
     collections: tuple[CollectionConfig, ...] = ()
+    cursor_secret: str = ""
+    login_limits: LoginLimits = field(default_factory=LoginLimits)
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,8 @@ class HubConfig:
         accounts = {name: Account(name, login.secret, login.read, login.write)
                     for name, login in self.logins.items() if login.secret}
         return replace(base, title=self.taxii.title, api_root=self.taxii.api_root,
-                       max_content_length=self.taxii.max_content_length, accounts=accounts)
+                       max_content_length=self.taxii.max_content_length, accounts=accounts,
+                       login_limits=self.taxii.login_limits, cursor_secret=self.taxii.cursor_secret)
 
     def peer_links(self) -> list[PeerLink]:
         """The peers this hub pulls from or pushes to over TAXII."""
@@ -281,7 +284,8 @@ class _Parser:
         hub = self.mapping(top.get("hub"), "hub", ("name", "country", "role", "default_tlp", "timezone"))
         service = self.mapping(top.get("service"), "service", ("host", "port"))
         taxii = self.taxii(self.mapping(top.get("taxii"), "taxii",
-                                        ("title", "api_root", "max_content_length", "collections")))
+                                        ("title", "api_root", "max_content_length", "collections",
+                                         "cursor_secret", "login_limits")))
         collections = frozenset(c.name for c in taxii.collections)
         peers = {name: self.peer(name, spec, collections) for name, spec in self.mapping(top.get("peers"), "peers").items()}
         constituents = {name: self.constituent(name, spec, collections)
@@ -362,10 +366,14 @@ class _Parser:
                 raise self.fail(f"{key}.id", f"{given!r} is not a UUID") from None
             collections.append(CollectionConfig(name, cid, self.text(spec, key, "title", name),
                                                 self.text(spec, key, "description", "")))
+        limits = self.mapping(section.get("login_limits"), "taxii.login_limits", tuple(LoginLimits.__dataclass_fields__))
+        default = LoginLimits()
         return TaxiiConfig(self.text(section, "taxii", "title", TaxiiConfig.title),
                            self.text(section, "taxii", "api_root", "api1").strip("/"),
                            self.integer(section, "taxii", "max_content_length", _TAXII_MAX, 1024, 1 << 34),
-                           tuple(collections))
+                           tuple(collections), self.text(section, "taxii", "cursor_secret", ""),
+                           LoginLimits(*(self.integer(limits, "taxii.login_limits", name, int(getattr(default, name)), 1,
+                                                      1_000_000) for name in LoginLimits.__dataclass_fields__)))
 
     def login(self, spec: dict, key: str, collections: frozenset[str], default_rights: tuple[str, ...] = ()) -> Login:
         rights = self.names(spec, key, "rights", RIGHTS) if "rights" in spec else default_rights
