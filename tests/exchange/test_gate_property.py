@@ -5,7 +5,6 @@ independently of the gate."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import orjson
@@ -111,7 +110,7 @@ class Model:
 
 @pytest.fixture
 def world(tmp_path, monkeypatch):
-    monkeypatch.setenv("CYBERSHIELD_VALIDATION_WORKERS", os.environ.get("CYBERSHIELD_VALIDATION_WORKERS", "1"))
+    monkeypatch.setenv("CYBERSHIELD_VALIDATION_WORKERS", "1")
     config = hub_config(default_tlp="AMBER")
     store, policy, taxii = IntelStore.open(f"sqlite:///{tmp_path / 'hub.db'}"), SharingPolicy.from_config(config), \
         TaxiiSettings.from_config(config)

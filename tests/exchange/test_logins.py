@@ -33,7 +33,9 @@ class Spy:
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, monkeypatch):
+    monkeypatch.setenv("CYBERSHIELD_VALIDATION_WORKERS", "1")
+
     def start(**taxii):
         config = hub_config()
         config["taxii"] |= taxii

@@ -119,9 +119,8 @@ class SharingPolicy:
 
         def verdict(oid: str, depth: int) -> str | None:
             """Why the newest versions of ``oid`` (or what they reference) may not go to ``recipient``."""
-            key = (oid, depth)
+            key = (oid, depth)  # depth grows along every path, so a cycle of references ends at the bound
             if key not in verdicts:
-                verdicts[key] = None  # a cycle reads as allowed here; each of its members is judged on its own
                 verdicts[key] = next(filter(None, (self.refusal(level, origin, recipient) or
                                                    referenced(refs, depth)
                                                    for level, origin, refs in graph.newest.get(oid, ()))), None)

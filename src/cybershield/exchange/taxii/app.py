@@ -113,12 +113,16 @@ def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings
                        "X-TAXII-Date-Added-Last": page.objects[-1].date_added}
         return replace(page, next=cursors.seal(page.next, scope) if page.next else None), headers
 
+    def absent(object_id: str, collection: Collection) -> TaxiiError:
+        """The one answer for an object that is not there and for one the account may not see."""
+        return TaxiiError(404, "Not Found", f"no object {object_id} in collection {collection.id}")
+
     def gated_object(request: Request, account: Account, collection: Collection, object_id: str,
                      versions: list[str] | None = None, limit: int | None = None):
         """Like :func:`gated_page` for one id; 404 when the account sees no version of it (on a first page)."""
         page, headers = gated_page(request, account, collection, [object_id], versions, limit)
         if not page.objects and not request.query_params.get("next"):
-            raise TaxiiError(404, "Not Found", f"no object {object_id} in collection {collection.id}")
+            raise absent(object_id, collection)
         return page, headers
 
     def envelope(page, headers):
@@ -198,8 +202,10 @@ def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings
 
         def delete() -> None:
             """Only the versions the account may see go; none seen reads as absent."""
-            page, _ = gated_object(request, account, target, object_id,
-                                   listed(request, "match[version]") or ["all"], MAX_VERSIONS)
+            page, _ = gated_page(request, account, target, [object_id],
+                                 listed(request, "match[version]") or ["all"], MAX_VERSIONS)
+            if not page.objects:
+                raise absent(object_id, target)
             store.delete(target.name, object_id, [o.version for o in page.objects],
                          listed(request, "match[spec_version]"))
 
