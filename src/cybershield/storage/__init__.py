@@ -6,6 +6,7 @@ from .ingest_log import record_ingest
 from .models import (
            AlertRecord,
            Base,
+           EnvelopeNonce,
            IngestRun,
            IntelClock,
            QuarantineRecord,
@@ -14,8 +15,10 @@ from .models import (
            TaxiiStatusRecord,
            WarningRecord,
 )
+from .replay_log import SqlReplayStore
 from .warning_log import count_warnings, list_warnings, store_warning, warning_known
 
-__all__ = ["AlertRecord", "Base", "IngestRun", "IntelClock", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark",
-           "TaxiiStatusRecord", "WarningRecord", "count_warnings", "list_alerts", "list_warnings", "make_engine",
-           "migrate", "open_database", "record_ingest", "store_alerts", "store_new_alerts", "store_warning", "warning_known"]
+__all__ = ["AlertRecord", "Base", "EnvelopeNonce", "IngestRun", "IntelClock", "QuarantineRecord", "SqlReplayStore",
+           "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord", "WarningRecord", "count_warnings", "list_alerts",
+           "list_warnings", "make_engine", "migrate", "open_database", "record_ingest", "store_alerts",
+           "store_new_alerts", "store_warning", "warning_known"]

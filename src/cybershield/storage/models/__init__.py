@@ -2,9 +2,24 @@
 
 from .alerts import AlertRecord
 from .base import Base
+from .exchange import EnvelopeNonce
 from .foundation import IngestRun, QuarantineRecord
 from .hub import WarningRecord
 from .intel import IntelClock, StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
+from .network import NetworkSightingRecord, NetworkWarningRecord, OutboxRecord
 
-__all__ = ["AlertRecord", "Base", "IngestRun", "IntelClock", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark",
-           "TaxiiStatusRecord", "WarningRecord"]
+__all__ = [  # one name a line: areas add theirs without touching the others'
+    "AlertRecord",
+    "Base",
+    "EnvelopeNonce",
+    "IngestRun",
+    "IntelClock",
+    "NetworkSightingRecord",
+    "NetworkWarningRecord",
+    "OutboxRecord",
+    "QuarantineRecord",
+    "StixObjectRecord",
+    "TaxiiBookmark",
+    "TaxiiStatusRecord",
+    "WarningRecord",
+]

@@ -1,0 +1,85 @@
+"""Cross-border correlation: members' sightings in, early warnings out.
+
+A cross-border hub keeps every sighting its members share (each applied once, by its STIX id). When an
+observable is sighted in at least ``min_countries`` member countries within the window, it issues an
+early warning (a STIX report, see :mod:`.warnings`) to every member; a country that joins later gives a
+new version of the same report. A warning whose sightings meet the large-scale rule is escalated
+(an escalation package for EU-CyCLONe and the CSIRTs network).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..storage import network_state
+from .agreement import Agreement, severity_rank
+from .observables import Observable
+from .warnings import Warning, build_warning
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One member's sighting of one observable, anonymised to its country."""
+
+    id: str
+    observable: Observable
+    country: str
+    hub: str
+    first_seen: datetime
+    last_seen: datetime
+    count: int = 1
+    severity: str = "medium"
+    techniques: tuple[str, ...] = ()
+    indicator_id: str | None = None
+
+    def row(self) -> dict:
+        return {"id": self.id, "observable": self.observable.key, "country": self.country, "hub": self.hub,
+                "first_seen": self.first_seen, "last_seen": self.last_seen, "count": self.count,
+                "severity": self.severity, "techniques": list(self.techniques), "indicator_id": self.indicator_id,
+                "received": datetime.now(UTC)}
+
+
+class Correlator:
+    """The cross-border hub's correlation over its database."""
+
+    def __init__(self, sessions: sessionmaker[Session], hub: str, agreement: Agreement):
+        self.sessions, self.hub, self.agreement = sessions, hub, agreement
+
+    def add(self, sightings: list[Sighting]) -> list[Warning]:
+        """Apply ``sightings`` (those already held are ignored); returns the warnings issued or updated."""
+        new = network_state.add_sightings(self.sessions, (s.row() for s in sightings))
+        issued = []
+        for key in sorted({row["observable"] for row in new}):
+            warning = self._judge(key, max(r["last_seen"] for r in new if r["observable"] == key))
+            if warning is not None:
+                issued.append(warning)
+        return issued
+
+    def _judge(self, key: str, moment: datetime) -> Warning | None:
+        rule = self.agreement.warning
+        countries = network_state.countries_of(self.sessions, key, moment - rule.window)
+        if len(countries) < rule.min_countries:
+            return None
+        held = network_state.warning_of(self.sessions, key)
+        if held is not None and set(held.countries) == {c["country"] for c in countries}:
+            return None  # nothing new to say: the same countries as the warning already sent
+        sightings = network_state.sightings_of(self.sessions, key, moment - rule.window)
+        severe = {s.country for s in sightings
+                  if severity_rank(s.severity) >= severity_rank(self.agreement.escalation.min_severity)}
+        escalated = len(severe) >= self.agreement.escalation.min_countries
+        type_, _, value = key.partition("=")
+        warning = build_warning(self.hub, Observable(type_, value), countries, sightings, self.agreement,
+                                created=held.created if held else None, escalated=escalated)
+        network_state.save_warning(self.sessions, {
+            "id": warning.report_id, "observable": key, "countries": warning.countries,
+            "created": warning.created, "modified": warning.modified, "escalated": escalated,
+            "document": warning.bundle})
+        log.info("early warning %s: %s sighted in %s%s", warning.report_id, key, ", ".join(warning.countries),
+                 " (large-scale: escalated)" if escalated else "")
+        return warning
