@@ -132,3 +132,10 @@ def test_two_hops_and_re_marking(hub, account):
     assert indicator(3)["id"] not in every
     assert s.get(url + indicator(3)["id"] + "/versions/").status_code == 404
     assert s.get(url + indicator(3)["id"] + "/", params={"match[version]": T0}).status_code == 404
+
+
+def test_envelopes_count_an_unreadable_marking_as_red():
+    from cybershield.exchange.envelope import payload_tlp
+
+    assert payload_tlp([indicator(1, object_marking_refs=[sid("marking-definition", 9)])]) == "RED"
+    assert payload_tlp([indicator(1, tlp="GREEN")]) == "GREEN"
