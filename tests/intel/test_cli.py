@@ -10,28 +10,13 @@ import sys
 import time
 
 import httpx
-import pytest
 import yaml
 from typer.testing import CliRunner
 
 from cybershield.cli import app
-from cybershield.exchange import hash_secret
 from cybershield.intel import TLP2_IDS
 
 from .factory import indicator, malware, relationship
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    config = {"hub": {"name": "de-hub", "default_tlp": "AMBER"},
-              "peers": {"fr-hub": {"secret": hash_secret("fr-secret", iterations=1000), "read": ["hub"]}},
-              "groups": {"west": ["fr-hub"]}}
-    (tmp_path / "hub.yaml").write_text(yaml.safe_dump(config))
-    monkeypatch.setenv("CYBERSHIELD_VAR", str(tmp_path / "var"))
-    monkeypatch.setenv("CYBERSHIELD_HUB_CONFIG", str(tmp_path / "hub.yaml"))
-    monkeypatch.delenv("CYBERSHIELD_DB_URL", raising=False)
-    monkeypatch.setenv("CYBERSHIELD_VALIDATION_WORKERS", "1")
-    return tmp_path
 
 
 def bundle(*objects) -> str:

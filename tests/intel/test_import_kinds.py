@@ -10,8 +10,6 @@ from typer.testing import CliRunner
 
 from cybershield.cli import app
 
-from .test_cli import env  # noqa: F401 - the fixture
-
 runner = CliRunner()
 MISP = "intel/misp/pymisp/tests/reportlab_testfiles"
 

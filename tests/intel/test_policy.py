@@ -6,8 +6,9 @@ import orjson
 import pytest
 
 from cybershield.intel import COMMUNITY, TLP2_IDS, IntelStore, SharingPolicy, StoredObject, export_stix
+from cybershield.intel.policy import MAX_REFERENCE_DEPTH
 
-from .factory import indicator, relationship
+from .factory import T0, indicator, relationship, sid
 from .sharing import EXPECTED, RED, fill
 
 CONFIG = {"hub": {"name": "de-hub", "default_tlp": "amber"}, "peers": {"fr-hub": {}, "be-hub": {}},
@@ -79,3 +80,23 @@ def test_latest_takes_the_newest_version_across_collections(db_url):
     assert [(o.collection, o.version[:10]) for o in newest] == [("inbox", "2024-05-01")]
     assert store.get(indicator(1)["id"])["modified"] == "2024-05-01T00:00:00.000Z"
     assert [o["modified"] for o in store.active_indicators()] == ["2024-05-01T00:00:00.000Z"]
+
+
+def test_references_are_followed_transitively_up_to_the_bound(db_url):
+    """Finding 5: a chain of GREEN reports down to a GREEN indicator is shared while it is at most
+    MAX_REFERENCE_DEPTH hops long, withheld beyond; a RED object at the end withholds the whole chain."""
+    store, policy = IntelStore.open(db_url), SharingPolicy.from_config(CONFIG)
+
+    def report(n: int, ref: str) -> dict:
+        return {"type": "report", "spec_version": "2.1", "id": sid("report", n), "created": T0, "modified": T0,
+                "name": f"r{n}", "published": T0, "object_refs": [ref], "object_marking_refs": [TLP2_IDS["GREEN"]]}
+
+    for end, tlp in ((1, "GREEN"), (2, "RED")):
+        chain = [indicator(end, tlp=tlp)]
+        for n in range(MAX_REFERENCE_DEPTH + 2):
+            chain.append(report(100 * end + n, chain[-1]["id"]))
+        store.add(chain)
+        for hops, obj in enumerate(chain):
+            alone = policy.gate(store, [StoredObject.from_dict(obj)], policy.recipient("fr-hub"))
+            shared = tlp == "GREEN" and hops <= MAX_REFERENCE_DEPTH
+            assert bool(alone.allowed) == shared, (tlp, hops, alone.withheld)

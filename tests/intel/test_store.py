@@ -84,7 +84,8 @@ def test_relationships_sightings_and_tlp_levels(store):
     assert [r["id"] for r in store.relationships(mal["id"])] == [sid("relationship", 1)]
     assert [s["id"] for s in store.sightings(ind["id"])] == [sid("sighting", 1)]
     assert store.markings([ind["id"], mal["id"], sid("relationship", 1), "indicator--unknown"]) == {
-        ind["id"]: [("RED", None)], mal["id"]: [("GREEN", None)], sid("relationship", 1): [(None, None)]}
+        ind["id"]: [("RED", None, ())], mal["id"]: [("GREEN", None, ())],
+        sid("relationship", 1): [(None, None, tuple(sorted([ind["id"], mal["id"]])))]}
     rel = store.page("hub", ids=[sid("relationship", 1)]).objects[0]
     assert set(rel.refs) == {ind["id"], mal["id"]}
 

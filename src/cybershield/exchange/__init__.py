@@ -2,7 +2,16 @@
 signed and encrypted envelopes, replay protection."""
 
 from ..storage import SqlReplayStore
-from .accounts import Account, Authenticator, Collection, TaxiiSettings, check_secret, hash_secret
+from .accounts import (
+    Account,
+    Authenticator,
+    Collection,
+    LoginLimits,
+    LoginRefused,
+    TaxiiSettings,
+    check_secret,
+    hash_secret,
+)
 from .client import Exchange, PeerLink, Transfer, peer_links
 from .envelope import (
     MEDIA_TYPE,
@@ -22,6 +31,7 @@ from .taxii import STIX, TAXII, background_server, create_app, serve
 
 __all__ = ["MEDIA_TYPE", "PASSPHRASE_ENV", "STIX", "TAXII", "Account", "Authenticator", "Collection", "EnvelopePolicy",
            "EnvelopeReceiver", "EnvelopeRejected", "EnvelopeSealer", "Exchange", "HubIdentity", "HubKeys", "HubRole",
-           "KeyBundle", "KeyStore", "KeyStoreError", "Keyring", "MemoryReplayStore", "OpenedEnvelope", "PeerLink",
-           "PublicKeys", "Rejection", "ReplayStore", "SqlReplayStore", "Transfer", "TaxiiSettings", "background_server",
-           "check_secret", "create_app", "hash_secret", "peer_links", "serve", "stix_bundle"]
+           "KeyBundle", "KeyStore", "KeyStoreError", "Keyring", "LoginLimits", "LoginRefused", "MemoryReplayStore",
+           "OpenedEnvelope", "PeerLink", "PublicKeys", "Rejection", "ReplayStore", "SqlReplayStore", "Transfer",
+           "TaxiiSettings", "background_server", "check_secret", "create_app", "hash_secret", "peer_links", "serve",
+           "stix_bundle"]

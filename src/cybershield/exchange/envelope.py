@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from ..intel import LEVELS, stixtime, tlp_of
+from ..intel import LEVELS, UNKNOWN_MARKING, stixtime, tlp_of
 from .algorithms import (
     AEAD,
     DEFAULT_KEMS,
@@ -143,6 +143,7 @@ def payload_tlp(payload: Any) -> str | None:
         marked = {tlp_of(o) for o in objects if isinstance(o, dict)} - {None} if isinstance(objects, list) else set()
     except TypeError as error:
         raise ValueError(f"bad markings in the payload: {error}") from None
+    marked = {"RED" if level == UNKNOWN_MARKING else level for level in marked}  # unreadable: fail closed
     return max(marked, key=LEVELS.index) if marked else None
 
 

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pycountry
 import yaml
 
-from ..exchange import Account, Collection, PeerLink, TaxiiSettings
+from ..exchange import Account, Collection, LoginLimits, PeerLink, TaxiiSettings
 from ..intel import DEFAULT_COLLECTION, LEVELS, Recipient, SharingPolicy
 from .errors import ConfigError
 
@@ -113,6 +113,8 @@ class TaxiiConfig:
     max_content_length: int = _TAXII_MAX
     #: Each collection's id is stable (derived from its name) unless the file gives one.
     collections: tuple[Collection, ...] = ()
+    cursor_secret: str = ""
+    login_limits: LoginLimits = field(default_factory=LoginLimits)
 
 
 @dataclass(frozen=True)
@@ -221,7 +223,8 @@ class HubConfig:
         accounts = {name: Account(name, login.secret, login.read, login.write)
                     for name, login in self.logins.items() if login.secret}
         return TaxiiSettings(self.taxii.title, self.taxii.api_root, self.taxii.max_content_length,
-                             {c.id: c for c in self.taxii.collections}, accounts)
+                             {c.id: c for c in self.taxii.collections}, accounts, self.taxii.login_limits,
+                             self.taxii.cursor_secret)
 
     def peer_links(self) -> list[PeerLink]:
         """The peers this hub pulls from or pushes to over TAXII."""
@@ -330,7 +333,8 @@ class _Parser:
         hub = self.mapping(top.get("hub"), "hub", ("name", "country", "role", "default_tlp", "timezone"))
         service = self.mapping(top.get("service"), "service", ("host", "port"))
         taxii = self.taxii(self.mapping(top.get("taxii"), "taxii",
-                                        ("title", "api_root", "max_content_length", "collections")))
+                                        ("title", "api_root", "max_content_length", "collections",
+                                         "cursor_secret", "login_limits")))
         collections = frozenset(c.name for c in taxii.collections)
         peers = {name: self.peer(name, spec, collections) for name, spec in self.mapping(top.get("peers"), "peers").items()}
         constituents = {name: self.constituent(name, spec, collections)
@@ -429,10 +433,14 @@ class _Parser:
             except ValueError:
                 raise self.fail(f"{key}.id", f"{checked['id']!r} is not a UUID") from None
             collections.append(collection)
+        limits = self.mapping(section.get("login_limits"), "taxii.login_limits", tuple(LoginLimits.__dataclass_fields__))
+        default = LoginLimits()
         return TaxiiConfig(self.text(section, "taxii", "title", TaxiiConfig.title),
                            self.text(section, "taxii", "api_root", "api1").strip("/"),
                            self.integer(section, "taxii", "max_content_length", _TAXII_MAX, 1024, 1 << 34),
-                           tuple(collections))
+                           tuple(collections), self.text(section, "taxii", "cursor_secret", ""),
+                           LoginLimits(*(self.integer(limits, "taxii.login_limits", name, int(getattr(default, name)), 1,
+                                                      1_000_000) for name in LoginLimits.__dataclass_fields__)))
 
     def login(self, spec: dict, key: str, collections: frozenset[str], default_rights: tuple[str, ...] = ()) -> Login:
         rights = self.names(spec, key, "rights", RIGHTS) if "rights" in spec else default_rights

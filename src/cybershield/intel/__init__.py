@@ -9,10 +9,11 @@ from .misp_export import MispExport, stix_to_misp, write_misp_feed
 from .policy import COMMUNITY, Gated, Recipient, SharingPolicy
 from .store import DEFAULT_COLLECTION, AddResult, IntelStore, ObjectStatus, Page, StoredObject
 from .tlp import LEVELS, MISP_TLP_TAGS, TLP2_IDS, marking_definition, tlp_of
+from .tlp import UNKNOWN as UNKNOWN_MARKING
 from .validation import Verdict, validate
 from .validation import start_workers as start_validation_workers
 
-__all__ = ["COMMUNITY", "CSV_TYPES", "DEFAULT_COLLECTION", "LEVELS", "MISP_TLP_TAGS", "READERS", "TLP2_IDS", "AddResult",
+__all__ = ["COMMUNITY", "CSV_TYPES", "DEFAULT_COLLECTION", "LEVELS", "MISP_TLP_TAGS", "READERS", "TLP2_IDS", "UNKNOWN_MARKING", "AddResult",
            "Export", "FileImport", "Gated", "IndicatorCsvError", "IntelStore", "MispConversion", "MispExport",
            "MispFormatError", "ObjectStatus", "Page", "Recipient", "SharingPolicy", "StoredObject", "Verdict",
            "export_stix", "import_file", "load_misp_events", "marking_definition", "misp_to_stix", "read_indicator_csv",

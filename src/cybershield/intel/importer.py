@@ -4,11 +4,18 @@
 A reader turns a file into STIX 2.1 objects, plus a line for each part it could not use (a bad
 CSV row, a MISP attribute with no STIX form), which is reported as rejected; the store validates
 and keeps the objects.
+
+Every file is judged alone: one that cannot be read (corrupt gzip, over the size limit, a reader
+failing on hostile content) is reported with its reason and the other files still land. A file (or
+its gzip content, decompressed as a stream) larger than ``max_bytes`` (:data:`MAX_IMPORT_BYTES` by
+default) is refused before it is parsed, so a gzip bomb costs at most that much memory.
 """
 
 from __future__ import annotations
 
 import gzip
+import logging
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +26,10 @@ import orjson
 from .indicator_csv import IndicatorCsvError, read_indicator_csv
 from .misp import MispFormatError, misp_to_stix
 from .store import DEFAULT_COLLECTION, AddResult, IntelStore, ObjectStatus
+
+log = logging.getLogger(__name__)
+#: The largest file, or decompressed gzip content, an import reads and parses.
+MAX_IMPORT_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -31,10 +42,17 @@ class Source:
     json_error: str | None = None
 
     @classmethod
-    def read(cls, path: Path) -> Source:
-        raw = path.read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
+    def read(cls, path: Path, max_bytes: int = MAX_IMPORT_BYTES) -> Source:
+        """The file's content, gunzipped; ValueError when it is over ``max_bytes`` or a corrupt gzip."""
+        with path.open("rb") as handle:
+            gzipped = handle.read(2) == b"\x1f\x8b"
+            handle.seek(0)
+            try:
+                raw = (gzip.GzipFile(fileobj=handle) if gzipped else handle).read(max_bytes + 1)
+            except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
+                raise ValueError(f"corrupt gzip: {exc}") from None
+        if len(raw) > max_bytes:
+            raise ValueError(f"{'decompressed ' if gzipped else ''}content over the limit of {max_bytes} bytes")
         try:
             return cls(path, raw, orjson.loads(raw))
         except orjson.JSONDecodeError as exc:
@@ -71,8 +89,9 @@ def _is_indicator_csv(source: Source) -> bool:
 
 def _misp(source: Source) -> tuple[list, list[str]]:
     conversion = misp_to_stix(source.data)
-    return conversion.objects, [f"MISP attribute type {kind!r} has no STIX form ({count} attributes)"
-                                for kind, count in sorted(conversion.skipped.items())]
+    return conversion.objects, conversion.rejected + [
+        f"MISP attribute type {kind!r} has no STIX form ({count} attributes)"
+        for kind, count in sorted(conversion.skipped.items())]
 
 
 def _csv(source: Source) -> tuple[list, list[str]]:
@@ -118,11 +137,12 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def import_file(store: IntelStore, path: Path, *, collection: str = DEFAULT_COLLECTION,
-                on_progress: Callable[[int], None] | None = None) -> FileImport:
-    """Detect the file's kind and store its objects; a file nothing recognises is reported, never dropped."""
+                on_progress: Callable[[int], None] | None = None, max_bytes: int = MAX_IMPORT_BYTES) -> FileImport:
+    """Detect the file's kind and store its objects; a file nothing recognises or can read is reported
+    with the reason, never dropped, and never stops the files after it."""
     try:
-        source = Source.read(path)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        source = Source.read(path, max_bytes)
+    except (OSError, ValueError) as exc:
         return FileImport(path, None, error=f"cannot read: {exc}")
     for kind, recognises, read in READERS:
         if recognises(source):
@@ -130,6 +150,9 @@ def import_file(store: IntelStore, path: Path, *, collection: str = DEFAULT_COLL
                 objects, problems = read(source)
             except (MispFormatError, IndicatorCsvError) as exc:
                 return FileImport(path, kind, error=str(exc))
+            except Exception as exc:  # a reader tripped over hostile content: this file fails, not the import
+                log.warning("%s: the %s reader failed", path, kind, exc_info=True)
+                return FileImport(path, kind, error=f"cannot read as {kind}: {type(exc).__name__}: {exc}"[:500])
             result = store.add(objects, collection=collection, on_progress=on_progress)
             result.statuses += [ObjectStatus(-1, None, None, "rejected", (problem,)) for problem in problems]
             return FileImport(path, kind, result)

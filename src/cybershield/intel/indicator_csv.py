@@ -1,8 +1,10 @@
 """Indicator CSV (``type,value[,id,valid_until,name,confidence,labels]``) -> STIX 2.1 indicators.
 
 ``type`` takes our short names and MISP's attribute types for the same things; ``labels`` is
-``;``-separated (ATT&CK ids there become the alerts' techniques). A row that cannot be used gives a
-problem line naming the file and line; the other rows still load.
+``;``-separated (ATT&CK ids there become the alerts' techniques). Each value is checked with the rules
+detection applies (:mod:`.values`): a bad address, an empty or single-label domain, a hash of the
+wrong length. A row that cannot be used gives a problem line naming the file, line and reason; the
+other rows still load.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import csv
 import io
 import uuid
 from datetime import UTC, datetime
+
+from .values import normalise
 
 _NS = uuid.UUID("0b7e4bd5-5b0d-4c4e-8f5e-9a1c31d3c0de")
 _HASH_PATHS = {"md5": "file:hashes.MD5", "sha1": "file:hashes.'SHA-1'", "sha256": "file:hashes.'SHA-256'"}
@@ -27,6 +31,11 @@ CSV_TYPES: dict[str, str] = {
     **{t: "x-ja3s:value" for t in ("ja3s", "ja3s-fingerprint-md5")},
     **{t: "x-ja4:value" for t in ("ja4", "ja4+", "ja4-fingerprint")},
 }
+
+#: STIX object path -> the value kind whose rules check it.
+VALUE_KINDS = {"ip": "ip", "domain-name:value": "domain", "url:value": "url", _HASH_PATHS["md5"]: "md5",
+               _HASH_PATHS["sha1"]: "sha1", _HASH_PATHS["sha256"]: "sha256", "email-addr:value": "email",
+               "x-ja3:value": "ja3", "x-ja3s:value": "ja3s", "x-ja4:value": "ja4"}
 
 
 class IndicatorCsvError(ValueError):
@@ -61,6 +70,11 @@ def read_indicator_csv(text: str, source: str, stamp: datetime | None = None) ->
             kind, value = row.get("type", "").lower(), row.get("value", "")
             if kind not in CSV_TYPES:
                 problems.append(f"{source}:{line}: unknown type {kind[:40]!r}")
+                continue
+            try:
+                normalise(VALUE_KINDS[CSV_TYPES[kind]], value)
+            except ValueError as exc:
+                problems.append(f"{source}:{line}: {exc}")
                 continue
             ident = row.get("id") or f"indicator--{uuid.uuid5(_NS, kind + ':' + value)}"
             obj = {"type": "indicator", "spec_version": "2.1", "id": ident, "created": now, "modified": now,

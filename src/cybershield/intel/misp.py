@@ -8,6 +8,10 @@ on the indicators too) with ``indicates`` relationships; other tags become repor
 become STIX sightings. MISP-only facts (type, category, object name/relation/uuid, sighting type)
 ride along as ``x_misp_*`` properties so that export restores them. Attribute types without a STIX
 form (free text, attachments, …) are counted in ``MispConversion.skipped``, never lost silently.
+
+Events are judged attribute by attribute: an attribute PyMISP cannot load or that has no valid STIX
+form is named in ``MispConversion.rejected`` (event, position, uuid, type, value, reason) and the rest
+of the event still converts. Missing timestamps fall back to the event's, then to its date.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pymisp import MISPAttribute, MISPEvent, MISPObject
 
 from .indicator_csv import stix_literal
 from .tlp import LEVEL_OF_MARKING, MISP_TLP_TAGS, TLP2_IDS, marking_definition
+from .values import normalise
 
 _ATTACK_TAG = re.compile(r'misp-galaxy:mitre-(?:enterprise-attack-|mobile-attack-|pre-attack-)?attack-pattern='
                          r'"(.*?)\s*-\s*(T\d{4}(?:\.\d{3})?)"')
@@ -48,6 +53,7 @@ class MispConversion:
 
     objects: list[dict] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    rejected: list[str] = field(default_factory=list)
 
     @property
     def bundle(self) -> dict:
@@ -58,8 +64,25 @@ def _ip_type(value: str) -> str:
     return "ipv6-addr" if ":" in value else "ipv4-addr"
 
 
+#: MISP attribute types (or halves of composite ones) whose values are checked with detection's rules
+#: before conversion: a STIX address object must hold an address. Other kinds keep MISP's looser forms
+#: (a ``url`` without a scheme, say), which detection judges when it loads them.
+_VALUE_KINDS = {"ip-src": "ip", "ip-dst": "ip"}
+
+
+def _check_value(misp_type: str, value: str) -> None:
+    """ValueError when an address is not one."""
+    parts = misp_type.split("|")
+    values = value.rsplit("|", 1) if len(parts) == 2 else [value]
+    for part, piece in zip(parts, values, strict=False):
+        if part in _VALUE_KINDS:
+            normalise(_VALUE_KINDS[part], piece)
+
+
 def _stix_form(misp_type: str, value: str) -> tuple[str, list[dict]] | None:
-    """(STIX pattern, SCOs) for an attribute, or None when STIX has no observable for it."""
+    """(STIX pattern, SCOs) for an attribute, or None when STIX has no observable for it; ValueError
+    when the value is not one of its kind."""
+    _check_value(misp_type, value)
     base = misp_type.split("|")[0]
     if misp_type in ("ip-src", "ip-dst"):
         return f"[{_ip_type(value)}:value = {stix_literal(value)}]", [{"type": _ip_type(value), "value": value}]
@@ -101,8 +124,33 @@ def _stix_form(misp_type: str, value: str) -> tuple[str, list[dict]] | None:
     return None
 
 
-def load_misp_events(doc: object) -> list[MISPEvent]:
-    """MISP event JSON (one ``{"Event": …}``, a bare event, a list, or a REST ``{"response": […]}``)."""
+def _named(where: str, attribute: object, reason: object) -> str:
+    """A line naming one rejected attribute."""
+    attribute = attribute if isinstance(attribute, dict) else {}
+    value = str(attribute.get("value", ""))[:80]
+    return (f"{where} (uuid {attribute.get('uuid') or '-'}, type {attribute.get('type')!r}, value {value!r}): "
+            f"{reason}")[:500]
+
+
+def _attributes(where: str, items: object, rejected: list[str]) -> list[dict]:
+    """The attributes of ``items`` that PyMISP can load; a line in ``rejected`` for each other one."""
+    good = []
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        try:
+            if not isinstance(item, dict):
+                raise TypeError(f"an attribute is a JSON object, not {type(item).__name__}")
+            MISPAttribute().from_dict(**item)
+        except Exception as exc:  # PyMISP raises many kinds on malformed attributes
+            rejected.append(_named(f"{where} attribute {i}", item, f"{type(exc).__name__}: {exc}"))
+        else:
+            good.append(item)
+    return good
+
+
+def load_misp_events(doc: object, rejected: list[str] | None = None) -> list[MISPEvent]:
+    """MISP event JSON (one ``{"Event": …}``, a bare event, a list, or a REST ``{"response": […]}``).
+    An attribute (or object) that cannot be loaded is left out and named in ``rejected``."""
+    rejected = [] if rejected is None else rejected
     if isinstance(doc, bytes | str):
         try:
             doc = orjson.loads(doc)
@@ -121,11 +169,20 @@ def load_misp_events(doc: object) -> list[MISPEvent]:
         for key in ("Attribute", "Object", "Tag", "Galaxy"):
             if key in inner and not isinstance(inner[key], list):
                 raise MispFormatError(f"event {n}: {key} must be a list, not {type(inner[key]).__name__}")
+        where = f"event {n} ({str(inner['info'])[:60]!r})"
+        skeleton = {k: v for k, v in inner.items() if k not in ("Attribute", "Object")}
+        skeleton["Attribute"] = _attributes(where, inner.get("Attribute"), rejected)
         event = MISPEvent()
         try:
-            event.load({"Event": inner})
+            event.load({"Event": skeleton})
         except Exception as exc:  # PyMISP raises many kinds on malformed events
             raise MispFormatError(f"event {n}: malformed MISP event: {type(exc).__name__}: {exc}") from None
+        for i, obj in enumerate(inner.get("Object") or []):
+            try:
+                attributes = _attributes(f"{where} object {i}", obj.get("Attribute"), rejected)
+                event.add_object({**obj, "Attribute": attributes})
+            except Exception as exc:  # noqa: BLE001 - the object is named and left out, the event lands
+                rejected.append(_named(f"{where} object {i}", obj, f"{type(exc).__name__}: {exc}"))
         events.append(event)
     return events
 
@@ -135,12 +192,12 @@ def load_misp_events(doc: object) -> list[MISPEvent]:
 _FIXED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def _stamp(value: object) -> datetime:
+def _stamp(value: object, fallback: datetime | None = None) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, str | int | float) and str(value).isdigit():
         return datetime.fromtimestamp(int(value), UTC)
-    return datetime.now(UTC)
+    return fallback or datetime.now(UTC)
 
 
 class _EventConverter:
@@ -155,6 +212,10 @@ class _EventConverter:
         self.attack_refs = [dict(r) for p in self.attack for r in p.external_references]  # on every indicator
         self.refs: list[str] = []
         self.objects: list = [self.identity]
+        day = getattr(event, "date", None)
+        self.date = day.isoformat() if day else None
+        self.when = _stamp(getattr(event, "timestamp", None),
+                           datetime.fromisoformat(self.date).replace(tzinfo=UTC) if self.date else _FIXED)
 
     @staticmethod
     def _tlp(tags: Iterable) -> str | None:
@@ -179,35 +240,47 @@ class _EventConverter:
         return [TLP2_IDS[level]] if level else []
 
     def convert(self) -> None:
-        for attribute in self.event.attributes:
-            self._attribute(attribute, None)
-        for obj in self.event.objects:
-            for attribute in obj.attributes:
-                self._attribute(attribute, obj)
+        where = f"event {self.event.info[:60]!r}"
+        for i, attribute in enumerate(self.event.attributes):
+            self._checked(f"{where} attribute {i}", attribute, None)
+        for n, obj in enumerate(self.event.objects):
+            for i, attribute in enumerate(obj.attributes):
+                self._checked(f"{where} object {n} attribute {i}", attribute, obj)
         tags = [t.name for t in self.event.tags]
         for pattern in self.attack:
             self.objects.append(pattern)
         self.objects.append(stix2.Report(
-            id=f"report--{self.event.uuid}", name=self.event.info, created_by_ref=self.identity.id,
-            published=_stamp(getattr(self.event, "publish_timestamp", None) or self.event.timestamp),
-            created=_stamp(self.event.timestamp), modified=_stamp(self.event.timestamp),
+            id=f"report--{getattr(self.event, 'uuid', None) or uuid.uuid5(_NS, self.event.info)}",
+            name=self.event.info, created_by_ref=self.identity.id,
+            published=_stamp(getattr(self.event, "publish_timestamp", None), self.when),
+            created=self.when, modified=self.when,
             object_refs=self.refs + [p.id for p in self.attack] or [self.identity.id],
             labels=[t for t in tags if t.lower() not in MISP_TLP_TAGS and not _ATTACK_TAG.fullmatch(t)] or None,
             object_marking_refs=self._markings([]) or None,
-            x_misp_date=self.event.date.isoformat(), x_misp_threat_level_id=self.event.threat_level_id,
-            x_misp_analysis=self.event.analysis, allow_custom=True))
+            x_misp_date=self.date, x_misp_threat_level_id=getattr(self.event, "threat_level_id", None),
+            x_misp_analysis=getattr(self.event, "analysis", None), allow_custom=True))
         for level in sorted({LEVEL_OF_MARKING[m] for o in self.objects for m in o.get("object_marking_refs") or []}):
             self.objects.append(stix2.MarkingDefinition(**marking_definition(level), allow_custom=True))
         self.out.objects += [json.loads(o.serialize()) for o in self.objects]
 
+    def _checked(self, where: str, attribute: MISPAttribute, obj: MISPObject | None) -> None:
+        """Convert one attribute; one that has no valid STIX form is named in ``rejected``."""
+        objects, refs = len(self.objects), len(self.refs)
+        try:
+            self._attribute(attribute, obj)
+        except Exception as exc:  # stix2 raises many kinds on values it cannot take
+            del self.objects[objects:], self.refs[refs:]
+            self.out.rejected.append(_named(where, attribute.to_dict(), f"{type(exc).__name__}: {exc}"))
+
     def _attribute(self, attribute: MISPAttribute, obj: MISPObject | None) -> None:
         value, kind = str(attribute.value), attribute.type
-        stamp = _stamp(attribute.timestamp)
+        stamp = _stamp(getattr(attribute, "timestamp", None), self.when)
+        comment, to_ids = getattr(attribute, "comment", None), getattr(attribute, "to_ids", False)
         common = {"created": stamp, "modified": stamp, "created_by_ref": self.identity.id,
                   "object_marking_refs": self._markings(attribute.tags) or None, "x_misp_type": kind,
-                  "x_misp_category": attribute.category, "allow_custom": True}
-        if attribute.comment:
-            common["x_misp_comment"] = attribute.comment
+                  "x_misp_category": getattr(attribute, "category", None), "allow_custom": True}
+        if comment:
+            common["x_misp_comment"] = comment
         tags = [t.name for t in attribute.tags if t.name.lower() not in MISP_TLP_TAGS]
         if tags:
             common["labels"] = tags  # verbatim, ATT&CK galaxy tags included (their ids are read from labels)
@@ -215,8 +288,8 @@ class _EventConverter:
             {"source_name": "mitre-attack", "external_id": m.group(2)} for m in map(_ATTACK_TAG.fullmatch, tags) if m]
         if obj is not None:
             common.update(x_misp_object_name=obj.name, x_misp_object_uuid=obj.uuid,
-                          x_misp_object_relation=attribute.object_relation)
-        if not attribute.to_ids:  # kept where the STIX type alone would say otherwise (rules, JA3)
+                          x_misp_object_relation=getattr(attribute, "object_relation", None))
+        if not to_ids:  # kept where the STIX type alone would say otherwise (rules, JA3)
             common["x_misp_to_ids"] = False
         if kind == "vulnerability":
             made = stix2.Vulnerability(id=f"vulnerability--{attribute.uuid}", name=value,
@@ -232,11 +305,11 @@ class _EventConverter:
             pattern, scos = form
             if kind == "regkey":
                 common["x_misp_value"] = value  # the short hive name, as MISP had it
-            if attribute.to_ids or not scos:
+            if to_ids or not scos:
                 made = stix2.Indicator(
                     id=f"indicator--{attribute.uuid}", pattern=pattern, pattern_type="stix",
                     indicator_types=["malicious-activity"], valid_from=stamp, name=f"{kind}: {value}"[:200],
-                    description=attribute.comment or None,
+                    description=comment or None,
                     external_references=attack or None,
                     **common)
                 self.objects += [stix2.Relationship(
@@ -263,6 +336,6 @@ class _EventConverter:
 def misp_to_stix(doc: object) -> MispConversion:
     """MISP event JSON (parsed or raw) -> STIX 2.1 objects; ``MispFormatError`` when it is not MISP."""
     out = MispConversion()
-    for event in load_misp_events(doc):
+    for event in load_misp_events(doc, out.rejected):
         _EventConverter(event, out).convert()
     return out

@@ -9,18 +9,20 @@ observation of ANDed equalities has no attribute form and is counted in ``skippe
 
 from __future__ import annotations
 
+import calendar
 import csv
 import re
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import orjson
 from pymisp import MISPEvent, MISPObject, MISPOrganisation
 
+from . import stixtime
 from .misp import RULE_TYPES
 from .tlp import LEVEL_OF_MARKING
 
@@ -103,7 +105,10 @@ def _misp_attribute(values: dict[str, object], hint: str | None) -> tuple[str, s
 
 
 def _timestamp(stamp: str | None) -> int | None:
-    return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()) if stamp else None
+    """Whole seconds since 1970 of a STIX timestamp, any valid one (year 1 to 9999, any fraction)."""
+    if not stamp:
+        return None
+    return calendar.timegm(time.strptime(stixtime.normalise(stamp)[:19], "%Y-%m-%dT%H:%M:%S"))
 
 
 def _tlp_tags(obj: dict) -> list[str]:

@@ -5,6 +5,12 @@ stored (a new id), updated (a newer ``modified`` of a known id), unchanged (a ve
 or rejected with the validator's reasons, while the rest of the batch lands. All versions are kept;
 the newest ``modified`` is the one readers get, and a revoked newest version retires the object.
 Reads page by keyset (``date_added``, ``seq``), never by OFFSET, so every page costs O(log n).
+
+``date_added`` follows commit order: every write first locks the one row of ``intel_clock`` (a row lock
+on PostgreSQL, the database's write lock on SQLite), stamps its objects after the last stamp handed out,
+and commits before the next writer may stamp. So a consumer that pages with ``added_after`` set to the
+last ``date_added`` it saw can never be overtaken by a commit that carries an earlier one, whatever the
+number of writer threads and processes.
 """
 
 from __future__ import annotations
@@ -19,12 +25,15 @@ from itertools import islice
 import orjson
 from sqlalchemy import Engine, and_, delete, false, func, insert, or_, select, true, tuple_, update
 
-from ..storage import StixObjectRecord, make_engine, migrate
+from ..storage import IntelClock, StixObjectRecord, make_engine, migrate
 from . import stixtime
-from .tlp import tlp_of
+from .tlp import LEVEL_OF_MARKING, definition_level, marking_refs, most_restrictive, tlp_of
 from .validation import Verdict, validate_many
 
 T = StixObjectRecord.__table__
+CLOCK = IntelClock.__table__
+#: The largest ``seq`` a cursor may name (a BIGINT).
+_MAX_SEQ = 2**63 - 1
 DEFAULT_COLLECTION = "hub"
 _CHUNK = 500
 _ROW = (T.c.seq, T.c.collection, T.c.stix_id, T.c.type, T.c.version, T.c.spec_version, T.c.date_added,
@@ -104,9 +113,12 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         date_added, seq = raw.split("|")
-        return stixtime.normalise(date_added), int(seq)
+        position = stixtime.normalise(date_added), int(seq)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"invalid paging cursor {cursor!r}") from exc
+    if not 0 <= position[1] <= _MAX_SEQ:
+        raise ValueError(f"invalid paging cursor {cursor!r}")
+    return position
 
 
 def references(obj: object, key: str = "") -> Iterator[str]:
@@ -127,12 +139,30 @@ def _stored(row) -> StoredObject:
                         row.tlp, row.origin, tuple(row.refs.split()) if row.refs else (), row.document)
 
 
+class _Clock:
+    """``date_added`` stamps for one write transaction, handed out while it holds the clock row."""
+
+    def __init__(self, conn):
+        conn.execute(update(CLOCK).where(CLOCK.c.id == 1).values(last_added=CLOCK.c.last_added))  # the lock
+        self.conn = conn
+        self.start = self.last = conn.scalar(select(CLOCK.c.last_added).where(CLOCK.c.id == 1)) or ""
+
+    def stamp(self) -> str:
+        """The time of arrival, after every stamp handed out before (by any process)."""
+        stamp = stixtime.now()
+        self.last = stamp if stamp > self.last else stixtime.after(self.last)
+        return self.last
+
+    def save(self) -> None:
+        if self.last != self.start:
+            self.conn.execute(update(CLOCK).where(CLOCK.c.id == 1).values(last_added=self.last))
+
+
 class IntelStore:
     """STIX 2.1 objects in SQLite or PostgreSQL (the database at a SQLAlchemy URL, migrated on open)."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._last_added = ""
 
     @classmethod
     def open(cls, url: str) -> IntelStore:
@@ -152,31 +182,28 @@ class IntelStore:
                 on_progress(len(batch))
         return result
 
-    def _date_added(self, conn) -> str:
-        """The time of arrival, strictly increasing within this process."""
-        if not self._last_added:
-            self._last_added = conn.scalar(select(func.max(T.c.date_added))) or ""
-        stamp = stixtime.now()
-        if stamp <= self._last_added:
-            stamp = stixtime.after(self._last_added)
-        self._last_added = stamp
-        return stamp
-
     def _add_batch(self, batch: list[tuple[int, object]], collection: str, origin: str | None) -> list[ObjectStatus]:
         statuses: dict[int, ObjectStatus] = {}
-        rows: list[tuple[int, dict]] = []
+        valid: list[tuple[int, dict]] = []
         for (index, obj), verdict in zip(batch, validate_many([obj for _, obj in batch]), strict=True):
             oid = obj.get("id") if isinstance(obj, dict) and isinstance(obj.get("id"), str) else None
             if verdict.valid and obj.get("type") == "bundle":
                 verdict = Verdict(False, ["a bundle is a container, not an object: send the objects it holds"])
             if not verdict.valid:
                 statuses[index] = ObjectStatus(index, oid, None, "rejected", tuple(verdict.errors))
-                continue
-            try:
-                rows.append((index, _row(obj, collection, origin)))
-            except (ValueError, TypeError) as exc:
-                statuses[index] = ObjectStatus(index, oid, None, "rejected", (str(exc),))
+            else:
+                valid.append((index, obj))
+        if not valid:
+            return [statuses[index] for index, _ in batch]
         with self.engine.begin() as conn:
+            clock = _Clock(conn)
+            definitions = self._marking_levels(conn, [obj for _, obj in valid])
+            rows: list[tuple[int, dict]] = []
+            for index, obj in valid:
+                try:
+                    rows.append((index, _row(obj, collection, origin, definitions)))
+                except (ValueError, TypeError) as exc:
+                    statuses[index] = ObjectStatus(index, obj.get("id"), None, "rejected", (str(exc),))
             held = self._held_versions(conn, collection, {r["stix_id"] for _, r in rows})
             new_rows: list[dict] = []
             retire: dict[str, set[int]] = {"latest": set(), "first": set()}
@@ -187,12 +214,12 @@ class IntelStore:
                     if same:
                         statuses[index] = ObjectStatus(index, row["stix_id"], same[0], "unchanged")
                         continue
-                    row["version"] = row["date_added"] = self._date_added(conn)
+                    row["version"] = row["date_added"] = clock.stamp()
                 elif row["version"] in versions:
                     statuses[index] = ObjectStatus(index, row["stix_id"], row["version"], "unchanged")
                     continue
                 else:
-                    row["date_added"] = self._date_added(conn)
+                    row["date_added"] = clock.stamp()
                 newest = max(versions, default="")
                 oldest = min(versions, default="\uffff")
                 row["latest"], row["first"] = row["version"] > newest, row["version"] < oldest
@@ -212,7 +239,26 @@ class IntelStore:
             for flag, seqs in retire.items():
                 for chunk in _chunks(sorted(seqs)):
                     conn.execute(update(T).where(T.c.seq.in_(chunk)).values({flag: False}))
+            clock.save()
         return [statuses[index] for index, _ in batch]
+
+    def _marking_levels(self, conn, objects: list[dict]) -> dict[str, str]:
+        """The TLP level of each marking definition ``objects`` reference by an id that is not one of the
+        official TLP ids: read from the definition (TLP 2.0 extension, STIX ``tlp`` definition) in the batch
+        or held here; the strictest when several are known. An id missing from the result (no definition,
+        or one without a TLP level, such as a statement) is a marking the hub cannot read."""
+        wanted = {ref for obj in objects for ref in marking_refs(obj) if ref not in LEVEL_OF_MARKING}
+        if not wanted:
+            return {}
+        found: dict[str, list[str | None]] = {}
+        for obj in objects:
+            if obj.get("type") == "marking-definition" and obj.get("id") in wanted:
+                found.setdefault(obj["id"], []).append(definition_level(obj))
+        for chunk in _chunks(sorted(wanted)):
+            query = select(T.c.stix_id, T.c.document).where(T.c.type == "marking-definition", T.c.stix_id.in_(chunk))
+            for stix_id, document in conn.execute(query):
+                found.setdefault(stix_id, []).append(definition_level(orjson.loads(document)))
+        return {mid: most_restrictive(levels) for mid, levels in found.items() if all(levels)}
 
     def _held_versions(self, conn, collection: str, ids: set[str]) -> dict[str, dict]:
         held: dict[str, dict] = {}
@@ -227,6 +273,7 @@ class IntelStore:
                spec_versions: Sequence[str] = ()) -> int:
         """Delete versions of an object from a collection; returns how many went. Flags are recomputed."""
         with self.engine.begin() as conn:
+            _Clock(conn)  # flags are recomputed while no writer adds versions
             where = [T.c.collection == collection, T.c.stix_id == stix_id, _version_filter(versions)]
             if spec_versions:
                 where.append(T.c.spec_version.in_(list(spec_versions)))
@@ -325,14 +372,15 @@ class IntelStore:
         with self.engine.connect() as conn:
             return [orjson.loads(document) for document in conn.scalars(query)]
 
-    def markings(self, ids: Iterable[str]) -> dict[str, list[tuple[str | None, str | None]]]:
-        """For each id held, the (TLP level, origin) of its newest version in each collection."""
-        found: dict[str, list[tuple[str | None, str | None]]] = {}
+    def markings(self, ids: Iterable[str]) -> dict[str, list[tuple[str | None, str | None, tuple[str, ...]]]]:
+        """For each id held, the (TLP level, origin, references) of its newest version in each collection."""
+        found: dict[str, list[tuple[str | None, str | None, tuple[str, ...]]]] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(sorted(set(ids))):
-                query = select(T.c.stix_id, T.c.tlp, T.c.origin).where(T.c.stix_id.in_(chunk), T.c.latest == true())
+                query = select(T.c.stix_id, T.c.tlp, T.c.origin, T.c.refs).where(
+                    T.c.stix_id.in_(chunk), T.c.latest == true())
                 for row in conn.execute(query):
-                    found.setdefault(row.stix_id, []).append((row.tlp, row.origin))
+                    found.setdefault(row.stix_id, []).append((row.tlp, row.origin, tuple(row.refs.split())))
         return found
 
     def count(self, collection: str | None = None) -> int:
@@ -344,7 +392,7 @@ class IntelStore:
             return conn.scalar(query)
 
 
-def _row(obj: dict, collection: str, origin: str | None) -> dict:
+def _row(obj: dict, collection: str, origin: str | None, definitions: dict[str, str] | None = None) -> dict:
     stamp = obj.get("modified") or obj.get("created")
     kind = obj["type"]
     source, target = (obj.get("source_ref"), obj.get("target_ref")) if kind == "relationship" else (
@@ -352,7 +400,7 @@ def _row(obj: dict, collection: str, origin: str | None) -> dict:
     return {
         "collection": collection, "stix_id": obj["id"], "type": kind,
         "version": stixtime.normalise(stamp) if stamp else None, "spec_version": str(obj.get("spec_version", "2.1")),
-        "revoked": obj.get("revoked") is True, "tlp": tlp_of(obj), "origin": origin,
+        "revoked": obj.get("revoked") is True, "tlp": tlp_of(obj, definitions), "origin": origin,
         "valid_until": stixtime.normalise(obj["valid_until"]) if obj.get("valid_until") else None,
         "source_ref": source, "target_ref": target, "refs": " ".join(sorted(set(references(obj)))),
         "document": orjson.dumps(obj).decode(),

@@ -1,15 +1,23 @@
-"""TLP 2.0 (and TLP 1.0) as STIX 2.1 marking definitions, and the TLP level an object carries."""
+"""TLP 2.0 (and TLP 1.0) as STIX 2.1 marking definitions, and the TLP level an object carries.
+
+Markings fail closed: a marking definition is read by what it says (the TLP 2.0 extension's ``tlp_2_0``
+value, or a STIX ``tlp`` definition), whatever its id; a marking whose meaning the hub does not know
+(a definition it does not hold, a statement, anything else) makes the object :data:`UNKNOWN`, which the
+sharing policy never lets leave the hub.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 #: The TLP 2.0 extension of STIX 2.1 (OASIS cti-stix-common-objects, extension-definition-specifications/tlp-2.0).
 TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 
 #: Levels from the least to the most restrictive.
 LEVELS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
-RANK = {level: i for i, level in enumerate(LEVELS)}
+#: The level of an object that carries a marking the hub cannot read: stricter than RED for sharing.
+UNKNOWN = "UNKNOWN"
+RANK = {level: i for i, level in enumerate((*LEVELS, UNKNOWN))}
 
 TLP2_IDS = {
     "CLEAR": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
@@ -46,14 +54,37 @@ def most_restrictive(levels: Iterable[str | None]) -> str | None:
     return max(marked, key=RANK.__getitem__) if marked else None
 
 
-def tlp_of(obj: dict) -> str | None:
+def definition_level(obj: dict) -> str | None:
+    """The TLP level a marking-definition object defines, by its content (the TLP 2.0 extension's
+    ``tlp_2_0``, or ``definition_type: tlp``), else by its official id; ``None`` when it is no TLP marking.
+    An unreadable TLP value reads as RED."""
+    values = [ext.get("tlp_2_0") for ext in (obj.get("extensions") or {}).values()
+              if isinstance(ext, dict) and "tlp_2_0" in ext]
+    if obj.get("definition_type") == "tlp":
+        values.append((obj.get("definition") or {}).get("tlp") if isinstance(obj.get("definition"), dict) else None)
+    if values:
+        names = [str(v).upper().replace("WHITE", "CLEAR") if isinstance(v, str) else "" for v in values]
+        return most_restrictive(name if name in RANK and name != UNKNOWN else "RED" for name in names)
+    return LEVEL_OF_MARKING.get(obj.get("id"))
+
+
+def tlp_of(obj: dict, definitions: Mapping[str, str] | None = None) -> str | None:
     """The TLP level an object is marked with (object and granular markings; the strictest wins), else ``None``.
 
-    The TLP marking definitions themselves are CLEAR: a recipient needs them to read any marking.
+    ``definitions`` gives the level of marking ids that are not the official TLP ones; any other marking
+    makes the object :data:`UNKNOWN`. The TLP marking
+    definitions themselves are CLEAR: a recipient needs them to read any marking.
     """
-    if obj.get("id") in LEVEL_OF_MARKING:
+    if obj.get("type") == "marking-definition" and definition_level(obj):
         return "CLEAR"
-    return most_restrictive(LEVEL_OF_MARKING.get(r) for r in marking_refs(obj))
+    definitions = definitions or {}
+    levels = []
+    for ref in marking_refs(obj):
+        if ref in LEVEL_OF_MARKING:
+            levels.append(LEVEL_OF_MARKING[ref])
+        else:
+            levels.append(definitions.get(ref, UNKNOWN))
+    return most_restrictive(levels)
 
 
 def marking_refs(obj: dict) -> list[str]:

@@ -8,6 +8,7 @@ from .models import (
            Base,
            EnvelopeNonce,
            IngestRun,
+           IntelClock,
            PqcSnapshot,
            QuarantineRecord,
            StixObjectRecord,
@@ -18,7 +19,7 @@ from .models import (
 from .replay_log import SqlReplayStore
 from .warning_log import count_warnings, list_warnings, store_warning, warning_known
 
-__all__ = ["AlertRecord", "Base", "EnvelopeNonce", "IngestRun", "PqcSnapshot", "QuarantineRecord", "SqlReplayStore", "StixObjectRecord",
-           "TaxiiBookmark", "TaxiiStatusRecord", "WarningRecord", "count_warnings", "list_alerts", "list_warnings",
-           "make_engine", "migrate", "open_database", "record_ingest", "store_alerts", "store_new_alerts",
-           "store_warning", "warning_known"]
+__all__ = ["AlertRecord", "Base", "EnvelopeNonce", "IngestRun", "IntelClock", "PqcSnapshot", "QuarantineRecord",
+           "SqlReplayStore", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord", "WarningRecord", "count_warnings",
+           "list_alerts", "list_warnings", "make_engine", "migrate", "open_database", "record_ingest", "store_alerts",
+           "store_new_alerts", "store_warning", "warning_known"]

@@ -2,10 +2,12 @@
 
 Short reads (one object, its versions, status, the descriptions) run on the event loop: an index seek
 costs less than a hop to the thread pool, whose scheduling dominated their tail latency. Pages, POSTs
-and DELETEs run in the thread pool.
+and DELETEs run in the thread pool; password hashing in the authenticator's own small pool.
 
-Every response that carries STIX goes through the sharing policy's gate for the authenticated account:
-what the account may not receive is never listed, counted or confirmed (it reads as absent).
+Every response that carries STIX, and every DELETE, goes through the sharing policy's gate for the
+authenticated account: what the account may not receive is never listed, counted, deleted or confirmed
+(it reads as absent, with the same 404). Pages are filled from what the account may see, and cursors
+are sealed (:mod:`.cursors`), so neither ``more`` nor ``next`` tells anything about withheld objects.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from dataclasses import replace
 
 import orjson
 from fastapi import FastAPI, Request
@@ -23,17 +26,21 @@ from starlette.exceptions import HTTPException
 
 from ...intel import IntelStore, Recipient, SharingPolicy, start_validation_workers, stixtime
 from ...storage import TaxiiStatusRecord
-from ..accounts import Account, Authenticator, Collection, TaxiiSettings
+from ..accounts import Account, Authenticator, Collection, LoginRefused, TaxiiSettings
+from .cursors import Cursors
 from .media import STIX, TAXII, TaxiiError, check_accept, check_content_type, limit_of, listed, taxii_response
 
 STATUS = TaxiiStatusRecord.__table__
+#: The most versions of one object a DELETE removes at once.
+MAX_VERSIONS = 100_000
 
 
 def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings) -> FastAPI:
     """The TAXII 2.1 application over ``store``, gated by ``policy``, with ``settings``' accounts and collections."""
     app = FastAPI(title=settings.title, docs_url=None, redoc_url=None, openapi_url=None,
                   on_startup=[start_validation_workers])
-    auth = Authenticator(settings.accounts)
+    auth = Authenticator(settings.accounts, settings.login_limits)
+    cursors = Cursors(settings.cursor_secret)
     root = f"/{settings.api_root}"
 
     @app.exception_handler(TaxiiError)
@@ -48,7 +55,7 @@ def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings
     async def _bad_request(_request, exc: RequestValidationError):
         return TaxiiError(400, "Bad Request", str(exc.errors())[:500]).response()
 
-    def account_of(request: Request) -> Account:
+    async def account_of(request: Request) -> Account:
         check_accept(request)
         challenge = {"WWW-Authenticate": f'Basic realm="{settings.title}"'}
         header = request.headers.get("authorization", "")
@@ -58,7 +65,10 @@ def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings
             name, _, secret = base64.b64decode(header[6:], validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             raise TaxiiError(401, "Unauthorized", "malformed Basic credentials", challenge) from None
-        account = auth.verify(name, secret)
+        try:
+            account = await auth.verify_async(name, secret, request.client.host if request.client else "")
+        except LoginRefused as exc:
+            raise TaxiiError(429, "Too Many Requests", str(exc), {"Retry-After": str(exc.retry_after)}) from None
         if account is None:
             raise TaxiiError(401, "Unauthorized", "unknown account or wrong secret", challenge)
         return account
@@ -83,76 +93,80 @@ def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings
                 "can_read": collection.name in account.read, "can_write": collection.name in account.write,
                 "media_types": [STIX]}
 
-    def page_of(request: Request, collection: Collection, ids: list[str], versions: list[str]):
+    def gated_page(request: Request, account: Account, collection: Collection, ids: list[str],
+                   versions: list[str] | None = None, limit: int | None = None):
+        """One page that ``account`` may see; ``versions`` defaults to ``match[version]``, else ``last``."""
+        scope = f"{account.name}\0{collection.id}"
+        token = request.query_params.get("next")
         try:
-            return store.page(collection.name, added_after=request.query_params.get("added_after"),
-                              cursor=request.query_params.get("next"), ids=ids, types=listed(request, "match[type]"),
-                              versions=versions, spec_versions=listed(request, "match[spec_version]"),
-                              limit=limit_of(request))
+            page = policy.page(store, recipient_of(account), collection.name, limit=limit or limit_of(request),
+                               cursor=cursors.open(token, scope) if token else None,
+                               added_after=request.query_params.get("added_after"), ids=ids,
+                               types=listed(request, "match[type]"),
+                               versions=versions or listed(request, "match[version]") or ["last"],
+                               spec_versions=listed(request, "match[spec_version]"))
         except ValueError as exc:
             raise TaxiiError(400, "Bad Request", str(exc)) from None
-
-    def gated_page(request: Request, account: Account, collection: Collection, ids: list[str],
-                   versions: list[str] | None = None):
-        """One page that ``account`` may see; ``versions`` defaults to ``match[version]``, else ``last``."""
-        page = page_of(request, collection, ids, versions or listed(request, "match[version]") or ["last"])
-        allowed = policy.gate(store, page.objects, recipient_of(account)).allowed
         headers = {}
-        if allowed:
-            headers = {"X-TAXII-Date-Added-First": allowed[0].date_added,
-                       "X-TAXII-Date-Added-Last": allowed[-1].date_added}
-        return page, allowed, headers
+        if page.objects:
+            headers = {"X-TAXII-Date-Added-First": page.objects[0].date_added,
+                       "X-TAXII-Date-Added-Last": page.objects[-1].date_added}
+        return replace(page, next=cursors.seal(page.next, scope) if page.next else None), headers
+
+    def absent(object_id: str, collection: Collection) -> TaxiiError:
+        """The one answer for an object that is not there and for one the account may not see."""
+        return TaxiiError(404, "Not Found", f"no object {object_id} in collection {collection.id}")
 
     def gated_object(request: Request, account: Account, collection: Collection, object_id: str,
-                     versions: list[str] | None = None):
+                     versions: list[str] | None = None, limit: int | None = None):
         """Like :func:`gated_page` for one id; 404 when the account sees no version of it (on a first page)."""
-        page, allowed, headers = gated_page(request, account, collection, [object_id], versions)
-        if not allowed and not request.query_params.get("next"):
-            raise TaxiiError(404, "Not Found", f"no object {object_id} in collection {collection.id}")
-        return page, allowed, headers
+        page, headers = gated_page(request, account, collection, [object_id], versions, limit)
+        if not page.objects and not request.query_params.get("next"):
+            raise absent(object_id, collection)
+        return page, headers
 
-    def envelope(page, allowed, headers):
+    def envelope(page, headers):
         body = b'{"more":' + (b"true" if page.more else b"false")
         if page.next:
             body += b',"next":' + orjson.dumps(page.next)
-        if allowed:
-            body += b',"objects":[' + ",".join(o.document for o in allowed).encode() + b"]"
+        if page.objects:
+            body += b',"objects":[' + ",".join(o.document for o in page.objects).encode() + b"]"
         return taxii_response(body + b"}", headers=headers)
 
     @app.get("/taxii2/")
     async def discovery(request: Request):
-        account_of(request)
+        await account_of(request)
         base = str(request.base_url).rstrip("/")
         return taxii_response({"title": settings.title, "description": f"TAXII 2.1 server of hub {policy.hub}",
                                "default": f"{base}{root}/", "api_roots": [f"{base}{root}/"]})
 
     @app.get(f"{root}/")
     async def api_root(request: Request):
-        account_of(request)
+        await account_of(request)
         return taxii_response({"title": settings.title, "versions": [TAXII],
                                "max_content_length": settings.max_content_length})
 
     @app.get(f"{root}/collections/")
     async def collections(request: Request):
-        account = account_of(request)
+        account = await account_of(request)
         visible = [describe(c, account) for c in settings.collections.values()
                    if c.name in account.read or c.name in account.write]
         return taxii_response({"collections": visible} if visible else {})
 
     @app.get(f"{root}/collections/{{collection_id}}/")
     async def collection(request: Request, collection_id: str):
-        account = account_of(request)
+        account = await account_of(request)
         return taxii_response(describe(visible(account, collection_id), account))
 
     @app.get(f"{root}/collections/{{collection_id}}/objects/")
-    def get_objects(request: Request, collection_id: str):
-        account = account_of(request)
+    async def get_objects(request: Request, collection_id: str):
+        account = await account_of(request)
         target = collection_of(account, collection_id, "read")
-        return envelope(*gated_page(request, account, target, listed(request, "match[id]")))
+        return envelope(*await run_in_threadpool(gated_page, request, account, target, listed(request, "match[id]")))
 
     @app.post(f"{root}/collections/{{collection_id}}/objects/")
     async def add_objects(request: Request, collection_id: str):
-        account = account_of(request)
+        account = await account_of(request)
         target = collection_of(account, collection_id, "write")
         check_content_type(request)
         body = await _bounded_body(request, settings.max_content_length)
@@ -176,51 +190,54 @@ def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings
 
     @app.get(f"{root}/collections/{{collection_id}}/objects/{{object_id}}/")
     async def get_object(request: Request, collection_id: str, object_id: str):
-        account = account_of(request)
+        account = await account_of(request)
         target = collection_of(account, collection_id, "read")
         return envelope(*gated_object(request, account, target, object_id))
 
     @app.delete(f"{root}/collections/{{collection_id}}/objects/{{object_id}}/")
-    def delete_object(request: Request, collection_id: str, object_id: str):
-        account = account_of(request)
+    async def delete_object(request: Request, collection_id: str, object_id: str):
+        account = await account_of(request)
         target = collection_of(account, collection_id, "read")
         collection_of(account, collection_id, "write")
-        versions = listed(request, "match[version]") or ["all"]
-        spec_versions = listed(request, "match[spec_version]")
-        try:
-            gone = store.delete(target.name, object_id, versions, spec_versions)
-        except ValueError as exc:
-            raise TaxiiError(400, "Bad Request", str(exc)) from None
-        if not gone:
-            raise TaxiiError(404, "Not Found", f"no object {object_id} in collection {collection_id}")
+
+        def delete() -> None:
+            """Only the versions the account may see go; none seen reads as absent."""
+            page, _ = gated_page(request, account, target, [object_id],
+                                 listed(request, "match[version]") or ["all"], MAX_VERSIONS)
+            if not page.objects:
+                raise absent(object_id, target)
+            store.delete(target.name, object_id, [o.version for o in page.objects],
+                         listed(request, "match[spec_version]"))
+
+        await run_in_threadpool(delete)
         return taxii_response(b"", 200)
 
     @app.get(f"{root}/collections/{{collection_id}}/objects/{{object_id}}/versions/")
     async def versions(request: Request, collection_id: str, object_id: str):
-        account = account_of(request)
+        account = await account_of(request)
         target = collection_of(account, collection_id, "read")
-        page, allowed, headers = gated_object(request, account, target, object_id, ["all"])
-        body = {"more": page.more, "versions": [o.version for o in allowed]}
+        page, headers = gated_object(request, account, target, object_id, ["all"])
+        body = {"more": page.more, "versions": [o.version for o in page.objects]}
         if page.next:
             body["next"] = page.next
         return taxii_response(body, headers=headers)
 
     @app.get(f"{root}/collections/{{collection_id}}/manifest/")
-    def manifest(request: Request, collection_id: str):
-        account = account_of(request)
+    async def manifest(request: Request, collection_id: str):
+        account = await account_of(request)
         target = collection_of(account, collection_id, "read")
-        page, allowed, headers = gated_page(request, account, target, listed(request, "match[id]"))
+        page, headers = await run_in_threadpool(gated_page, request, account, target, listed(request, "match[id]"))
         body: dict = {"more": page.more}
         if page.next:
             body["next"] = page.next
-        if allowed:
+        if page.objects:
             body["objects"] = [{"id": o.id, "date_added": o.date_added, "version": o.version, "media_type": STIX}
-                               for o in allowed]
+                               for o in page.objects]
         return taxii_response(body, headers=headers)
 
     @app.get(f"{root}/status/{{status_id}}/")
     async def status(request: Request, status_id: str):
-        account = account_of(request)
+        account = await account_of(request)
         with store.engine.connect() as conn:
             document = conn.scalar(select(STATUS.c.document).where(STATUS.c.id == status_id,
                                                                    STATUS.c.peer == account.name))
@@ -246,7 +263,9 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
 
 
 def _status(result, requested: str) -> dict:
-    successes = [{"id": s.id, "version": s.version, "message": s.status}
+    """The status of a POST. Successes all read ``accepted``: whether a version was new or already held
+    (perhaps from someone whose objects the poster may not see) is not the poster's to learn."""
+    successes = [{"id": s.id, "version": s.version, "message": "accepted"}
                  for s in result.statuses if s.status != "rejected"]
     failures = [{"id": s.id or f"index {s.index}", "message": "; ".join(s.reasons)[:2000]}
                 for s in result.statuses if s.status == "rejected"]

@@ -5,7 +5,7 @@ from .base import Base
 from .exchange import EnvelopeNonce
 from .foundation import IngestRun, QuarantineRecord
 from .hub import WarningRecord
-from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
+from .intel import IntelClock, StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
 from .network import NetworkSightingRecord, NetworkWarningRecord, OutboxRecord
 from .pqc import PqcSnapshot
 from .response import (
@@ -27,6 +27,7 @@ __all__ = [  # one name a line: areas add theirs without touching the others'
     "IncidentAlertRecord",
     "IncidentRecord",
     "IngestRun",
+    "IntelClock",
     "NetworkSightingRecord",
     "NetworkWarningRecord",
     "OutboxRecord",

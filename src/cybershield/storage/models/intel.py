@@ -49,6 +49,17 @@ class StixObjectRecord(Base):
     )
 
 
+class IntelClock(Base):
+    """One row: the last ``date_added`` handed out. Every write of objects updates it first, so that the
+    row lock (PostgreSQL) or the write lock (SQLite) serialises the writers and ``date_added`` follows
+    commit order: a reader never sees a later commit carry an earlier ``date_added``."""
+
+    __tablename__ = "intel_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_added: Mapped[str] = mapped_column(String(27))
+
+
 class TaxiiStatusRecord(Base):
     """A TAXII 2.1 status resource: the outcome of one POST of objects, per object."""
 
