@@ -124,7 +124,7 @@ def test_hub_check_command(tmp_path):
     assert result.exit_code == 0, result.output
     described = json.loads(result.stdout)
     assert (described["name"], described["country"], described["accounts"]["ops"]["rights"]) == \
-        ("de-hub", "DE", ["admin", "alerts", "exchange", "ingest", "warnings"])
+        ("de-hub", "DE", ["admin", "alerts", "exchange", "incidents", "ingest", "warnings"])
     assert SECRET not in result.stdout  # no secrets
     assert CliRunner().invoke(app, ["hub", "check", "--config", str(path)]).exit_code == 0
     path.write_text("hub: {role: boss}\n")

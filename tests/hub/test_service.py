@@ -33,7 +33,7 @@ def test_health_needs_no_login_and_names_the_hub(hub):
         health = client.get("/api/v1/health").raise_for_status().json()
     assert (health["hub"], health["country"], health["role"]) == ("de-hub", "DE", "national")
     assert health["uptime_s"] >= 0
-    assert set(health["queues"]) == {"detect", "archive", "store-alerts", "apply-warnings"}
+    assert set(health["queues"]) == {"detect", "archive", "store-alerts", "apply-warnings", "pqc-inventory"}
     for counter in ("events", "alerts", "envelopes_sent", "envelopes_received", "envelopes_rejected", "warnings"):
         assert health["counters"][counter] == 0
     assert health["counters"]["envelopes_rejected_by_reason"] == {}

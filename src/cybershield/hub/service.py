@@ -56,7 +56,8 @@ class HubService:
         self.pipeline = Pipeline(context, self.bus, detectors, live=True, alert_log=self._alert_log)
         self.pqc = PqcRecorder(context.sessions)  # the post-quantum inventory, kept as handshakes arrive
         self.bus.subscribe(EVENTS, self.pqc, name="pqc-inventory")
-        self.authenticator = Authenticator(self.config.taxii_settings().accounts)
+        taxii = self.config.taxii_settings()
+        self.authenticator = Authenticator(taxii.accounts, taxii.login_limits)
         self._intel_lock = threading.Lock()
         self.bus.subscribe(WARNINGS, self._on_warnings, name="apply-warnings", batch=1)
         self._stop = threading.Event()
@@ -69,9 +70,6 @@ class HubService:
                  self.config.role, len(detectors))
 
     # -- accounts ------------------------------------------------------------------------------
-
-    def login(self, name: str, secret: str) -> Account | None:
-        return self.authenticator.verify(name, secret)
 
     def may(self, account: Account, right: str) -> bool:
         return right in self.config.rights_of(account.name)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
-from ..exchange import Account
+from ..exchange import Account, LoginRefused
 from ..hub import HubService
 
 _basic = HTTPBasic(auto_error=False, realm="cybershield hub")
@@ -21,11 +21,16 @@ def service_of(request: Request) -> HubService:
 def requires(right: str) -> Callable[..., Account]:
     """A dependency: the logged-in account, which must hold ``right`` (401 without valid credentials, else 403)."""
 
-    def dependency(request: Request, credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]) -> Account:
+    async def dependency(request: Request,
+                         credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]) -> Account:
         challenge = {"WWW-Authenticate": 'Basic realm="cybershield hub"'}
         if credentials is None:
             raise HTTPException(401, "HTTP Basic credentials are required", challenge)
-        account = service_of(request).login(credentials.username, credentials.password)
+        try:  # hashing off the event loop, the same work for unknown names, limits per account and address
+            account = await service_of(request).authenticator.verify_async(
+                credentials.username, credentials.password, request.client.host if request.client else "")
+        except LoginRefused as refused:
+            raise HTTPException(429, str(refused), {"Retry-After": str(refused.retry_after)}) from None
         if account is None:
             raise HTTPException(401, "unknown account or wrong secret", challenge)
         if not service_of(request).may(account, right):
