@@ -19,6 +19,7 @@ that does not parse is one :class:`ConfigError` naming the file and the key. The
     archive: {retention_days: 30, dir: var/archive}
     ingest: {max_body_bytes: 67108864}
     sigma: {rules: [path, ...], placeholders: {admin_users: [alice, bob]}}
+    dashboard: {open_on_loopback: true}   # the dashboard without login when the hub listens on loopback only
 """
 
 from __future__ import annotations
@@ -145,6 +146,14 @@ class NetworkConfig:
 
 
 @dataclass(frozen=True)
+class DashboardConfig:
+    """The web dashboard: ``open_on_loopback`` lets anyone on this machine read it without logging in, when
+    the hub listens on a loopback address only (127.0.0.1, ::1); elsewhere it always needs the right ``alerts``."""
+
+    open_on_loopback: bool = True
+
+
+@dataclass(frozen=True)
 class HubConfig:
     """The whole hub configuration, typed and checked."""
 
@@ -165,6 +174,7 @@ class HubConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY
     sigma: SigmaConfig = field(default_factory=SigmaConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    dashboard: DashboardConfig = field(default_factory=DashboardConfig)
 
     @property
     def logins(self) -> dict[str, Login]:
@@ -221,7 +231,8 @@ def parse_hub_config(document: object, path: Path | str = "<hub configuration>")
     return _Parser(path).hub(document)
 
 
-_TOP = ("hub", "service", "taxii", "peers", "constituents", "groups", "accounts", "archive", "ingest", "sigma", "network")
+_TOP = ("hub", "service", "taxii", "peers", "constituents", "groups", "accounts", "archive", "ingest", "sigma", "network",
+        "dashboard")
 _LOGIN = ("secret", "read", "write", "rights")
 
 
@@ -270,6 +281,14 @@ class _Parser:
             raise self.fail(_join(key, name), f"{value} is out of range ({minimum} to {maximum})")
         return value
 
+    def boolean(self, section: dict, key: str, name: str, default: bool) -> bool:
+        value = section.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.fail(_join(key, name), f"must be true or false, not {value!r}")
+        return value
+
     def names(self, section: dict, key: str, name: str, choices: tuple[str, ...] | frozenset | None = None,
               ) -> tuple[str, ...]:
         value = section.get(name)
@@ -316,6 +335,7 @@ class _Parser:
                         for name, values in self.mapping(sigma.get("placeholders"), "sigma.placeholders").items()}
         archive_dir = self.text(archive, "archive", "dir")
         network = self.mapping(top.get("network"), "network", ("file", "keys"))
+        dashboard = self.mapping(top.get("dashboard"), "dashboard", ("open_on_loopback",))
         network_file, keys_dir = self.text(network, "network", "file"), self.text(network, "network", "keys")
         return HubConfig(
             path=Path(self.path) if not isinstance(self.path, str) else None,
@@ -337,6 +357,7 @@ class _Parser:
             sigma=SigmaConfig(tuple(Path(p) for p in self.names(sigma, "sigma", "rules")),
                               MappingProxyType(placeholders)),
             network=NetworkConfig(Path(network_file) if network_file else None, Path(keys_dir) if keys_dir else None),
+            dashboard=DashboardConfig(self.boolean(dashboard, "dashboard", "open_on_loopback", True)),
         )
 
     def country(self, hub: dict) -> str | None:

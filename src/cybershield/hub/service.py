@@ -46,6 +46,7 @@ class HubService:
         self.started = time.monotonic()
         self.started_at = datetime.now(UTC)
         detectors, self.indicators = context.build_detectors()
+        self.detectors = detectors
         var = context.settings.var_dir
         self.spool = var / "spool"
         self.quarantine_dir = var / "quarantine"
@@ -110,6 +111,15 @@ class HubService:
         """Put an early warning's indicators into detection now and retro-hunt the archive (``hub.warnings``)."""
         with self._warning_lock:
             return apply_warning(self.context, self.pipeline, self.indicators, document, sender)
+
+    def explain_rule(self, rule_id: str) -> dict | None:
+        """The Sigma rule ``rule_id`` as loaded here (metadata and YAML), or None (``SigmaDetector.explain``)."""
+        for detector in self.detectors:
+            explain = getattr(detector, "explain", None)
+            found = explain(rule_id) if explain else None
+            if found is not None:
+                return found
+        return None
 
     # -- health --------------------------------------------------------------------------------
 

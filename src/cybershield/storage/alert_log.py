@@ -51,3 +51,9 @@ def list_alerts(sessions: sessionmaker[Session], since: datetime | None = None, 
             return list(session.scalars(query.order_by(AlertRecord.created, AlertRecord.id).limit(limit)))
         newest = list(session.scalars(query.order_by(AlertRecord.created.desc(), AlertRecord.id.desc()).limit(limit)))
     return newest[::-1]
+
+
+def get_alert(sessions: sessionmaker[Session], alert_id: str) -> dict | None:
+    """The stored alert ``alert_id`` as its ``alerts.jsonl`` document, or None."""
+    with sessions() as session:
+        return session.scalar(select(AlertRecord.document).where(AlertRecord.id == alert_id))
