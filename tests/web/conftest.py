@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 import yaml
@@ -66,3 +67,17 @@ def network(tmp_path, monkeypatch):
         de = start_hub(stack, tmp_path / "de", "sqlite:///" + str(tmp_path / "de.db"),
                        dashboard_hub(network={"file": "network.yaml", "keys": "keys"}))
         yield de, fr
+
+
+#: Debian's Chromium (``apt-get install chromium``); Playwright's own browser downloads are never used.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright launches Debian's Chromium; the browser tests skip where it is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: the browser tests need Debian's chromium (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "headless": True, "args": CHROMIUM_ARGS}
