@@ -131,7 +131,8 @@ class Archive:
         files = [str(f) for f in self.files()]
         if not wanted or not files:
             return []
-        sql = (f"SELECT * FROM read_parquet($files, union_by_name = true) WHERE list_contains($sources, "
+        sql = (f"SELECT * FROM read_parquet($files, union_by_name = true, hive_partitioning = false) "
+               f"WHERE list_contains($sources, "
                f"{_quoted(PROVENANCE_SOURCE)}) AND list_contains($records, {_quoted(PROVENANCE_RECORD_ID)})")
         params = {"sources": sorted({s for s, _ in wanted}), "records": sorted({r for _, r in wanted})}
         connection = duckdb.connect()

@@ -45,8 +45,15 @@ def alert_row(document: dict) -> dict:
             "time": document.get("@timestamp") or alert.get("created"), "level": rule.get("level"),
             "severity": event.get("severity"), "title": rule.get("title"), "rule_id": rule.get("id"),
             "techniques": ((document.get("threat") or {}).get("technique") or {}).get("id") or [],
-            "source": source.rsplit("/", 1)[-1], "events": len(event.get("matched") or []), "observed": observed[:6],
+            "source": _feed(source), "events": len(event.get("matched") or []), "observed": observed[:6],
             "warning": context.get("warning")}
+
+
+def _feed(source: str) -> str:
+    """Where an alert's first event came from, short: ``account · digest`` for an uploaded body, else the file name."""
+    name = source.rsplit("/", 1)[-1]
+    account, _, digest = name.rpartition("-")
+    return f"{account} · {digest[:8]}" if account and len(digest) == 32 else name
 
 
 def _matches(row: dict, levels: set[str] | None, text: str | None) -> bool:

@@ -290,12 +290,15 @@ function drawTimeline(data) {
     return;
   }
   const W = 640, left = 56, right = 12, top = 10, bottom = 24;
-  const laneH = Math.min(46, (260 - top - bottom) / countries.length);
+  const laneH = Math.min(72, (330 - top - bottom) / countries.length);
   svg.setAttribute("viewBox", `0 0 ${W} ${top + bottom + laneH * countries.length}`);
   let t0 = Math.min(...finite), t1 = Math.max(...finite);
   if (t1 - t0 < 60000) { t0 -= 30000; t1 += 30000; }
   const bins = 60, width = (t1 - t0) / bins;
   const x = (t) => left + ((t - t0) / (t1 - t0)) * (W - left - right);
+  countries.forEach((_, lane) => {
+    if (lane % 2 === 0) svg.append(el("svg:rect", { x: left, y: top + lane * laneH, width: W - left - right, height: laneH, fill: "#1a222c" }));
+  });
   const axis = el("svg:g", { class: "axis" });
   const spanDays = (t1 - t0) > 86400000;
   for (let i = 0; i <= 4; i++) {
