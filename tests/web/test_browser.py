@@ -43,8 +43,10 @@ def test_dashboard_shows_the_network_then_alerts_and_a_warning_live(network, sys
     expect(dialog).to_contain_text("Sigma rule")
     dialog.get_by_text("Rule as written (YAML)").click()
     expect(dialog.locator("pre").first).to_contain_text("detection:")
+    page.wait_for_timeout(3500)  # a poll of the stream behind the dialog
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+    expect(page.locator("#alert-rows button:focus")).to_have_text(ENCODED)  # the focus is back on its row
 
     page.get_by_label("Text").fill("no alert is called this")
     expect(page.locator("#alert-rows")).to_contain_text("No alert matches", timeout=LIVE_MS)

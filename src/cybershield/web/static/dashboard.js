@@ -47,6 +47,16 @@ async function getJSON(path) {
   }
   return response.json();
 }
+// Re-rendering a panel must not take the keyboard focus away: the focused control is found again by its key.
+function keepFocus(container, render) {
+  const active = document.activeElement;
+  const key = active && container.contains(active) ? active.dataset.key : null;
+  render();
+  if (key) {
+    const again = container.querySelector(`[data-key="${CSS.escape(key)}"]`);
+    if (again) again.focus({ preventScroll: true });
+  }
+}
 const levelBadge = (level) => el("span", { class: `level ${level || "medium"}` }, level || "?");
 
 // -- network ----------------------------------------------------------------------------------------
@@ -96,14 +106,14 @@ function drawNetwork(data) {
     const c = (hub.health && hub.health.counters) || {};
     const up = hub.health !== null;
     return el("tr", {},
-      el("td", {}, hub.url && !hub.self ? el("a", { href: `${hub.url.replace(/\/$/, "")}/dashboard/` }, hub.name) : hub.name),
+      el("td", {}, hub.url && !hub.self ? el("a", { href: `${hub.url.replace(/\/$/, "")}/dashboard/`, "data-key": hub.name }, hub.name) : hub.name),
       el("td", {}, hub.country || "–"), el("td", {}, hub.role),
       el("td", {}, el("span", { class: `state ${up ? "up" : "down"}` }, up ? "● up" : `○ ${hub.error || "down"}`)),
       el("td", { class: "num" }, up ? fmt(c.events) : "–"), el("td", { class: "num" }, up ? fmt(c.alerts_stored ?? c.alerts) : "–"),
       el("td", { class: "num" }, up ? fmt(c.envelopes_sent) : "–"), el("td", { class: "num" }, up ? fmt(c.envelopes_received) : "–"),
       el("td", { class: "num" }, up ? fmt(c.warnings) : "–"));
   });
-  $("hubs").replaceChildren(...rows);
+  keepFocus($("hubs"), () => $("hubs").replaceChildren(...rows));
   const upCount = data.hubs.filter((h) => h.health !== null).length;
   $("kpi-hubs").textContent = `${upCount} / ${data.hubs.length}`;
   const self = data.hubs.find((h) => h.self);
@@ -133,7 +143,7 @@ function alertRow(a, fresh) {
     el("td", { class: "time" }, utc(a.time)),
     el("td", {}, levelBadge(a.level)),
     el("td", { class: "kind" }, a.kind),
-    el("td", {}, el("button", { type: "button", class: "linkish", "aria-haspopup": "dialog",
+    el("td", {}, el("button", { type: "button", class: "linkish", "aria-haspopup": "dialog", "data-key": a.id,
       "aria-label": `Open alert: ${a.title}`, onclick: () => openAlert(a.id) }, a.title || a.rule_id),
       a.warning ? el("div", { class: "hint" }, "from an early warning") : null),
     el("td", {}, techniques),
@@ -145,8 +155,13 @@ async function loadAlerts() {
   const rows = await getJSON(`/dashboard/api/alerts?${alertQuery()}`);
   const fresh = rows.filter((a) => !state.seen.has(a.id));
   const body = $("alert-rows");
-  body.replaceChildren(...(rows.length ? rows.map((a) => alertRow(a, !state.firstLoad && !state.seen.has(a.id)))
-    : [el("tr", {}, el("td", { colspan: 7, class: "empty" }, "No alert matches these filters yet."))]));
+  const shown = rows.map((a) => a.id).join(",");
+  if (shown !== state.shown || !body.childElementCount) {
+    state.shown = shown;
+    keepFocus(body, () => body.replaceChildren(...(rows.length
+      ? rows.map((a) => alertRow(a, !state.firstLoad && !state.seen.has(a.id)))
+      : [el("tr", {}, el("td", { colspan: 7, class: "empty" }, "No alert matches these filters yet."))])));
+  }
   rows.forEach((a) => state.seen.add(a.id));
   if (!state.firstLoad && fresh.length) $("live").textContent = `${fresh.length} new alert${fresh.length > 1 ? "s" : ""}`;
   state.firstLoad = false;
@@ -199,6 +214,7 @@ function explanation(x) {
 
 async function openAlert(id) {
   const dialog = $("detail");
+  state.opened = id;
   $("detail-title").textContent = "Loading…";
   $("detail-kind").textContent = "";
   $("detail-body").replaceChildren();
@@ -373,6 +389,10 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   filters.addEventListener("submit", (e) => e.preventDefault());
   filters.addEventListener("reset", () => setTimeout(() => { state.firstLoad = true; loadAlerts().catch(() => {}); }));
+  $("detail").addEventListener("close", () => {  // back to the alert's row, even if the stream was redrawn
+    const row = document.querySelector(`#alert-rows [data-key="${CSS.escape(state.opened || "")}"]`);
+    if (row) row.focus();
+  });
   $("pause").addEventListener("click", (e) => {
     state.paused = !state.paused;
     e.currentTarget.setAttribute("aria-pressed", String(state.paused));
