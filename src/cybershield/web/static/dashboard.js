@@ -261,8 +261,16 @@ async function loadWarnings() {
   $("warnings-note").textContent = `${rows.length} received`;
 }
 
-const DEADLINES = { early_warning: "Early warning (24 h)", notification: "Notification (72 h)", final_report: "Final report (1 month)",
-  intermediate: "Intermediate", progress_report: "Progress report" };
+const DEADLINES = { early_warning: "Early warning · 24 h", notification: "Notification · 72 h",
+  intermediate: "Intermediate report", final_report: "Final report · 1 month", progress_report: "Progress report" };
+const ALWAYS = ["early_warning", "notification", "final_report"];
+
+function countdown(when) {
+  const h = (new Date(when).getTime() - Date.now()) / 3600000;
+  if (Number.isNaN(h)) return "";
+  const span = Math.abs(h) >= 48 ? `${Math.round(Math.abs(h) / 24)} d` : `${Math.max(1, Math.round(Math.abs(h)))} h`;
+  return h >= 0 ? `in ${span}` : `${span} ago`;
+}
 
 async function loadIncidents() {
   const data = await getJSON("/dashboard/api/incidents");
@@ -272,18 +280,24 @@ async function loadIncidents() {
     $("kpi-incidents").textContent = "–";
     return;
   }
-  const open = data.incidents.filter((i) => !["closed", "resolved"].includes(i.status));
+  const open = data.incidents.filter((i) => i.status !== "closed");
   $("kpi-incidents").textContent = fmt(open.length);
   $("incidents-note").textContent = `${data.incidents.length} incidents, ${open.length} open`;
   box.replaceChildren(...(data.incidents.length ? data.incidents.map((inc) => {
     const clock = inc.clock || {};
-    const deadlines = Object.entries(clock.deadlines || {}).filter(([, when]) => when);
-    return el("article", { class: "card", "aria-label": `Incident ${inc.title}` },
-      el("h3", {}, inc.title), el("p", {}, `${inc.status} · ${inc.severity || ""} · ${inc.entity_type || ""}`,
-        inc.sector ? ` · ${inc.sector}` : "", ` · aware ${utc(inc.aware_at)} UTC`),
-      el("div", { class: "clock" }, deadlines.map(([key, when]) => {
+    const due = clock.deadlines || {};
+    const keys = Object.keys(DEADLINES).filter((k) => ALWAYS.includes(k) || due[k]);
+    return el("article", { class: "card incident", "aria-label": `Incident ${inc.title}` },
+      el("h3", {}, levelBadge(inc.severity), " ", inc.title),
+      el("p", {}, `${inc.id} · ${inc.status} · ${inc.entity_type || "?"} entity`, inc.sector ? ` · ${inc.sector}` : "",
+        ` · aware ${utc(inc.aware_at)} UTC`),
+      el("div", { class: "clock", role: "list", "aria-label": "NIS2 deadlines" }, keys.map((key) => {
         const st = (clock.state || {})[key] || "pending";
-        return el("div", { class: `deadline ${st}` }, el("b", {}, DEADLINES[key] || key), `${utc(when)} · ${st}`);
+        const when = due[key];
+        const sent = (clock.submitted || {})[key];
+        return el("div", { class: `deadline ${st}`, role: "listitem" }, el("b", {}, DEADLINES[key]),
+          when ? `${utc(when)} UTC` : "not yet due", el("br"),
+          el("span", { class: "hint" }, sent ? `${st}: sent ${utc(sent)}` : when ? `${st} · ${countdown(when)}` : st));
       })));
   }) : [el("p", { class: "empty" }, "No incident open.")]));
 }
