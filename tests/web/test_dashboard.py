@@ -15,6 +15,8 @@ import orjson
 import pytest
 
 from cybershield.hub import ConfigError, parse_hub_config
+from cybershield.network import Agreement, Observable, build_warning
+from cybershield.storage import network_state
 
 from ..hub.conftest import PASSWORD, warning_bundle
 from .conftest import dashboard_hub, start_hub
@@ -189,3 +191,19 @@ def test_incidents_show_when_the_response_package_is_there(network):
     assert data["available"] is present and data["incidents"] == []
     if not present:
         assert "response" in data["reason"]
+
+
+def test_a_cross_border_hub_lists_the_warnings_it_issued(tmp_path, db_url):
+    members = ("de-hub", "fr-hub", "nl-hub")
+    now = datetime.now(UTC)
+    seen = [{"country": c, "count": n, "first_seen": now, "last_seen": now} for c, n in (("DE", 2), ("FR", 1))]
+    warning = build_warning("eu-xb", Observable("ipv4-addr", C2), seen, [], Agreement.from_dict({"members": members}))
+    with ExitStack() as stack:
+        xb = start_hub(stack, tmp_path, db_url, dashboard_hub(hub={"name": "eu-xb", "country": "EU",
+                                                                   "role": "cross-border"}))
+        network_state.save_warning(xb.service.context.sessions, {
+            "id": warning.report_id, "observable": f"ipv4-addr={C2}", "countries": warning.countries,
+            "created": warning.created, "modified": warning.modified, "escalated": False, "document": warning.bundle})
+        (row,) = httpx.get(xb.url + "/dashboard/api/warnings", timeout=30).raise_for_status().json()
+    assert (row["id"], row["issued"], row["sender"], row["countries"]) == (warning.report_id, True, "eu-xb", ["DE", "FR"])
+    assert row["indicators"] == 1 and row["tlp"] == "AMBER" and C2 in row["name"]

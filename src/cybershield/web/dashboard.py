@@ -18,7 +18,7 @@ from ..detect import LEVELS
 from ..hub import HubService
 from ..intel import tlp_of
 from ..network import Topology
-from ..storage import get_alert, list_alerts, list_warnings
+from ..storage import get_alert, list_alerts, list_warnings, network_state
 
 #: How long the dashboard waits for another hub of the network (health, activity) before showing it as down.
 PEER_TIMEOUT_S = 1.5
@@ -129,18 +129,37 @@ def _ordered(event: dict) -> list[list]:
 
 
 def warning_rows(service: HubService, limit: int = 200) -> list[dict]:
-    """Early warnings received, newest first, with the countries and the observable they name."""
-    rows = []
-    for warning in reversed(list_warnings(service.context.sessions, None, MAX_ALERTS)[-limit:]):
-        report = warning.get("report") or {}
-        detail = report.get("x_cybershield_warning") or {}
-        rows.append({"id": warning["id"], "name": warning.get("name") or report.get("name"),
-                     "sender": warning.get("sender"), "received": warning.get("received"),
-                     "indicators": warning.get("indicators"), "retro_hunt_alerts": warning.get("retro_hunt_alerts"),
-                     "description": report.get("description"), "observable": detail.get("observable"),
-                     "countries": sorted(detail.get("sightings") or {}), "sightings": detail.get("sightings") or {},
-                     "techniques": detail.get("techniques") or [], "tlp": tlp_of(report)})
-    return rows
+    """Early warnings, newest first, with the countries and the observable they name: those received, and on a
+    cross-border hub those it issued to its members (``issued``)."""
+    sessions = service.context.sessions
+    rows = [_warning_row(w.get("report") or {}, w["id"], w.get("name"), w.get("sender"), w.get("received"), False,
+                         w.get("indicators"), w.get("retro_hunt_alerts"))
+            for w in list_warnings(sessions, None, MAX_ALERTS)[-limit:]]
+    if service.config.role == "cross-border":
+        for bundle in network_state.warnings_since(sessions)[-limit:]:
+            objects = bundle.get("objects") or []
+            report = next((o for o in objects if o.get("type") == "report"), {})
+            rows.append(_warning_row(report, report.get("id"), report.get("name"), service.config.name,
+                                     report.get("modified"), True,
+                                     sum(o.get("type") == "indicator" for o in objects), None))
+    rows.sort(key=lambda row: row["received"] or "", reverse=True)
+    return rows[:limit]
+
+
+def _warning_row(report: dict, ident: str | None, name: str | None, sender: str | None, when: str | None,
+                 issued: bool, indicators: int | None, retro_hunt_alerts: int | None) -> dict:
+    detail = report.get("x_cybershield_warning") or {}
+    return {"id": ident, "name": name or report.get("name"), "sender": sender, "received": _iso(when),
+            "issued": issued, "indicators": indicators, "retro_hunt_alerts": retro_hunt_alerts,
+            "description": report.get("description"), "observable": detail.get("observable"),
+            "countries": sorted(detail.get("sightings") or {}), "sightings": detail.get("sightings") or {},
+            "techniques": detail.get("techniques") or [], "tlp": tlp_of(report)}
+
+
+def _iso(stamp: str | None) -> str | None:
+    """A time as ISO text in UTC (STIX ``...Z`` and stored ``+00:00`` times sort together)."""
+    moment = _parse(stamp)
+    return moment.astimezone(UTC).isoformat() if moment else stamp
 
 
 # -- incidents ------------------------------------------------------------------------------------
@@ -196,7 +215,7 @@ async def _done(value: dict) -> tuple[dict, None]:
     return value, None
 
 
-async def network_state(service: HubService, topology: Topology | None) -> dict:
+async def network_view(service: HubService, topology: Topology | None) -> dict:
     """The hubs of the network (``topology``, None for a hub on its own) with their health (``/api/v1/health``)
     and the links between members and their cross-border hubs; a link is up when both ends answer."""
     hubs = await _from_peers(service, topology, "/api/v1/health", service.health())

@@ -52,7 +52,7 @@ def page(request: Request, reader: CanReadDashboard):
 
 @router.get("/dashboard/api/network")
 async def network(request: Request, _: CanReadDashboard) -> dict:
-    return await dashboard.network_state(service_of(request), _topology(request))
+    return await dashboard.network_view(service_of(request), _topology(request))
 
 
 @router.get("/dashboard/api/alerts")

@@ -95,9 +95,9 @@ function drawNetwork(data) {
     if (hub.role === "cross-border") g.append(el("svg:rect", { x: -46, y: -24, width: 92, height: 48, rx: 10 }));
     else g.append(el("svg:circle", { r: 29 }));
     g.append(el("svg:text", { class: "count", y: -3 }, up ? fmt(counters.alerts_stored ?? counters.alerts) : "–"));
-    g.append(el("svg:text", { class: "sub", y: 12 }, hub.role === "cross-border" ? "warnings sent" : "alerts"));
+    g.append(el("svg:text", { class: "sub", y: 12 }, hub.role === "cross-border" ? "warnings issued" : "alerts"));
     if (hub.role === "cross-border" && up) {
-      g.querySelector(".count").textContent = fmt(counters.warnings_sent ?? counters.envelopes_sent ?? 0);
+      g.querySelector(".count").textContent = fmt(counters.warnings_issued ?? 0);
     }
     g.append(el("svg:text", { y: hub.role === "cross-border" ? 40 : 45 }, `${hub.name}${hub.self ? " (this hub)" : ""}`));
     svg.append(g);
@@ -120,7 +120,6 @@ function drawNetwork(data) {
   const c = (self && self.health && self.health.counters) || {};
   $("kpi-events").textContent = fmt(c.events);
   $("kpi-alerts").textContent = fmt(c.alerts_stored ?? c.alerts);
-  $("kpi-warnings").textContent = fmt(c.warnings);
   $("network-note").textContent = data.network_file ? `${data.hubs.length} hubs, ${data.links.length} links`
     : "this hub is not part of a network (no network file in its configuration)";
 }
@@ -250,15 +249,19 @@ async function loadWarnings() {
   list.replaceChildren(...(rows.length ? rows.map((w) => el("li", { class: "card" },
     el("h3", {}, w.name || w.id),
     el("p", {}, w.tlp ? el("span", { class: `tlp ${w.tlp}` }, `TLP:${w.tlp}`) : null, " ",
-      `received ${utc(w.received)} UTC (${ago(w.received)}) from ${w.sender || "?"}`),
+      w.issued ? `issued to the members ${utc(w.received)} UTC (${ago(w.received)})`
+        : `received ${utc(w.received)} UTC (${ago(w.received)}) from ${w.sender || "?"}`),
     w.countries.length ? el("p", {}, "Sighted in ", w.countries.map((c) => el("span", { class: "tag" },
       `${c} ×${(w.sightings[c] || {}).count ?? "?"}`))) : null,
-    el("p", {}, `${w.indicators} indicator${w.indicators === 1 ? "" : "s"} into detection, `,
-      `${w.retro_hunt_alerts} retro-hunt alert${w.retro_hunt_alerts === 1 ? "" : "s"}`,
+    el("p", {}, w.issued ? `${w.indicators} indicator${w.indicators === 1 ? "" : "s"}`
+      : `${w.indicators} indicator${w.indicators === 1 ? "" : "s"} into detection, `
+        + `${w.retro_hunt_alerts} retro-hunt alert${w.retro_hunt_alerts === 1 ? "" : "s"}`,
       w.techniques.length ? ` · ${w.techniques.join(", ")}` : ""),
     w.description ? el("p", {}, w.description) : null))
     : [el("li", { class: "empty" }, "No early warning received yet.")]));
-  $("warnings-note").textContent = `${rows.length} received`;
+  const issued = rows.filter((w) => w.issued).length;
+  $("warnings-note").textContent = issued ? `${issued} issued, ${rows.length - issued} received` : `${rows.length} received`;
+  $("kpi-warnings").textContent = fmt(rows.length);
 }
 
 const DEADLINES = { early_warning: "Early warning · 24 h", notification: "Notification · 72 h",
