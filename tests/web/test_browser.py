@@ -32,6 +32,8 @@ def test_dashboard_shows_the_network_then_alerts_and_a_warning_live(network, sys
     opener = page.get_by_role("button", name=f"Open alert: {ENCODED}").first
     expect(opener).to_be_visible(timeout=LIVE_MS)
     expect(page.locator("#kpi-alerts")).not_to_have_text("0", timeout=LIVE_MS)
+    expect(page.get_by_role("img", name="Campaign across countries").locator("text.lane-label")).to_have_text(
+        ["DE", "FR"], timeout=LIVE_MS)  # a lane per hub that answers (fr-hub's is empty), none for the hubs down
 
     opener.focus()
     page.keyboard.press("Enter")  # a real button: the keyboard opens it

@@ -18,7 +18,7 @@ from ..detect import LEVELS
 from ..hub import HubService
 from ..intel import tlp_of
 from ..network import Topology
-from ..storage import get_alert, list_alerts, list_warnings, network_state
+from ..storage import alert_times, get_alert, list_alerts, list_warnings, network_state
 
 #: How long the dashboard waits for another hub of the network (health, activity) before showing it as down.
 PEER_TIMEOUT_S = 1.5
@@ -231,10 +231,8 @@ async def network_view(service: HubService, topology: Topology | None) -> dict:
 def activity(service: HubService) -> dict:
     """This hub's alerts per minute of event time (``[minute, count, highest level]``), for the campaign timeline."""
     buckets: dict[str, Counter] = defaultdict(Counter)
-    for document in list_alerts(service.context.sessions, None, None, MAX_ALERTS):
-        stamp = _parse(document.get("@timestamp") or (document.get("alert") or {}).get("created"))
-        if stamp is not None:
-            buckets[stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:00Z")][(document.get("rule") or {}).get("level")] += 1
+    for moment, level in alert_times(service.context.sessions, MAX_ALERTS):
+        buckets[moment.strftime("%Y-%m-%dT%H:%M:00Z")][level] += 1
     rank = {level: i for i, level in enumerate(LEVELS)}
     return {"hub": service.config.name, "country": service.config.country,
             "alerts": [[minute, sum(levels.values()), max(levels, key=lambda lv: rank.get(lv, -1))]
