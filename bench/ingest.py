@@ -3,8 +3,10 @@
 Each format's sample is repeated to at least ``--events`` events and parsed into Arrow event
 batches by ``cybershield.events.ingest`` on one core (Arrow and the EVTX reader limited to one
 thread); the peer reads the same input the plainest way: ``json.loads`` per line for JSON lines,
-a tab split per line for Zeek TSV, python-evtx (rendering each record's XML) for EVTX. Medians of
-``--repeat`` runs. Targets (issue 2): >= 150,000 events/s for Zeek/Suricata JSON, >= 30,000 for EVTX.
+a tab split per line for Zeek TSV, python-evtx (rendering each record's XML) for EVTX. Flat Windows
+JSON lines are the real EVTX samples and varied copies of them (distinct events, NXLog shape). Medians
+of ``--repeat`` runs. Targets (issues 2 and 12): >= 150,000 events/s for Zeek/Suricata/flat Windows
+JSON, >= 50,000 for EVTX.
 
     python bench/ingest.py [--events 100000] [--repeat 3]
 """
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
+from _windows_json import flat_events, real_events, write_json_lines
 from rich.console import Console
 from rich.table import Table
 
@@ -37,7 +40,8 @@ SAMPLES = {
     "zeek-json": ("network-logs/wrccdc-2018-zeek/zeek-json/dns.json.gz", 150_000),
     "suricata-eve": ("network-logs/stratosphere-slips/test6-malicious.suricata.json.gz", 150_000),
     "zeek-tsv": ("network-logs/wrccdc-2018-zeek/zeek-default/dns.log.gz", None),
-    "evtx": ("evtx-attack-samples", 30_000),
+    "evtx": ("evtx-attack-samples", 50_000),
+    "evtx-json": ("evtx-attack-samples", 150_000),  # flat Windows JSON lines, distinct events (bench/_windows_json.py)
 }
 
 
@@ -112,7 +116,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for fmt, (sample, target) in SAMPLES.items():
             source = data / sample
-            if fmt == "evtx":
+            if fmt == "evtx-json":
+                paths = [Path(tmp) / "windows.json"]
+                write_json_lines(paths[0], flat_events(real_events(source), args.events, "nxlog"))
+                peer_name, peer = "json.loads per line", peer_json(paths[0])
+            elif fmt == "evtx":
                 files = sorted(source.rglob("*.evtx"))
                 per_pass = ingest(files, "evtx").parsed
                 paths = files * -(-args.events // per_pass)

@@ -113,12 +113,12 @@ def main(out: Path) -> None:
         with httpx.Client(base_url=urls["de-hub"], auth=("feeder", "pw"), timeout=60) as client:
             client.post("/api/v1/ingest", content=shifted(dns, now - timedelta(minutes=20) - SAMPLE_START)).raise_for_status()
         with httpx.Client(base_url=urls["de-hub"], auth=("ops", "pw"), timeout=60) as client:
-            for title, hours, entity, sector, severity in (  # when the response package is there
+            for title, hours, entity, sector, severity in (
                     ("Ransomware on hospital workstations (invoice.docm stager)", 2, "essential", "health", "high"),
                     ("C2 beaconing from a water utility's SCADA jump host", 30, "essential", "drinking-water", "medium")):
                 client.post("/api/v1/incidents", json={
                     "title": title, "aware_at": (now - timedelta(hours=hours)).isoformat(), "entity_type": entity,
-                    "sector": sector, "severity": severity})
+                    "sector": sector, "severity": severity}).raise_for_status()
         for service in services.values():
             service.bus.drain(60)
 

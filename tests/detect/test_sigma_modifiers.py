@@ -112,8 +112,10 @@ def test_expand_with_placeholders(tmp_path):
     events = [sysmon(User="CORP\\alice"), sysmon(User="CORP\\mallory")]
     det = "sel:\n  User|expand: '%admins%'\ncondition: sel"
     assert one(tmp_path, det, *events, placeholders={"admins": ["corp\\alice", "corp\\bob"]}) == {1}
+    # without a value the placeholder is the wildcard (pySigma's default): the rule loads, any User matches
     unresolved = detector(tmp_path / "b", rule("R", det))
-    assert unresolved.rules == [] and "placeholder" in unresolved.failures[0].reason
+    assert unresolved.failures == []
+    assert one(tmp_path / "c", det, *events, sysmon(Image="no user")) == {1, 2}
 
 
 def test_keywords_search_all_payload_fields(tmp_path):

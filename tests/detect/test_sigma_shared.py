@@ -3,14 +3,17 @@ regression sample fires its own rule."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from cybershield.detect.sigma import SigmaDetector
 from cybershield.detect.sigma.reference import convert, load_events, run
 from cybershield.events import ingest
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
+from sigma_coverage import missed_samples, regression_samples  # noqa: E402
 
 DIFFERENCES = Path(__file__).with_name("sigma_reference_differences.tsv")
 
@@ -66,24 +69,7 @@ def test_matches_equal_the_sqlite_reference(windows_rules, attack_batches):
     assert ours - reference == set(expected_differences())
 
 
-def regression_samples(data: Path) -> list[tuple[str, Path]]:
-    samples = []
-    for info in sorted((data / "sigma" / "regression_data").rglob("info.yml")):
-        meta = yaml.safe_load(info.read_text())
-        for test in meta.get("regression_tests_info", []):
-            if test.get("type") == "evtx":
-                samples.append((meta["rule_metadata"][0]["id"], data / "sigma" / test["path"]))
-    return samples
-
-
 def test_every_regression_sample_fires_its_rule(windows_rules, shared_data):
     samples = [(rule, path) for rule, path in regression_samples(shared_data) if path.exists()]
     assert len(samples) >= 190
-    missed = []
-    for rule_id, path in samples:
-        batches: list = []
-        ingest([path], sink=batches.append)
-        fired = {a.rule_id for b in batches for a in windows_rules.detect(b)}
-        if rule_id not in fired:
-            missed.append((rule_id, path.name))
-    assert missed == []
+    assert missed_samples(windows_rules, samples) == []

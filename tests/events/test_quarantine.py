@@ -47,7 +47,18 @@ def test_truncated_gzip_keeps_what_was_read(tmp_path):
 
 def test_unknown_format_and_binary_junk(tmp_path):
     summary, _, quarantine = _run(tmp_path, "junk.bin", bytes(range(256)) * 10)
-    assert summary.parsed == 0 and summary.by_reason == {"unknown-format": 1}
+    # every line of an unreadable file is a record counted as quarantined (byte 10 is a newline: 11 lines)
+    assert summary.parsed == 0 and summary.by_reason == {"unknown-format": 11} and summary.read == 11
+
+
+def test_unrecognised_text_file_counts_its_lines(tmp_path):
+    text = b"".join(b"2026-11-02 08:00:%02d appliance-7 link state changed\n" % (i % 60) for i in range(148))
+    summary, _, quarantine = _run(tmp_path, "appliance.log", text)
+    assert (summary.read, summary.quarantined, summary.parsed) == (148, 148, 0)
+    assert [e.record_id for e in quarantine.entries[:2]] == [1, 2] and "appliance-7" in quarantine.entries[0].sample
+    (tmp_path / "e").mkdir()
+    empty = _run(tmp_path / "e", "empty.log", b"")[0]
+    assert empty.by_reason == {"unknown-format": 1}
 
 
 def test_truncated_evtx_is_reported(tmp_path, shared_data):

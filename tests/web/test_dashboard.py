@@ -4,11 +4,10 @@ and the campaign per country."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import time
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import orjson
@@ -183,14 +182,21 @@ def test_warnings_and_the_campaign_across_countries(network, sysmon_body):
     assert {m["name"] for m in campaign["missing"]} == {"nl-hub", "eu-xb"}
 
 
-def test_incidents_show_when_the_response_package_is_there(network):
+def test_incidents_with_their_nis2_clocks(network):
     de, _ = network
+    aware = datetime.now(UTC) - timedelta(hours=30)
     with de.client(None) as client:
-        data = client.get("/dashboard/api/incidents").raise_for_status().json()
-    present = importlib.util.find_spec("cybershield.response") is not None
-    assert data["available"] is present and data["incidents"] == []
-    if not present:
-        assert "response" in data["reason"]
+        assert client.get("/dashboard/api/incidents").raise_for_status().json() == {"incidents": []}
+    with de.client("ops") as client:
+        opened = client.post("/api/v1/incidents", json={"title": "Ransomware at a hospital", "entity_type": "essential",
+                                                        "aware_at": aware.isoformat(), "sector": "health"})
+        opened.raise_for_status()
+    with de.client(None) as client:
+        (incident,) = client.get("/dashboard/api/incidents").raise_for_status().json()["incidents"]
+    assert (incident["id"], incident["title"]) == (opened.json()["id"], "Ransomware at a hospital")
+    clock = incident["clock"]
+    assert clock["state"]["early_warning"] == "overdue" and clock["state"]["notification"] in ("pending", "due-soon")
+    assert clock["overdue"] == ["early_warning"]
 
 
 def test_a_cross_border_hub_lists_the_warnings_it_issued(tmp_path, db_url):

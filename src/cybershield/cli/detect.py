@@ -12,9 +12,10 @@ import orjson
 import typer
 from rich.table import Table
 
-from ..config import settings
+from ..config import Settings, settings
 from ..detect import DetectorUnavailable, DetectRun, build_detectors
 from ..events import Quarantine
+from ..hub import ConfigError, load_hub_config
 from ..storage import open_database, store_alerts
 from .app import app, console
 from .ingest import run_ingest
@@ -55,6 +56,21 @@ def print_detect_summary(summary: dict, run: DetectRun) -> None:
         console.print(f"[yellow]rule failed[/] {failure['source']}: {failure['reason']}")
 
 
+def rule_cache_dir(cfg: Settings) -> Path:
+    """Where compiled Sigma rules are cached: ``<CYBERSHIELD_VAR>/cache/sigma``."""
+    return cfg.var_dir / "cache" / "sigma"
+
+
+def _placeholders(path: Path | None, cfg: Settings) -> dict[str, list[str]]:
+    """Placeholder values from ``--placeholders``, else from the hub configuration (``sigma.placeholders``)."""
+    if path is not None:
+        from ..detect.sigma import load_placeholders
+
+        return load_placeholders(path)
+    config = load_hub_config(cfg.hub_config_path)
+    return {name: list(values) for name, values in config.sigma.placeholders.items()}
+
+
 @app.command("detect")
 def detect_command(
     paths: Annotated[list[Path], typer.Argument(help="Log files or folders (walked recursively).")],
@@ -63,32 +79,44 @@ def detect_command(
     model: Annotated[str | None, typer.Option("--model", help="Name of a registered model to score events with.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write one JSON line per alert to this file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Compile the Sigma rules afresh, without the rule cache.")] = False,
+    placeholders: Annotated[Path | None, typer.Option(
+        "--placeholders", help="YAML mapping of Sigma placeholder names to values (default: the hub configuration's "
+                               "sigma.placeholders; a placeholder without a value matches anything).")] = None,
 ) -> None:
     """Detect attacks in logs with Sigma rules (plus indicators, models); alerts go to --out and the hub database."""
     if not (rules or indicators or model):
         console.print("[red]nothing to detect with[/]: give --rules, --indicators or --model")
         raise typer.Exit(2)
+    cfg = settings()
     try:
         with nullcontext() if as_json else console.status("loading detectors", spinner="dots"):
-            detectors = build_detectors(rules, indicators, model)
-    except DetectorUnavailable as exc:
+            values = _placeholders(placeholders, cfg) if rules else {}
+            detectors = build_detectors(rules, indicators, model, placeholders=values or None,
+                                        rule_cache=None if no_cache else rule_cache_dir(cfg))
+    except (DetectorUnavailable, ConfigError, ValueError) as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
     stream = out.open("wb") if out else None
     started = time.perf_counter()
+    cfg.var_dir.mkdir(parents=True, exist_ok=True)
+    sessions = open_database(cfg.db_url)
+    stored = 0
+
+    def store(alerts: list) -> None:  # alerts are stored as they come, never held for the end
+        nonlocal stored
+        stored += store_alerts(sessions, alerts)
+
     try:
-        run = DetectRun(detectors, stream)
+        run = DetectRun(detectors, stream, sink=store)
         ingested = run_ingest(paths, None, None, Quarantine(), show_progress=not as_json, consumer=run.batch)
         run.finish()
     finally:
         if stream:
             stream.close()
     seconds = time.perf_counter() - started
-    cfg = settings()
-    cfg.var_dir.mkdir(parents=True, exist_ok=True)
-    stored = store_alerts(open_database(cfg.db_url), run.alerts) if run.alerts else 0
     summary = detect_summary(run, seconds, ingested.quarantined, stored)
     if as_json:
         sys.stdout.write(orjson.dumps(summary).decode() + "\n")
@@ -97,3 +125,20 @@ def detect_command(
     if ingested.parsed == 0:
         console.print("[red]no events could be read[/]")
         raise typer.Exit(1)
+
+
+cache_app = typer.Typer(help="The compiled Sigma rule cache (under CYBERSHIELD_VAR/cache/sigma).", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("clear")
+def cache_clear(as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False) -> None:
+    """Delete every compiled rule file of the cache; the next run compiles the rules afresh."""
+    from ..detect.sigma import clear
+
+    folder = rule_cache_dir(settings())
+    removed = clear(folder)
+    if as_json:
+        sys.stdout.write(orjson.dumps({"folder": str(folder), "entries_removed": removed}).decode() + "\n")
+    else:
+        console.print(f"removed {removed:,} compiled rule files from {folder}")

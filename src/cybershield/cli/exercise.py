@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import orjson
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
 from ..config import settings
 from ..exercise import ScenarioError, build_feed, load_scenario, scenario_names
+from ..exercise.report import write_report
+from ..exercise.runner import default_start, play
+from ..network.launcher import NetworkStartError
 from .app import app, console
 
 exercise_app = typer.Typer(help="Exercises: multi-country campaign scenarios played into a network of hubs.",
@@ -86,6 +91,69 @@ def generate_command(
     console.print(table)
 
 
-def default_start(plan) -> datetime:
-    """The campaign is replayed as if it had just happened: it ends now, to the minute."""
-    return (datetime.now(UTC) - plan.duration).replace(second=0, microsecond=0)
+@exercise_app.command("run")
+def run_command(
+    scenario: Annotated[str, typer.Option("--scenario", help="A shipped scenario's name or a scenario file.")],
+    seed: Annotated[int, typer.Option("--seed", help="The seed: the same seed gives the same telemetry.")] = 1,
+    speed: Annotated[float | None, typer.Option("--speed", help="Scenario seconds per second of play "
+                                                "(default: the whole scenario in about two minutes).")] = None,
+    directory: Annotated[Path | None, typer.Option("--dir", help="A running network (network up) for the run "
+                                                   "with sharing; default: start one.")] = None,
+    report: Annotated[Path, typer.Option("--report", help="Folder for scorecard.json and report.html.")] = Path(
+        "var/exercise"),
+    rules: Annotated[list[Path] | None, typer.Option("--rules", help="Sigma rules for the hubs it starts.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scorecard as one JSON object.")] = False,
+) -> None:
+    """Play a scenario into a network with sharing, then again without (the control), and score both."""
+    plan = _scenario(scenario)
+    cfg = settings()
+    data = cfg.data_dir if cfg.shared_data_present() else None
+    with tempfile.TemporaryDirectory(prefix="cybershield-exercise-") as work, Progress(console=console) as progress:
+        tasks: dict[str, int] = {}
+
+        def advance(run: str, done: int, total: int) -> None:
+            if run not in tasks:
+                tasks[run] = progress.add_task(f"{run.replace('_', ' ')}: playing", total=total)
+            progress.update(tasks[run], completed=done)
+
+        try:
+            scorecard = play(plan, seed, speed=speed, workdir=Path(work), network_dir=directory, data_dir=data,
+                             rules=rules, on_stage=lambda run, what: progress.console.print(f"{run}: {what}"),
+                             on_progress=advance)
+        except (NetworkStartError, ValueError, FileNotFoundError) as exc:
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from None
+    page = write_report(scorecard, report)
+    (report / "scorecard.json").write_bytes(orjson.dumps(scorecard, option=orjson.OPT_INDENT_2))
+    if as_json:
+        print(orjson.dumps(scorecard).decode())
+    else:
+        print_scorecard(scorecard)
+    console.print(f"report: {page}")
+
+
+def print_scorecard(scorecard: dict) -> None:
+    """The stages of each run side by side, and the totals."""
+    runs = scorecard["runs"]
+    table = Table(title=f"exercise {scorecard['scenario']} (seed {scorecard['seed']})")
+    table.add_column("country")
+    table.add_column("stage")
+    table.add_column("started")
+    for name in runs:
+        table.add_column(name.replace("_", " "))
+    first = next(iter(runs.values()))
+    for i, stage in enumerate(first["stages"]):
+        cells = []
+        for run in runs.values():
+            s = run["stages"][i]
+            cells.append("[green]prevented[/]" if s["prevented"] else "[yellow]detected[/]" if s["detected"]
+                         else "[red]missed[/]")
+        table.add_row(stage["country"], stage["stage"], stage["started"][5:16].replace("T", " "), *cells)
+    table.add_section()
+    table.add_row("", "prevented / detected", "", *(f"{r['prevented']} / {r['detected']} of {len(r['stages'])}"
+                                                    for r in runs.values()))
+    table.add_row("", "false alerts / background", "", *(f"{r['false_alerts']} / {r['background_events']:,}"
+                                                         for r in runs.values()))
+    table.add_row("", "warning lead times", "", *(", ".join(f"{t / 3600:.1f} h" for t in r["warning_lead_times_s"])
+                                                  or "none" for r in runs.values()))
+    console.print(table)

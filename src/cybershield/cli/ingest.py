@@ -36,24 +36,30 @@ def file_progress(paths: list[Path], show: bool) -> Iterator[Callable[[Path, For
 def run_ingest(paths: list[Path], fmt: str | None, out: Path | None, quarantine: Quarantine,
                show_progress: bool, consumer: Callable[[pa.Table], None] | None = None) -> IngestSummary:
     """Ingest with a progress bar over the files; hand each batch to ``consumer`` (detection, say) and
-    write all events to one Parquet file if asked."""
-    batches: list[pa.Table] = []
+    write all events to one Parquet file if asked (batches go to disk as they come, so memory stays
+    bounded; they are joined under one schema at the end)."""
+    parts = out.with_name(f".{out.name}.parts") if out else None
+    schemas: list[pa.Schema] = []
 
     def sink(table: pa.Table) -> None:
-        if out:
-            batches.append(table)
+        if parts:
+            parts.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, parts / f"{len(schemas):06d}.parquet", compression="zstd")
+            schemas.append(table.schema)
         if consumer:
             consumer(table)
 
     with file_progress(paths, show_progress) as on_file:
         summary = ingest(paths, fmt, sink=sink if out or consumer else None, quarantine=quarantine, on_file=on_file)
     quarantine.close()
-    if out and batches:
-        schema = unify_schema([b.schema for b in batches])
-        out.parent.mkdir(parents=True, exist_ok=True)
+    if out and parts and schemas:
+        schema = unify_schema(schemas)
         with pq.ParquetWriter(out, schema, compression="zstd") as writer:
-            for batch in batches:
-                writer.write_table(align(batch, schema))
+            for i in range(len(schemas)):
+                part = parts / f"{i:06d}.parquet"
+                writer.write_table(align(pq.read_table(part), schema))
+                part.unlink()
+        parts.rmdir()
     return summary
 
 

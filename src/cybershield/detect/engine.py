@@ -22,11 +22,12 @@ class DetectRun:
     """Feeds the events to every detector in micro-batches of about ``batch_events`` (small files
     are joined, so that per-batch work is paid once per many files); writes and counts the alerts.
 
-    Alerts are kept in ``alerts``, or, with a ``sink`` (a long-running hub), handed to it and only counted.
+    Alerts are kept in ``alerts``, or, with a ``sink`` (a long-running hub), handed to it with the batch
+    that raised them (None for what detectors emit when the stream ends) and only counted.
     """
 
     def __init__(self, detectors: list[Detector], out: IO[bytes] | None, batch_events: int = 50_000,
-                 sink: Callable[[list[Alert]], None] | None = None):
+                 sink: Callable[[list[Alert], pa.Table | None], None] | None = None):
         self.detectors = detectors
         self.out = out
         self.batch_events = batch_events
@@ -48,7 +49,7 @@ class DetectRun:
     def finish(self) -> None:
         self.flush()
         for detector in self.detectors:
-            self._emit(detector.finish())
+            self._emit(detector.finish(), None)
 
     def flush(self) -> None:
         """Detect over the events waiting to be joined into a batch, now."""
@@ -57,9 +58,9 @@ class DetectRun:
         table = self._pending[0] if len(self._pending) == 1 else concat(self._pending)
         self._pending, self._pending_rows = [], 0
         for detector in self.detectors:
-            self._emit(detector.detect(table))
+            self._emit(detector.detect(table), table)
 
-    def _emit(self, alerts: list[Alert]) -> None:
+    def _emit(self, alerts: list[Alert], batch: pa.Table | None) -> None:
         for alert in alerts:
             self.by_rule[(alert.rule_id, alert.rule_title, alert.level)] += 1
             if self.out is not None:
@@ -68,4 +69,4 @@ class DetectRun:
         if self.sink is None:
             self.alerts += alerts
         elif alerts:
-            self.sink(alerts)
+            self.sink(alerts, batch)

@@ -8,7 +8,6 @@ model name); a builder that cannot build (a missing path, no such model) raises
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from .detector import Detector
@@ -25,10 +24,12 @@ def _existing(paths: list[Path], what: str) -> list[Path]:
     return paths
 
 
-def _sigma(rule_paths: list[Path], placeholders: dict[str, list[str]] | None = None) -> Detector:
-    from .sigma import SigmaDetector
+def _sigma(rule_paths: list[Path], rule_cache: Path | None = None,
+           placeholders: dict[str, list[str]] | None = None) -> Detector:
+    from .sigma import RuleCache, SigmaDetector
 
-    return SigmaDetector(_existing(rule_paths, "rule path"), placeholders)
+    cache = RuleCache(rule_cache, placeholders) if rule_cache is not None else None
+    return SigmaDetector(_existing(rule_paths, "rule path"), placeholders, cache)
 
 
 def _indicators(files: list[Path]) -> Detector:
@@ -51,9 +52,11 @@ BUILDERS: dict[str, Callable[..., Detector]] = {"sigma": _sigma, "indicator": _i
 
 
 def build_detectors(rules: list[Path] | None = None, indicators: list[Path] | None = None,
-                    model: str | None = None, placeholders: dict[str, list[str]] | None = None) -> list[Detector]:
-    """The detectors for these options, in a fixed order (Sigma, indicators, model); ``placeholders`` are the
-    values of the Sigma rules' ``%name%`` placeholders."""
-    builders = {**BUILDERS, "sigma": partial(_sigma, placeholders=placeholders)} if placeholders else BUILDERS
-    wanted = [(kind, arg) for kind, arg in (("sigma", rules), ("indicator", indicators), ("model", model)) if arg]
-    return [builders[kind](arg) for kind, arg in wanted]
+                    model: str | None = None, placeholders: dict[str, list[str]] | None = None,
+                    rule_cache: Path | None = None) -> list[Detector]:
+    """The detectors for these options, in a fixed order (Sigma, indicators, model); ``placeholders``
+    are the values of the Sigma rules' ``%name%`` placeholders; Sigma rules compile through the
+    cache folder ``rule_cache`` when given."""
+    detectors = [_sigma(rules, rule_cache, placeholders)] if rules else []
+    wanted = [(kind, arg) for kind, arg in (("indicator", indicators), ("model", model)) if arg]
+    return detectors + [BUILDERS[kind](arg) for kind, arg in wanted]

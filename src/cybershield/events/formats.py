@@ -21,18 +21,19 @@ def _first_line(head: bytes) -> bytes:
     return b""
 
 
-#: Zeek logs whose records carry no ``ts`` (recognised by their file name).
-ZEEK_LOGS_WITHOUT_TS = {"loaded_scripts"}
+_ZEEK_KEYS = ("id.orig_h", "id_orig_h", "_path", "@stream", "ts", "uid")
 
 
-def _json_format(obj: dict, path: Path) -> str | None:
+def _json_format(obj: dict) -> str | None:
+    """The format of one JSON record, from its keys alone (never from the file's name)."""
     if "event_type" in obj and ("src_ip" in obj or "timestamp" in obj):
         return "suricata-eve"
-    if "id.orig_h" in obj or "_path" in obj or "ts" in obj:  # every Zeek log has ts (files, x509, arp too)
-        return "zeek-json"
-    if "Event" in obj or "winlog" in obj or "EventID" in obj:
+    if isinstance(obj.get("Event"), dict) or isinstance(obj.get("winlog"), dict) or "EventID" in obj:
         return "evtx-json"
-    if path.name.split(".")[0] in ZEEK_LOGS_WITHOUT_TS:
+    if any(key in obj for key in _ZEEK_KEYS):  # every Zeek log has ts (files, x509, arp too) but loaded_scripts
+        return "zeek-json"
+    name = obj.get("name")
+    if len(obj) == 1 and isinstance(name, str) and name.endswith((".zeek", ".bro", "/")):  # loaded_scripts
         return "zeek-json"
     return None
 
@@ -49,7 +50,8 @@ def sniff(path: Path) -> str | None:
         return "zeek-tsv"
     if line.startswith(b"{"):
         try:
-            return _json_format(orjson.loads(line), path)
+            obj = orjson.loads(line)
+            return _json_format(obj) if isinstance(obj, dict) else None
         except orjson.JSONDecodeError:
             # pretty-printed JSON: look for a known key in the head
             return "evtx-json" if b'"Event"' in head or b'"EventID"' in head else None

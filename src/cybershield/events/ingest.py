@@ -6,6 +6,7 @@ For every run, records read = records parsed + records quarantined, per format a
 from __future__ import annotations
 
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from .formats import sniff
 from .parsers import PARSERS
 from .parsers.columnar import Block
 from .quarantine import Quarantine, QuarantineEntry
+from .readers import LineTooLong, iter_lines, open_binary
 
 #: Files a folder walk passes over: documentation and licences that sit beside the logs.
 _DOC_SUFFIXES = {".md", ".cff", ".config", ".txt", ".yml", ".yaml", ".rst", ".pdf", ".html"}
@@ -109,10 +111,25 @@ def parse_file(path: Path, fmt: str | None = None) -> Iterator[object]:
     if name is None or name not in PARSERS:
         yield "unknown"
         detail = f"unknown format {fmt!r}" if fmt else "format not recognised from the first bytes (use --format)"
-        yield QuarantineEntry.of(source, 0, "unknown-format", detail)
+        yield from _unread_lines(path, source, detail)
         return
     yield name
     yield from PARSERS[name]().records(path, source)
+
+
+def _unread_lines(path: Path, source: str, detail: str) -> Iterator[QuarantineEntry]:
+    """One quarantine entry per line of a file no parser reads, so that its records are counted."""
+    number = 0
+    try:
+        with open_binary(path) as stream:
+            for number, line in enumerate(iter_lines(stream), 1):
+                yield QuarantineEntry.of(source, number, "unknown-format", detail,
+                                         line.head if isinstance(line, LineTooLong) else line)
+    except (OSError, EOFError, zlib.error) as exc:
+        yield QuarantineEntry.of(source, number + 1, "unknown-format", f"{detail}; reading stopped: {exc}")
+        return
+    if number == 0:
+        yield QuarantineEntry.of(source, 0, "unknown-format", detail)
 
 
 def ingest(

@@ -62,19 +62,19 @@ class Feed:
         every = [r for rs in self.stages.values() for r in rs] + [r for rs in self.background.values() for r in rs]
         return sorted(every, key=lambda r: r.at)
 
-    def batches(self) -> list[Batch]:
-        """The records cut into per-country, per-format batches of :data:`BATCH_SPAN`, in time order."""
+    def batches(self, span: timedelta = BATCH_SPAN) -> list[Batch]:
+        """The records cut into per-country, per-format batches of ``span``, in time order."""
         country_of = {s.index: s.country for s in self.scenario.stages}
         keyed: dict[tuple, Batch] = {}
         tagged = [(country_of[i], r) for i, rs in self.stages.items() for r in rs]
         tagged += [(c, r) for c, rs in self.background.items() for r in rs]
         for country, record in sorted(tagged, key=lambda cr: cr[1].at):
-            slot = int((record.at - self.start) / BATCH_SPAN)
+            slot = int((record.at - self.start) / span)
             # flows of another shape (CSV columns) never share a batch: keyed by the header too; a stage's
             # telemetry goes apart from the background, so that an alert tells which it came from
             key = (slot, country, record.format, record.header(), record.label)
             if key not in keyed:
-                keyed[key] = Batch(self.start + slot * BATCH_SPAN, country, record.format, [])
+                keyed[key] = Batch(self.start + slot * span, country, record.format, [])
             keyed[key].records.append(record)
         return sorted(keyed.values(), key=lambda b: (b.at, b.country, b.format))
 

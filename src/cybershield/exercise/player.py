@@ -2,13 +2,15 @@
 country's national hub at ``/api/v1/ingest`` when its scenario time comes (accelerated by ``speed``), and
 the hubs' alerts and early warnings are read back over their JSON API to score the play.
 
-A batch is named by its ``source`` (``<scenario>/<country>/<n>/<label>``) so that an alert, which names the
-source of its events, tells which stage (or the background) it came from. Stage telemetry and background
-go in separate requests for that reason; the hub cannot tell them apart.
+An alert names the source of its events; a hub names what arrived over its ingest endpoint by the account
+and the SHA-256 of the body, so the player, which knows each body, tells which stage (or the background) an
+alert came from. Stage telemetry and background go in separate requests for that reason; the hub cannot
+tell them apart.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -53,6 +55,9 @@ class Player:
     def __init__(self, feed: Feed, hubs: list[HubEndpoint], speed: float,
                  on_progress: Callable[[int, int], None] | None = None, timeout: float = 60.0):
         self.feed, self.speed, self.on_progress = feed, speed, on_progress
+        #: a collector posts about once a second of play: what it gathered over that much scenario time
+        self.span = max(timedelta(minutes=5), timedelta(seconds=speed))
+        self.labels: dict[str, str] = {}  # body digest -> stage label or "background"
         national = {h.country: h for h in hubs if h.role == "national"}
         missing = set(feed.scenario.countries) - set(national)
         if missing:
@@ -64,12 +69,13 @@ class Player:
         self.ingest_errors: list[str] = []
         self._lock = threading.Lock()
         self._wall0 = 0.0
+        self._since: dict[str, str] = {}  # per country: the newest alert creation time read
 
     def scenario_now(self) -> datetime:
         return self.feed.start + timedelta(seconds=(time.monotonic() - self._wall0) * self.speed)
 
     def play(self) -> RunScore:
-        batches = self.feed.batches()
+        batches = self.feed.batches(self.span)
         stage_of_batch = self._stage_batches(batches)
         first_batch = {}
         for i, stage in stage_of_batch.items():
@@ -90,9 +96,8 @@ class Player:
                 if stage is not None and first_batch[stage] == i:
                     self._poll_once()
                     prevented[stage] = self._held(batch.country, self._observables(stage))
-                source = f"{self.feed.scenario.name}/{batch.country}/{i}/" + (
-                    f"stage-{stage}" if stage is not None else "background")
-                pending.append(workers[batch.country].submit(self._post, batch, source))
+                pending.append(workers[batch.country].submit(
+                    self._post, batch, f"stage-{stage}" if stage is not None else "background"))
                 if self.on_progress:
                     self.on_progress(i + 1, len(batches))
             for future in pending:
@@ -121,14 +126,16 @@ class Player:
                 out[i] = index_of[label]
         return out
 
-    def _post(self, batch: Batch, source: str) -> None:
+    def _post(self, batch: Batch, tag: str) -> None:
+        body = batch.body()
+        with self._lock:
+            self.labels[hashlib.sha256(body).hexdigest()[:32]] = tag
         try:
-            response = self.clients[batch.country].post(
-                "/api/v1/ingest", params={"format": batch.format, "source": source}, content=batch.body())
+            response = self.clients[batch.country].post("/api/v1/ingest", params={"format": batch.format}, content=body)
             if response.status_code != 200:
-                self.ingest_errors.append(f"{source}: HTTP {response.status_code} {response.text[:200]}")
+                self.ingest_errors.append(f"{batch.country} {tag}: HTTP {response.status_code} {response.text[:200]}")
         except httpx.HTTPError as exc:
-            self.ingest_errors.append(f"{source}: {exc}")
+            self.ingest_errors.append(f"{batch.country} {tag}: {exc}")
 
     def _poll_until(self, stop: threading.Event) -> None:
         while not stop.wait(POLL_S):
@@ -136,12 +143,18 @@ class Player:
 
     def _poll_once(self) -> None:
         for code, client in self.clients.items():
+            since = self._since.get(code)
             try:
-                alerts = client.get("/api/v1/alerts", params={"limit": 100000}).json()
-                warnings = client.get("/api/v1/warnings").json()
+                alerts = client.get("/api/v1/alerts", params={"limit": 10_000, **({"since": since} if since else {})})
+                warnings = client.get("/api/v1/warnings")
+                alerts.raise_for_status()
+                warnings.raise_for_status()
+                alerts, warnings = alerts.json(), warnings.json()
             except (httpx.HTTPError, ValueError) as exc:
                 log.warning("reading %s failed: %s", self.hubs[code].name, exc)
                 continue
+            if alerts:
+                self._since[code] = max(str(a["alert"]["created"]) for a in alerts)
             now = self.scenario_now()
             with self._lock:
                 for alert in alerts:
@@ -171,10 +184,10 @@ class Player:
         score = RunScore(background_events=sum(len(r) for r in self.feed.background.values()))
         first: dict[int, datetime] = {}
         for key, alert in self.observed.alerts.items():
-            source = str(alert.get("event", {}).get("provenance", {}).get("source", ""))
-            tag = source.rsplit("/", 1)[-1]
-            if not source.startswith(f"{self.feed.scenario.name}/"):
-                continue
+            source = str((alert.get("event", {}).get("provenance") or {}).get("source", ""))
+            tag = self.labels.get(source.rsplit("-", 1)[-1])
+            if tag is None:
+                continue  # not from this play (an earlier one, or another feed)
             score.alerts += 1
             if tag == "background":
                 score.false_alerts += 1
@@ -189,6 +202,7 @@ class Player:
                                              max(detected, started) if detected else None,
                                              prevented.get(stage.index, False)))
         warned = {code: min(t for t, _ in items) for code, items in self.observed.warnings.items() if items}
+        score.warned_at = warned
         score.warning_lead_times_s = lead_times(
             warned, [(s.country, self.feed.stage_start(s)) for s in self.feed.scenario.stages])
         return score

@@ -106,8 +106,9 @@ def _dns(rng: random.Random, client: str, name: str) -> dict:
 def _phishing(ctx: StageContext) -> list[Record]:
     """A macro document spawns encoded PowerShell, which resolves and calls the C2 and drops the payload."""
     rng, infra = ctx.rng, ctx.infrastructure
-    victim, c2, domain, payload = _host(rng, ctx.victim.network), rng.choice(infra.c2_addresses), \
-        rng.choice(infra.domains), rng.choice(infra.payloads)
+    # the crew's first-stage server, domain and payload are the same in every country it phishes
+    victim, c2, domain, payload = _host(rng, ctx.victim.network), infra.c2_addresses[0], infra.domains[0], \
+        infra.payloads[0]
     user, computer = f"{ctx.victim.name.upper()}\\user{rng.randint(10, 99)}", f"ws-{rng.randint(100, 999)}.{ctx.victim.name}.example"
     word = "C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE"
     shell = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"

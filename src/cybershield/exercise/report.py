@@ -35,13 +35,17 @@ def timeline(run: dict, title: str, path: Path) -> Path:
             ax.plot([started, _time(stage["first_detected"])], [y, y], color="#888", lw=1)
         ax.scatter([started], [y], s=70, color=_COLOURS[_outcome(stage)], zorder=3)
         ax.annotate(stage["stage"], (started, y), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7)
+    for country, moment in run.get("warned_at", {}).items():
+        if country in row:
+            ax.scatter([_time(moment)], [row[country]], marker="v", s=90, color="#1565c0", zorder=4)
     ax.set_yticks(range(len(countries)), countries)
     ax.set_ylim(-0.7, len(countries) - 0.3)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
     for outcome, colour in _COLOURS.items():
         ax.scatter([], [], color=colour, label=outcome)
-    ax.legend(loc="lower right", fontsize=8, ncol=3)
+    ax.scatter([], [], marker="v", color="#1565c0", label="warning received")
+    ax.legend(loc="lower right", fontsize=8, ncol=4)
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     fig.autofmt_xdate()

@@ -34,6 +34,7 @@ class RunScore:
 
     stages: list[StageOutcome] = field(default_factory=list)
     warning_lead_times_s: list[float] = field(default_factory=list)
+    warned_at: dict[str, datetime] = field(default_factory=dict)  # country -> its first warning (scenario time)
     false_alerts: int = 0
     background_events: int = 0
     alerts: int = 0
@@ -49,6 +50,7 @@ class RunScore:
     def as_dict(self) -> dict:
         return {"stages": [s.as_dict() for s in self.stages],
                 "warning_lead_times_s": [round(t, 1) for t in self.warning_lead_times_s],
+                "warned_at": {country: _iso(moment) for country, moment in sorted(self.warned_at.items())},
                 "false_alerts": self.false_alerts, "background_events": self.background_events,
                 "alerts": self.alerts, "detected": self.detected, "prevented": self.prevented}
 

@@ -10,6 +10,7 @@ new version of the same report. A warning whose sightings meet the large-scale r
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -50,16 +51,19 @@ class Correlator:
 
     def __init__(self, sessions: sessionmaker[Session], hub: str, agreement: Agreement):
         self.sessions, self.hub, self.agreement = sessions, hub, agreement
+        self._lock = threading.Lock()  # members' envelopes arrive concurrently: one judgement at a time
 
     def add(self, sightings: list[Sighting]) -> list[Warning]:
-        """Apply ``sightings`` (those already held are ignored); returns the warnings issued or updated."""
-        new = network_state.add_sightings(self.sessions, (s.row() for s in sightings))
-        issued = []
-        for key in sorted({row["observable"] for row in new}):
-            warning = self._judge(key, max(r["last_seen"] for r in new if r["observable"] == key))
-            if warning is not None:
-                issued.append(warning)
-        return issued
+        """Apply ``sightings`` (those already held are kept once); returns the warnings issued or updated.
+
+        Every observable of ``sightings`` is judged, held before or not, so that a delivery that failed half
+        way (the sender retries it) still ends in the warning it should give."""
+        with self._lock:
+            network_state.add_sightings(self.sessions, (s.row() for s in sightings))
+            latest: dict[str, datetime] = {}
+            for s in sightings:
+                latest[s.observable.key] = max(latest.get(s.observable.key, s.last_seen), s.last_seen)
+            return [w for key in sorted(latest) if (w := self._judge(key, latest[key])) is not None]
 
     def _judge(self, key: str, moment: datetime) -> Warning | None:
         rule = self.agreement.warning

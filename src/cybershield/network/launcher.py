@@ -72,13 +72,16 @@ def _secret() -> str:
 
 
 def write_network(directory: Path, plan: Plan, sharing: bool = True, rules: list[Path] | None = None,
-                  agreement: dict | None = None) -> list[dict]:
-    """Write the network file, keys and configurations; returns the hubs (name, country, role, url, login)."""
+                  agreement: dict | None = None, ports: dict[str, int] | None = None,
+                  models: Path | None = None) -> list[dict]:
+    """Write the network file, keys and configurations; returns the hubs (name, country, role, url, login).
+
+    ``ports`` fixes some hubs' ports (others get free ones); ``models`` is a model registry every hub uses."""
     directory.mkdir(parents=True, exist_ok=True)
     hubs = [{"name": n, "country": c, "role": "national"} for n, c in plan.national.items()]
     hubs += [{"name": n, "country": "EU", "role": "cross-border"} for n in plan.cross_border]
     for hub in hubs:
-        hub["port"] = _free_port()
+        hub["port"] = (ports or {}).get(hub["name"]) or _free_port()
         hub["url"] = f"http://127.0.0.1:{hub['port']}"
         hub["username"], hub["password"] = OPERATOR, _secret()
         home = directory / hub["name"]
@@ -115,6 +118,11 @@ def write_network(directory: Path, plan: Plan, sharing: bool = True, rules: list
             config["network"] = {"file": "../network.yaml", "keys": "keys"}
         if rules:
             config["sigma"] = {"rules": [str(Path(r).resolve()) for r in rules]}
+        if models is not None and models.is_dir():  # one registry for the whole network (a model is data)
+            (directory / hub["name"] / "var").mkdir(parents=True, exist_ok=True)
+            link = directory / hub["name"] / "var" / "models"
+            if not link.exists():
+                link.symlink_to(models.resolve(), target_is_directory=True)
         (directory / hub["name"] / "hub.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     return hubs
 
@@ -157,10 +165,11 @@ def wait_healthy(hubs: list[dict], processes: dict[str, subprocess.Popen] | None
 
 def start_network(directory: Path, plan: Plan, sharing: bool = True, rules: list[Path] | None = None,
                   agreement: dict | None = None, on_ready: Callable[[str], None] | None = None,
-                  timeout: float = 180.0) -> list[dict]:
+                  timeout: float = 300.0, ports: dict[str, int] | None = None,
+                  models: Path | None = None) -> list[dict]:
     """Write and start the network; returns what ``network.json`` lists (written once all are healthy)."""
     directory = directory.resolve()
-    hubs = write_network(directory, plan, sharing, rules, agreement)
+    hubs = write_network(directory, plan, sharing, rules, agreement, ports, models)
     processes = {h["name"]: start_hub(directory, h["name"]) for h in hubs}
     listed = [{k: h[k] for k in ("name", "country", "role", "url")} | {"pid": processes[h["name"]].pid,
               "username": h["username"], "password": h["password"]} for h in hubs]

@@ -8,6 +8,7 @@ from .models import (
            Base,
            EnvelopeNonce,
            IngestRun,
+           PqcSnapshot,
            QuarantineRecord,
            StixObjectRecord,
            TaxiiBookmark,
@@ -17,7 +18,8 @@ from .models import (
 from .replay_log import SqlReplayStore
 from .warning_log import count_warnings, list_warnings, store_warning, warning_known
 
-__all__ = ["AlertRecord", "Base", "EnvelopeNonce", "IngestRun", "QuarantineRecord", "SqlReplayStore", "StixObjectRecord",
-           "TaxiiBookmark", "TaxiiStatusRecord", "WarningRecord", "alert_times", "count_warnings", "get_alert", "list_alerts", "list_warnings",
+__all__ = ["AlertRecord", "Base", "EnvelopeNonce", "IngestRun", "PqcSnapshot", "QuarantineRecord", "SqlReplayStore",
+           "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord", "WarningRecord", "alert_times", "count_warnings",
+           "get_alert", "list_alerts", "list_warnings",
            "make_engine", "migrate", "open_database", "record_ingest", "store_alerts", "store_new_alerts",
            "store_warning", "warning_known"]

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models.network import NetworkSightingRecord as S
@@ -55,15 +56,22 @@ def warning_of(sessions: sessionmaker[Session], observable: str) -> W | None:
 
 
 def save_warning(sessions: sessionmaker[Session], row: dict) -> None:
-    """Insert a new warning or replace the document of the one about the same observable."""
-    with sessions.begin() as session:
-        held = session.scalar(select(W).where(W.observable == row["observable"]))
-        if held is None:
-            session.add(W(**row))
-        else:
-            for key, value in row.items():
-                if key not in ("id", "created"):
-                    setattr(held, key, value)
+    """Insert a new warning or replace the document of the one about the same observable (another process
+    may insert it between the look and the write: then it is updated)."""
+    for _ in range(2):
+        try:
+            with sessions.begin() as session:
+                held = session.scalar(select(W).where(W.observable == row["observable"]))
+                if held is None:
+                    session.add(W(**row))
+                else:
+                    for key, value in row.items():
+                        if key not in ("id", "created"):
+                            setattr(held, key, value)
+            return
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"the warning about {row['observable']} could not be saved")
 
 
 def warnings_since(sessions: sessionmaker[Session], since: datetime | None = None) -> list[dict]:

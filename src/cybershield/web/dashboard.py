@@ -1,6 +1,6 @@
 """What the dashboard shows, gathered from the hub and its network: alert rows and filters, an alert with its
 events and the explanation behind it, the network with each hub's live state, the campaign per country over
-time, and the incidents with their NIS2 clocks when the response package is installed.
+time, and the incidents with their NIS2 clocks.
 
 The routes (``web.routers.dashboard``) only call these functions; each returns plain JSON-ready data.
 """
@@ -8,7 +8,6 @@ The routes (``web.routers.dashboard``) only call these functions; each returns p
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
@@ -18,6 +17,7 @@ from ..detect import LEVELS
 from ..hub import HubService
 from ..intel import tlp_of
 from ..network import Topology
+from ..response import ResponseService
 from ..storage import alert_times, get_alert, list_alerts, list_warnings, network_state
 
 #: How long the dashboard waits for another hub of the network (health, activity) before showing it as down.
@@ -166,16 +166,9 @@ def _iso(stamp: str | None) -> str | None:
 
 
 def incidents(service: HubService) -> dict:
-    """The open incidents with their NIS2 clocks, when the response package is installed."""
-    if importlib.util.find_spec("cybershield.response") is None:
-        return {"available": False, "reason": "incident response is not part of this installation "
-                                              "(the cybershield.response package is missing)", "incidents": []}
-    from ..response import ResponseService  # noqa: PLC0415 - optional package
-
+    """The incidents (merged ones left out) with their NIS2 clocks."""
     response = ResponseService.for_hub(service.context)
-    listed = response.store.list()
-    return {"available": True, "incidents": [{**incident, "clock": response.clock(incident["id"])}
-                                             for incident in listed]}
+    return {"incidents": [{**incident, "clock": response.clock(incident["id"])} for incident in response.store.list()]}
 
 
 # -- network and campaign -------------------------------------------------------------------------

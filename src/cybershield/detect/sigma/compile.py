@@ -268,3 +268,44 @@ def _string_leaf(name: str, parts: list) -> Leaf:
         if len(parts) == 2:
             return Leaf("startswith" if parts[1] == star else "endswith", name, text, text)
     return Leaf("glob", name, _glob_regex(parts), max(texts, key=len) if texts else None)
+
+
+# The compiled form as plain data (JSON), for the rule cache: leaves as [kind, field, value, needle],
+# trees as nested lists, leaf numbers relative to the leaves stored beside them.
+
+def leaf_to_data(leaf: Leaf) -> list:
+    return [leaf.kind, leaf.field, leaf.value, leaf.needle]
+
+
+def leaf_from_data(data: list) -> Leaf:
+    kind, name, value, needle = data
+    return Leaf(kind, name, tuple(value) if isinstance(value, list) else value, needle)
+
+
+def rule_to_data(rule: CompiledRule) -> dict:
+    return {"id": rule.id, "title": rule.title, "level": rule.level, "techniques": rule.techniques,
+            "variant": rule.variant, "tree": rule.tree, "leaves": sorted(rule.leaves),
+            "channels": None if rule.channels is None else sorted(rule.channels),
+            "event_ids": None if rule.event_ids is None else sorted(rule.event_ids)}
+
+
+def _tree_from_data(node: list, leaf_ids: list[int]) -> Node:
+    kind = node[0]
+    if kind == "leaf":
+        return ("leaf", leaf_ids[node[1]])
+    if kind == "not":
+        return ("not", _tree_from_data(node[1], leaf_ids))
+    if kind in ("and", "or"):
+        return (kind, tuple(_tree_from_data(child, leaf_ids) for child in node[1]))
+    return ("true",)
+
+
+def rule_from_data(data: dict, leaf_ids: list[int]) -> CompiledRule:
+    """A rule read back; ``leaf_ids`` maps the entry's leaf numbers to those of the whole collection."""
+    tree = _tree_from_data(data["tree"], leaf_ids)
+    return CompiledRule(
+        id=data["id"], title=data["title"], level=data["level"], techniques=list(data["techniques"]),
+        variant=data["variant"], tree=tree,
+        channels=None if data["channels"] is None else frozenset(data["channels"]),
+        event_ids=None if data["event_ids"] is None else frozenset(data["event_ids"]),
+        leaves=frozenset(leaf_ids[i] for i in data["leaves"]))

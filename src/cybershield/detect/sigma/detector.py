@@ -4,58 +4,43 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 import pyarrow as pa
-from sigma.exceptions import SigmaError
 
 from ...events import PROVENANCE_RECORD_ID, PROVENANCE_SOURCE
 from ..alerts import Alert, EventRef
-from .compile import CompiledRule, CompileError, Leaves, compile_rule
+from .cache import RuleCache
+from .collection import compile_collection
+from .compile import Leaves
 from .correlation import Correlator
 from .evaluate import Evaluator
-from .loader import RuleFailure, RuleSet, load_rules
-from .pipeline import process, variant_pipelines, variants_of
-
-
-def compile_rules(ruleset: RuleSet, leaves: Leaves, placeholders: dict[str, list[str]] | None = None,
-                  ) -> tuple[list[CompiledRule], list[RuleFailure], list[RuleFailure]]:
-    """Every rule in each of its variants; returns (compiled, failed rules, skipped variants).
-
-    A rule fails when none of its variants compiles; a variant that fails while another compiles
-    (e.g. a field that Security 4688 does not have) is listed as skipped with its reason.
-    """
-    pipelines = variant_pipelines(placeholders)
-    compiled: list[CompiledRule] = []
-    failed: list[RuleFailure] = []
-    skipped: list[RuleFailure] = []
-    for rule in ruleset.rules:
-        reasons = []
-        ok = 0
-        for variant in variants_of(rule):
-            try:
-                compiled.append(compile_rule(process(rule, pipelines[variant]), variant, leaves))
-                ok += 1
-            except (SigmaError, CompileError, ValueError, TypeError, KeyError) as exc:
-                reasons.append(f"{variant}: {type(exc).__name__}: {exc}")
-        if reasons:
-            (skipped if ok else failed).append(RuleFailure.of(rule, "; ".join(reasons)))
-    return compiled, failed, skipped
+from .loader import RuleSet, load_rules
 
 
 class SigmaDetector:
-    """Loads and compiles Sigma collections once; ``detect`` evaluates a batch of events."""
+    """Loads and compiles Sigma collections once (through ``cache`` when given); ``detect`` evaluates
+    a batch of events. ``placeholders``: values of ``%name%`` placeholders (else the wildcard)."""
 
     kind = "sigma"
 
-    def __init__(self, paths: Iterable[Path], placeholders: dict[str, list[str]] | None = None):
-        self.ruleset = load_rules(paths)
+    def __init__(self, paths: Iterable[Path], placeholders: dict[str, list[str]] | None = None,
+                 cache: RuleCache | None = None):
+        self.paths = list(paths)
+        self.cache = cache
         leaves = Leaves()
-        self.rules, failed, self.skipped = compile_rules(self.ruleset, leaves, placeholders)
-        self.failures = self.ruleset.failures + failed
-        self.correlator = Correlator(self.ruleset.correlations, self.rules)
+        built = compile_collection(self.paths, leaves, placeholders, cache)
+        self.rules, self.skipped, self.failures = built.rules, built.skipped, built.failed
+        self.files, self.compiled_files = built.files, built.compiled_files
+        self.correlator = Correlator(built.correlations, self.rules)
         self.failures += self.correlator.failures
         self.evaluator = Evaluator(self.rules, leaves)
+
+    @cached_property
+    def ruleset(self) -> RuleSet:
+        """The rules as pySigma parsed them (for the SQLite reference), parsed on first use."""
+        return load_rules(self.paths)
 
     def detect(self, batch: pa.Table) -> list[Alert]:
         if batch.num_rows == 0:
@@ -102,6 +87,9 @@ class SigmaDetector:
             "kind": self.kind,
             "rules_loaded": len(loaded),
             "rule_variants": len(self.rules),
+            "rule_files": self.files,
+            "rule_files_compiled": self.compiled_files,
+            "cache": str(self.cache.folder) if self.cache is not None else None,
             "correlations_loaded": len(self.correlator.correlations),
             "rules_failed": [f.as_dict() for f in self.failures],
             "variants_skipped": [f.as_dict() for f in self.skipped],

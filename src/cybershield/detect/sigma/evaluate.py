@@ -19,6 +19,7 @@ import functools
 import ipaddress
 import operator
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -173,8 +174,9 @@ class Evaluator:
         units: list[np.ndarray] = []
         leaves: list[np.ndarray] = []
         if self.automata:
-            hits = pl.DataFrame(self._needle_hits(columns, starts, low.to_list()), schema={"u": pl.Int64, "key": pl.Int64},
-                                orient="row")
+            hit_units, hit_keys = self._needle_hits(columns, starts, low.to_list())
+            hits = pl.DataFrame({"u": np.frombuffer(hit_units, dtype=np.int64),
+                                 "key": np.frombuffer(hit_keys, dtype=np.int64)})
             candidates = hits.join(self.needle_table, on="key")
             candidates = candidates.with_columns(value=low.gather(candidates.get_column("u"))).filter(_verified())
             units.append(candidates.get_column("u").to_numpy())
@@ -202,17 +204,20 @@ class Evaluator:
                               np.concatenate(leaves).astype(np.int64))
 
     def _needle_hits(self, columns: list[tuple[int, pa.DictionaryArray]], starts: np.ndarray,
-                     texts: list[str | None]) -> list[tuple[int, int]]:
-        """(distinct value, needle key) for every needle of its field that a value contains."""
-        hits: list[tuple[int, int]] = []
+                     texts: list[str | None]) -> tuple[array, array]:
+        """(distinct value, needle key) for every needle of its field that a value contains, as two
+        int64 arrays (a batch can have millions of hits: no Python tuple per hit)."""
+        units, keys = array("q"), array("q")
         for (fid, encoded), start in zip(columns, starts, strict=True):
             automaton = self.automata.get(fid)
             if automaton is None:
                 continue
             for unit, text in enumerate(texts[start:start + len(encoded.dictionary)], int(start)):
                 if text:
-                    hits += [(unit, key) for key in {key for _, key in automaton.iter(text)}]
-        return hits
+                    found = {key for _, key in automaton.iter(text)}
+                    units.extend([unit] * len(found))
+                    keys.extend(found)
+        return units, keys
 
     def _value_mask(self, raw: pl.Series, low: pl.Series, leaf_id: int, leaf: Leaf) -> pl.Series:
         """A leaf over distinct values (``raw`` as logged, ``low`` lower case)."""

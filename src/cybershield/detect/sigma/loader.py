@@ -13,6 +13,7 @@ from sigma.exceptions import SigmaError, SigmaRuleLocation
 from sigma.rule import SigmaRule
 
 MAX_RULE_FILE = 1024 * 1024
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,52 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def _describe(error: Exception) -> str:
+def describe_error(error: Exception) -> str:
     return f"{type(error).__name__}: {error}".strip()
+
+
+def read_rule_file(path: Path) -> bytes:
+    """A rule file's bytes; raises OSError, or ValueError for a file over ``MAX_RULE_FILE``."""
+    if path.stat().st_size > MAX_RULE_FILE:
+        raise ValueError(f"rule file over {MAX_RULE_FILE} bytes")
+    return path.read_bytes()
+
+
+def parse_rule_file(path: Path, content: bytes | None = None) -> tuple[list, list[RuleFailure]]:
+    """The rules (and correlations) of one file, and what failed in it; ``content``: the file's bytes
+    when already read. YAML is parsed by libyaml (the C loader), as safely as ``yaml.safe_load``."""
+    source = str(path)
+    try:
+        text = (read_rule_file(path) if content is None else content).decode("utf-8")
+        collection = SigmaCollection.from_dicts(list(yaml.load_all(text, Loader=_YAML_LOADER)), collect_errors=True,
+                                                source=SigmaRuleLocation(path), resolve_references=False)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, SigmaError, ValueError, TypeError, AttributeError) as exc:
+        return [], [RuleFailure(source, describe_error(exc))]
+    if not collection.rules:
+        return [], [RuleFailure(source, "no Sigma rule in the file")]
+    good, failures = [], []
+    for rule in collection.rules:
+        if rule.errors:
+            failures.append(RuleFailure(source, "; ".join(describe_error(e) for e in rule.errors),
+                                        str(rule.id) if getattr(rule, "id", None) else None, getattr(rule, "title", None)))
+        else:
+            good.append(rule)
+    return good, failures
+
+
+def resolve_correlations(rules: list) -> tuple[list[SigmaCorrelationRule], list[RuleFailure]]:
+    """The correlation rules among ``rules`` with their references resolved against all of them."""
+    collection = SigmaCollection(rules, resolve_references=False)
+    resolved, failures = [], []
+    for rule in rules:
+        if not isinstance(rule, SigmaCorrelationRule):
+            continue
+        try:
+            rule.resolve_rule_references(collection)
+            resolved.append(rule)
+        except SigmaError as exc:
+            failures.append(RuleFailure.of(rule, f"correlation references: {describe_error(exc)}", "<correlation>"))
+    return resolved, failures
 
 
 def load_rules(paths: Iterable[Path]) -> RuleSet:
@@ -61,33 +106,10 @@ def load_rules(paths: Iterable[Path]) -> RuleSet:
     result = RuleSet()
     good: list = []
     for path in rule_files(paths):
-        source = str(path)
-        try:
-            if path.stat().st_size > MAX_RULE_FILE:
-                raise ValueError(f"rule file over {MAX_RULE_FILE} bytes")
-            text = path.read_text(encoding="utf-8")
-            collection = SigmaCollection.from_yaml(text, collect_errors=True, source=SigmaRuleLocation(path),
-                                                   resolve_references=False)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError, SigmaError, ValueError, TypeError, AttributeError) as exc:
-            result.failures.append(RuleFailure(source, _describe(exc)))
-            continue
-        if not collection.rules:
-            result.failures.append(RuleFailure(source, "no Sigma rule in the file"))
-        for rule in collection.rules:
-            if rule.errors:
-                result.failures.append(RuleFailure(source, "; ".join(_describe(e) for e in rule.errors),
-                                                   str(rule.id) if getattr(rule, "id", None) else None,
-                                                   getattr(rule, "title", None)))
-            else:
-                good.append(rule)
-    collection = SigmaCollection(good, resolve_references=False)
-    for rule in good:
-        if not isinstance(rule, SigmaCorrelationRule):
-            result.rules.append(rule)
-            continue
-        try:
-            rule.resolve_rule_references(collection)
-            result.correlations.append(rule)
-        except SigmaError as exc:
-            result.failures.append(RuleFailure.of(rule, f"correlation references: {_describe(exc)}", "<correlation>"))
+        rules, failures = parse_rule_file(path)
+        good += rules
+        result.failures += failures
+    result.rules = [rule for rule in good if not isinstance(rule, SigmaCorrelationRule)]
+    result.correlations, failures = resolve_correlations(good)
+    result.failures += failures
     return result

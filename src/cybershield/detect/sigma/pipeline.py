@@ -18,14 +18,20 @@ its Windows audit items in front.
 
 from __future__ import annotations
 
-import copy
+from copy import deepcopy
+from pathlib import Path
 
+import yaml
 from sigma.correlations import SigmaCorrelationRule
 from sigma.pipelines.sysmon import sysmon_pipeline
 from sigma.pipelines.windows import windows_audit_pipeline, windows_logsource_pipeline
 from sigma.pipelines.windows.windows import generic_logsource_to_windows_audit_event_mapping
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
-from sigma.processing.transformations import FieldFunctionTransformation, ValueListPlaceholderTransformation
+from sigma.processing.transformations import (
+    FieldFunctionTransformation,
+    ValueListPlaceholderTransformation,
+    WildcardPlaceholderTransformation,
+)
 from sigma.rule import SigmaRule
 
 #: Sigma's Windows "System" fields -> event model columns; every other field is EventData.
@@ -54,8 +60,12 @@ def event_field(name: str) -> str:
 
 
 def event_model_pipeline(placeholders: dict[str, list[str]] | None = None) -> ProcessingPipeline:
-    """Field names to event model columns; ``%placeholder%`` values (``|expand``) from ``placeholders``."""
-    items = [ProcessingItem(identifier="cybershield_event_model_fields",
+    """Field names to event model columns. ``%placeholder%`` values (``|expand``) come from
+    ``placeholders`` (the hub's values: admin workstations, service accounts, …); a placeholder
+    without a value becomes the wildcard ``*`` (pySigma's placeholder default), so the rule loads
+    and matches any value there."""
+    items = [ProcessingItem(identifier="cybershield_placeholder_default", transformation=WildcardPlaceholderTransformation()),
+             ProcessingItem(identifier="cybershield_event_model_fields",
                             transformation=FieldFunctionTransformation({}, event_field))]
     if placeholders:
         items.insert(0, ProcessingItem(identifier="cybershield_placeholders",
@@ -82,8 +92,35 @@ def variants_of(rule: SigmaRule) -> list[str]:
     return ["sysmon"]
 
 
-def process(rule: SigmaRule | SigmaCorrelationRule, pipeline: ProcessingPipeline):
-    """A processed copy of ``rule`` (pySigma pipelines change rules in place)."""
-    processed = copy.deepcopy(rule)
+def process(rule: SigmaRule | SigmaCorrelationRule, pipeline: ProcessingPipeline, copy: bool = True):
+    """A processed copy of ``rule`` (pySigma pipelines change rules in place); with ``copy=False``
+    the rule itself, processed (for a rule that is not used again: deep copies are costly)."""
+    processed = deepcopy(rule) if copy else rule
     pipeline.apply(processed)
     return processed
+
+
+def placeholder_values(data: object, source: str) -> dict[str, list[str]]:
+    """Placeholder values from configuration: a mapping of names (without ``%``) to a value or a
+    list of values. Raises ValueError saying what is wrong in ``source``."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: placeholders must be a mapping of names to values, not {type(data).__name__}")
+    out: dict[str, list[str]] = {}
+    for name, values in data.items():
+        values = values if isinstance(values, list) else [values]
+        if not isinstance(name, str) or not name or any(isinstance(v, (dict, list)) or v is None for v in values):
+            raise ValueError(f"{source}: placeholder {name!r} must name a value or a list of values")
+        out[name.strip("%")] = [str(v) for v in values]
+    return out
+
+
+def load_placeholders(path: Path) -> dict[str, list[str]]:
+    """Placeholder values from a YAML file (a mapping of names to a value or a list of values).
+    Raises ValueError with the reason."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: cannot read placeholders: {exc}") from None
+    return placeholder_values(data, str(path))

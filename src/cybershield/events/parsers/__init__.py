@@ -9,7 +9,8 @@ from .cef import CefParser
 from .flows import CicFlowMeterParser, NetFlowV2Parser
 from .suricata import SuricataEveParser
 from .syslog import Syslog3164Parser, Syslog5424Parser
-from .windows import EvtxJsonParser, EvtxParser
+from .windows import EvtxParser
+from .windows_json import EvtxJsonParser
 from .zeek import ZeekJsonParser, ZeekTsvParser
 
 PARSERS: dict[str, Callable[[], object]] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,14 +97,18 @@ def _timestamp_of_text(text: str | None) -> int | None:
     return None
 
 
-def decode_json_lines(lines: list[bytes]) -> pa.Table | None:
-    """A block of JSON-object lines as one table, or None when any line needs a closer look."""
+def decode_json_lines(lines: list[bytes], text_fields: Iterable[str] = ()) -> pa.Table | None:
+    """A block of JSON-object lines as one table, or None when any line needs a closer look.
+    ``text_fields``: top-level fields read as text whatever they look like (Arrow would make
+    ``2019-04-27 16:19:31`` a timestamp and lose how it was written)."""
     data = b"\n".join(lines)
     # pyarrow parses fastest in blocks of about a megabyte; a block must hold the longest line
     options = pa_json.ReadOptions(block_size=max(1 << 20, 2 * max(map(len, lines))))
+    text = pa.schema([(name, pa.string()) for name in text_fields])
     try:
         data.decode("utf-8")
-        table = pa_json.read_json(io.BytesIO(data), read_options=options)
+        table = pa_json.read_json(io.BytesIO(data), read_options=options,
+                                  parse_options=pa_json.ParseOptions(explicit_schema=text) if len(text) else None)
     except (UnicodeDecodeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     return table if table.num_rows == len(lines) else None
@@ -114,6 +118,9 @@ class ColumnarLineParser(LineParser):
     """Base for line formats normalised column-wise. Subclasses implement ``parse_line`` (one line to
     the source's own fields, or None for a header), ``normalise`` and optionally ``decode_block``."""
 
+    #: Lines per block: fewer for formats whose records are wide (memory grows with block x fields).
+    block_lines = BLOCK_LINES
+
     def decode_block(self, lines: list[bytes]) -> pa.Table | None:
         """All lines of a block at once, or None to go line by line."""
         return None
@@ -122,6 +129,10 @@ class ColumnarLineParser(LineParser):
         """ECS and namespaced columns from the source's own fields: ``(columns, rows)`` pairs, where
         ``rows`` selects the rows of ``raw`` the columns describe (None: all)."""
         raise NotImplementedError
+
+    def record_ids(self, columns: dict, lines: pa.Array) -> pa.Array:
+        """The record ids of normalised rows (by default their line numbers, ``lines``)."""
+        return lines
 
     def records(self, path: Path, source: str) -> Iterator[Block | QuarantineEntry]:
         ids: list[int] = []
@@ -138,9 +149,9 @@ class ColumnarLineParser(LineParser):
                             if line.__class__ is bytes and line.strip()]
                     ids.extend(number for number, _ in kept)
                     lines.extend(line for _, line in kept)
-                    while len(lines) >= BLOCK_LINES:
-                        yield from self._block(ids[:BLOCK_LINES], lines[:BLOCK_LINES], source)
-                        ids, lines = ids[BLOCK_LINES:], lines[BLOCK_LINES:]
+                    while len(lines) >= self.block_lines:
+                        yield from self._block(ids[:self.block_lines], lines[:self.block_lines], source)
+                        ids, lines = ids[self.block_lines:], lines[self.block_lines:]
         except (OSError, EOFError, zlib.error) as exc:
             yield from self._block(ids, lines, source)
             yield QuarantineEntry.of(source, record_id + 1, "truncated", f"reading stopped: {exc}")
@@ -180,6 +191,7 @@ class ColumnarLineParser(LineParser):
             return
         id_array = pa.array(ids, pa.int64())
         # all parts are built before any is handed on: if one fails, the caller retries the whole block
-        blocks = [Block(events_table(columns, source, id_array if rows is None else id_array.filter(rows)))
+        blocks = [Block(events_table(columns, source,
+                                     self.record_ids(columns, id_array if rows is None else id_array.filter(rows))))
                   for columns, rows in self.normalise(raw, len(ids))]
         yield from blocks

@@ -10,7 +10,7 @@ EventRecordID.
 
 from __future__ import annotations
 
-import json
+import re
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -24,7 +24,7 @@ from ..readers import GZIP_MAGIC, open_binary
 from .base import Item, RecordError, flatten, iso_to_us, to_int
 
 #: EventData name -> ECS field (Sysmon and the Security log).
-_EVENT_DATA_ECS = {
+EVENT_DATA_ECS = {
     "Image": "process.executable",
     "NewProcessName": "process.executable",
     "CommandLine": "process.command_line",
@@ -46,13 +46,12 @@ _EVENT_DATA_ECS = {
     "TargetObject": "registry.path",
     "ObjectName": "file.path",
 }
-_EVENT_DATA_KEYS = frozenset(_EVENT_DATA_ECS)
-_EVENT_DATA_ORDER = {name: i for i, name in enumerate(_EVENT_DATA_ECS)}
+_EVENT_DATA_KEYS = frozenset(EVENT_DATA_ECS)
+_EVENT_DATA_ORDER = {name: i for i, name in enumerate(EVENT_DATA_ECS)}
 _SYSTEM_EXTRAS = tuple((key, f"winlog.{key.lower()}") for key in ("Level", "Task", "Opcode", "Keywords", "Version"))
 _NESTED = frozenset({dict, list})
-_INT_ECS = {"process.pid", "process.parent.pid", "source.port", "destination.port"}
-_HASH_ECS = {"MD5": "file.hash.md5", "SHA1": "file.hash.sha1", "SHA256": "file.hash.sha256"}
-MAX_JSON_DOCUMENT = 512 * 1024 * 1024
+INT_ECS = {"process.pid", "process.parent.pid", "source.port", "destination.port"}
+HASH_ECS = {"MD5": "file.hash.md5", "SHA1": "file.hash.sha1", "SHA256": "file.hash.sha256"}
 
 
 def _text(value: object) -> object:
@@ -62,6 +61,14 @@ def _text(value: object) -> object:
     return value
 
 
+def with_spaceless_names(data: dict) -> dict:
+    """Event data names with spaces (Defender's ``Threat Name``) also under the space-less name
+    that Sigma rules use (``ThreatName``), unless the event has that name already."""
+    for key in [k for k in data if " " in k]:
+        data.setdefault(key.replace(" ", ""), data[key])
+    return data
+
+
 def _event_data(data: object) -> dict:
     """EventData/UserData as a flat name -> value dict."""
     if not isinstance(data, dict):
@@ -69,7 +76,7 @@ def _event_data(data: object) -> dict:
     if _NESTED.isdisjoint(map(type, data.values())):  # the common case: flat names
         out = dict(data)
         out.pop("#attributes", None)
-        return out
+        return with_spaceless_names(out)
     out = {}
     for key, value in data.items():
         if key == "#attributes":
@@ -85,38 +92,51 @@ def _event_data(data: object) -> dict:
             out[key] = "\n".join("" if v is None else str(v) for v in text)
         else:
             out[key] = text
-    return out
+    return with_spaceless_names(out)
 
 
 def derive_ecs(fields: dict, channel: str | None, event_data: dict) -> None:
     """Fill the ECS fields that follow from a Windows event's payload."""
     # in the mapping's order: of two names for one ECS field (Image, NewProcessName), the first present wins
     for name in sorted(_EVENT_DATA_KEYS.intersection(event_data), key=_EVENT_DATA_ORDER.__getitem__):
-        ecs, value = _EVENT_DATA_ECS[name], event_data[name]
+        ecs, value = EVENT_DATA_ECS[name], event_data[name]
         if value in (None, "", "-"):
             continue
-        if ecs in _INT_ECS:
-            value = _windows_int(value)
+        if ecs in INT_ECS:
+            value = windows_int(value)
             if value is None:
                 continue
         fields.setdefault(ecs, value)
-    user = event_data.get("User") or event_data.get("TargetUserName") or event_data.get("SubjectUserName")
-    if isinstance(user, str) and user not in ("", "-"):
-        domain, _, name = user.rpartition("\\")
+    name, domain = split_user(event_data.get("User") or event_data.get("TargetUserName") or event_data.get("SubjectUserName"))
+    if name is not None:
         fields["user.name"] = name
         if domain:
             fields["user.domain"] = domain
-    hashes = event_data.get("Hashes") or event_data.get("Hash")
-    if isinstance(hashes, str):
-        for part in hashes.split(","):
-            algo, _, digest = part.partition("=")
-            ecs = _HASH_ECS.get(algo.strip().upper())
-            if ecs and digest:
-                fields[ecs] = digest.strip().lower()
+    fields.update(parse_hashes(event_data.get("Hashes") or event_data.get("Hash")))
     fields["event.module"] = "sysmon" if channel and "Sysmon" in channel else "windows"
 
 
-def _windows_int(value: object) -> int | None:
+def split_user(user: object) -> tuple[str | None, str | None]:
+    """``DOMAIN\\name`` -> (name, domain); (None, None) for no user (``-``, empty, not text)."""
+    if not isinstance(user, str) or user in ("", "-"):
+        return None, None
+    domain, _, name = user.rpartition("\\")
+    return name, domain or None
+
+
+def parse_hashes(hashes: object) -> dict:
+    """Sysmon's ``SHA1=…,MD5=…`` as ECS hash fields (lower case)."""
+    out = {}
+    if isinstance(hashes, str):
+        for part in hashes.split(","):
+            algo, _, digest = part.partition("=")
+            ecs = HASH_ECS.get(algo.strip().upper())
+            if ecs and digest:
+                out[ecs] = digest.strip().lower()
+    return out
+
+
+def windows_int(value: object) -> int | None:
     if isinstance(value, str) and value.lower().startswith("0x"):
         try:
             return int(value, 16)
@@ -175,49 +195,105 @@ def from_evtx_xml_json(doc: dict) -> dict:
     return fields
 
 
+#: Where flat records keep the event time, most precise first (Sysmon's UtcTime; NXLog's EventTime
+#: is the collector's local time, hence last).
+TIME_FIELDS = ("SystemTime", "UtcTime", "@timestamp", "TimeCreated", "TimeGenerated", "EventTime")
+_DOTNET_DATE = re.compile(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/")
+
+
+def event_time(value: object) -> int | None:
+    """Microseconds since the epoch from an event time as collectors write it (ISO 8601, naive
+    meaning UTC; .NET ``/Date(ms)/`` of PowerShell exports); None when it is none of these."""
+    if not isinstance(value, str) or not value:
+        return None
+    dotnet = _DOTNET_DATE.fullmatch(value)
+    if dotnet:
+        return int(dotnet.group(1)) * 1000
+    try:
+        return iso_to_us(value)
+    except (ValueError, OverflowError):
+        return None
+
+
+def first_time(doc: dict) -> int | None:
+    """The event time: the first of ``TIME_FIELDS`` that holds one."""
+    for name in TIME_FIELDS:
+        stamp = event_time(doc.get(name))
+        if stamp is not None:
+            return stamp
+    return None
+
+
+def flat_payload(doc: dict) -> dict:
+    """The scalar fields of a flat record, with an ``EventData`` held as JSON text (Azure Log
+    Analytics / Sentinel exports) unpacked beside them."""
+    data = {k: v for k, v in doc.items() if not isinstance(v, (dict, list))}
+    packed = doc.get("EventData")
+    if isinstance(packed, str) and packed.lstrip().startswith("{"):
+        try:
+            inner = orjson.loads(packed)
+        except orjson.JSONDecodeError:
+            inner = None
+        if isinstance(inner, dict):
+            for key, value in _event_data(inner).items():
+                data.setdefault(key, value)
+    return with_spaceless_names(data)
+
+
+def _truthy(doc: dict, *names: str) -> object:
+    """``doc.get(a) or doc.get(b) or …``."""
+    value = None
+    for name in names:
+        value = doc.get(name)
+        if value:
+            return value
+    return value
+
+
 def from_flat_json(doc: dict) -> dict:
-    """winlogbeat documents and flat Sysmon/nxlog records to event fields."""
+    """winlogbeat documents and flat Sysmon/NXLog/Azure records to event fields."""
     if isinstance(doc.get("winlog"), dict):
         fields = flatten(doc, "", {})
-        data = {k[len("winlog.event_data."):]: v for k, v in fields.items() if k.startswith("winlog.event_data.")}
+        data = with_spaceless_names(
+            {k[len("winlog.event_data."):]: v for k, v in fields.items() if k.startswith("winlog.event_data.")})
+        fields.update({f"winlog.event_data.{k}": v for k, v in data.items()})
         channel = fields.get("winlog.channel")
         if "winlog.event_id" in fields:
             fields["winlog.event_id"] = to_int(fields["winlog.event_id"])
             fields.setdefault("event.code", str(fields["winlog.event_id"]))
         if isinstance(fields.get("@timestamp"), str):
-            fields["@timestamp"] = iso_to_us(fields["@timestamp"])
+            fields["@timestamp"] = event_time(fields["@timestamp"])
     else:
-        data = {k: v for k, v in doc.items() if not isinstance(v, (dict, list))}
-        channel = doc.get("Channel")
+        data = flat_payload(doc)
+        channel = _truthy(doc, "Channel", "EventLog")
         event_id = to_int(doc.get("EventID"))
         fields = {f"winlog.event_data.{k}": v for k, v in data.items()}
         fields.update({
             "event.code": None if event_id is None else str(event_id),
             "winlog.event_id": event_id,
             "winlog.channel": channel,
-            "winlog.provider_name": doc.get("Provider_Name") or doc.get("SourceName"),
-            "winlog.computer_name": doc.get("Computer") or doc.get("Hostname"),
-            "host.name": doc.get("Computer") or doc.get("Hostname"),
-            "winlog.record_id": to_int(doc.get("EventRecordID") or doc.get("RecordNumber")),
+            "winlog.provider_name": _truthy(doc, "Provider_Name", "SourceName", "Source"),
+            "winlog.computer_name": _truthy(doc, "Computer", "Hostname"),
+            "host.name": _truthy(doc, "Computer", "Hostname"),
+            "winlog.record_id": to_int(_truthy(doc, "EventRecordID", "RecordNumber")),
+            "@timestamp": first_time(doc),
         })
-        stamp = doc.get("SystemTime") or doc.get("UtcTime") or doc.get("EventTime")
-        if isinstance(stamp, str):
-            fields["@timestamp"] = iso_to_us(stamp)
     fields.setdefault("event.kind", "event")
     derive_ecs(fields, channel, data)
     return fields
 
 
 def windows_event(doc: dict) -> dict:
-    if "Event" in doc:
+    if isinstance(doc.get("Event"), dict):
         return from_evtx_xml_json(doc)
-    if "winlog" in doc or "EventID" in doc:
+    if isinstance(doc.get("winlog"), dict) or "EventID" in doc:
         return from_flat_json(doc)
     raise RecordError("not-a-windows-event", "neither Event.System, winlog nor EventID present")
 
 
 EVTX_HEADER_BLOCK = 4096
 EVTX_CHUNK = 65536
+MAX_GUNZIPPED_EVTX = 4 * 1024 * 1024 * 1024
 
 
 def _missing_chunks(path: Path) -> int:
@@ -233,10 +309,6 @@ def _missing_chunks(path: Path) -> int:
     announced = int.from_bytes(header[42:44], "little")
     present = max(0, size - EVTX_HEADER_BLOCK) // EVTX_CHUNK
     return max(0, announced - present)
-
-
-#: A gzip-compressed EVTX file is unpacked to a temporary file up to this size (the rest is quarantined).
-MAX_GUNZIPPED_EVTX = 4 * 1024 * 1024 * 1024
 
 
 class EvtxParser:
@@ -298,66 +370,3 @@ def _gunzip(packed: Path, plain: Path, limit: int) -> tuple[str, str] | None:
         except (OSError, EOFError) as exc:
             return "truncated", f"gzip stream is cut short: {exc}"
     return None
-
-
-class EvtxJsonParser:
-    """EVTX as JSON: JSON lines, or concatenated/pretty-printed documents, or one JSON array."""
-
-    name = "evtx-json"
-
-    def records(self, path: Path, source: str) -> Iterator[Item]:
-        try:
-            with open_binary(path) as stream:
-                raw = stream.read(MAX_JSON_DOCUMENT + 1)
-        except (OSError, EOFError) as exc:
-            yield QuarantineEntry.of(source, 1, "truncated", f"reading stopped: {exc}")
-            return
-        if len(raw) > MAX_JSON_DOCUMENT:
-            yield QuarantineEntry.of(source, 0, "too-large", f"JSON document over {MAX_JSON_DOCUMENT} bytes", raw)
-            return
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield QuarantineEntry.of(source, 1, "invalid-utf8", f"not valid UTF-8 at byte {exc.start}", raw[exc.start:])
-            return
-        yield from self._documents(text, source)
-
-    def _documents(self, text: str, source: str) -> Iterator[Item]:
-        decoder = json.JSONDecoder()
-        pos, ordinal, end = 0, 0, len(text)
-        while True:
-            while pos < end and text[pos] in " \t\r\n,":
-                pos += 1
-            if pos >= end:
-                return
-            ordinal += 1
-            try:
-                doc, pos = decoder.raw_decode(text, pos)
-            except json.JSONDecodeError as exc:
-                # Skip to the next line that starts a document, so one bad record costs one record.
-                nxt = text.find("\n{", pos + 1)
-                yield QuarantineEntry.of(source, ordinal, "invalid-json", f"not valid JSON: {exc.msg}", text[pos:pos + 256])
-                if nxt < 0:
-                    return
-                pos = nxt + 1
-                continue
-            docs = doc if isinstance(doc, list) else [doc]
-            for item in docs:
-                yield from self._one(item, ordinal, source)
-                ordinal += 1
-            ordinal -= 1
-
-    @staticmethod
-    def _one(doc: object, ordinal: int, source: str) -> Iterator[Item]:
-        if not isinstance(doc, dict):
-            yield QuarantineEntry.of(source, ordinal, "not-an-object", f"JSON {type(doc).__name__} where an event was expected")
-            return
-        try:
-            fields = windows_event(doc)
-        except RecordError as exc:
-            yield QuarantineEntry.of(source, ordinal, exc.reason, exc.detail, orjson.dumps(doc)[:256])
-            return
-        except (ValueError, TypeError, AttributeError) as exc:
-            yield QuarantineEntry.of(source, ordinal, "malformed-record", f"{type(exc).__name__}: {exc}", orjson.dumps(doc)[:256])
-            return
-        yield fields.get("winlog.record_id") or ordinal, fields

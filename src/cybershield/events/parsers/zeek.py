@@ -24,6 +24,10 @@ _CONN_LIKE = {
     "service": "network.protocol",
     "community_id": "network.community_id",
 }
+# Corelight and Kafka writers name the fields with underscores (id_orig_h)
+_CONN_LIKE.update({name.replace(".", "_"): ecs for name, ecs in list(_CONN_LIKE.items()) if "." in name})
+#: Fields that name the log of a record: Zeek's own ``_path``, Corelight/Kafka's ``@stream``.
+_LOG_FIELDS = ("_path", "@stream")
 
 #: Zeek field -> ECS field, per log type (on top of the connection fields above).
 _BY_LOG: dict[str, dict[str, str]] = {
@@ -49,9 +53,21 @@ _CATEGORY = {"conn": "network", "dns": "network", "http": "web", "ssl": "network
              "notice": "intrusion_detection", "weird": "network", "smtp": "email"}
 
 
+#: Zeek log names that a file name may carry after a prefix (NEWYORK_loaded_scripts.log).
+_KNOWN_LOGS = frozenset({*_BY_LOG, *_CATEGORY, "loaded_scripts", "packet_filter", "reporter", "stats", "capture_loss",
+                         "x509", "dhcp", "dpd", "known_hosts", "known_services", "known_certs", "software", "tunnel",
+                         "rdp", "sip", "snmp", "smb_files", "smb_mapping", "dce_rpc", "mysql", "radius", "irc",
+                         "modbus", "ocsp", "pe", "ntp", "socks", "syslog", "conn_long", "analyzer", "intel", "signatures"})
+
+
 def log_type_from_name(path: Path) -> str:
-    """conn.log, dns.json.gz, http.log.labeled, conn.00:00:00-01:00:00.log.gz -> conn, dns, http, conn."""
-    return path.name.split(".")[0].lower() or "unknown"
+    """conn.log, dns.json.gz, http.log.labeled, conn.00:00:00-01:00:00.log.gz -> conn, dns, http, conn;
+    a known log name after a prefix counts (NEWYORK_loaded_scripts.log -> loaded_scripts)."""
+    stem = path.name.split(".")[0].lower()
+    for start in [0] + [i + 1 for i, c in enumerate(stem) if c in "_-"]:
+        if stem[start:] in _KNOWN_LOGS:
+            return stem[start:]
+    return stem or "unknown"
 
 
 def event_columns(raw: pa.Table, log: str, n: int) -> dict:
@@ -82,11 +98,12 @@ class _ZeekParser(ColumnarLineParser):
     log = "unknown"
 
     def normalise(self, raw: pa.Table, n: int) -> Iterator[tuple[dict, pa.Array | None]]:
-        if "_path" not in raw.column_names:
+        name = next((f for f in _LOG_FIELDS if f in raw.column_names), None)
+        if name is None:
             yield event_columns(raw, self.log, n), None
             return
-        paths = raw.column("_path").cast(pa.string())
-        raw = raw.drop(["_path"])
+        paths = raw.column(name).cast(pa.string())
+        raw = raw.drop([name])
         for log in pc.unique(paths).to_pylist():
             rows = pc.fill_null(pc.equal(paths, log), False) if log is not None else pc.is_null(paths)
             part = raw.filter(rows)

@@ -1,0 +1,354 @@
+"""Windows events as JSON: JSON lines on the columnar block path, documents (pretty-printed,
+concatenated, one array) record by record.
+
+JSON lines of flat records (NXLog, Sysmon-as-JSON, OTRF/Mordor: ``EventID``, ``Channel``,
+``Hostname``, … and the EventData names at the top level) are decoded a block at a time by
+``pyarrow.json`` and normalised with column operations into exactly the events that
+``windows.from_flat_json`` makes of each record: the same rules (first truthy of the name
+variants, the first event time that parses, the ECS fields derived from the payload), column-wise;
+what only a per-value rule can decide (hex process ids, ``DOMAIN\\user``, Sysmon hashes, time
+texts Arrow does not parse) is decided once per distinct value. A block holding anything else
+(evtx_dump ``Event`` envelopes, winlogbeat ``winlog`` objects, EventData as JSON text, values of
+mixed types) goes record by record through ``windows.windows_event``, with the same result.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..batch import BatchBuilder, concat, events_table
+from ..quarantine import QuarantineEntry
+from ..readers import head_bytes, open_binary
+from .base import Item, RecordError, loads_json_object
+from .columnar import TIMESTAMP_US, ColumnarLineParser, decode_json_lines
+from .windows import (
+    EVENT_DATA_ECS,
+    HASH_ECS,
+    INT_ECS,
+    TIME_FIELDS,
+    event_time,
+    parse_hashes,
+    split_user,
+    windows_event,
+    windows_int,
+)
+
+#: Pretty-printed or array JSON is read whole: larger documents are refused (JSON lines stream).
+MAX_JSON_DOCUMENT = 64 * 1024 * 1024
+DATA = "winlog.event_data."
+#: Top-level fields that make a block a shape the record-by-record path reads, and of which kind.
+_OTHER_SHAPES = {"Event": pa.types.is_struct, "winlog": pa.types.is_struct, "EventData": pa.types.is_string}
+#: The partition keys of a line, found in its bytes before it is decoded.
+_CHANNEL = re.compile(rb'"(?:Channel|EventLog)"\s*:\s*"([^"]*)"')
+_EVENT_ID = re.compile(rb'"EventID"\s*:\s*"?(-?\d+)')
+
+
+def _is_text(col) -> bool:
+    return pa.types.is_string(col.type) or pa.types.is_null(col.type)
+
+
+def _per_distinct(col, fn: Callable[[object], object], typ: pa.DataType) -> pa.Array:
+    """``fn`` applied once per distinct value of ``col`` (logs repeat values), as a ``typ`` array."""
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    encoded = pc.dictionary_encode(col)
+    values = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], typ)
+    return values.take(encoded.indices)
+
+
+def _truthy(columns: dict, names: tuple[str, ...], n: int):
+    """``windows._truthy`` column-wise: per row the first of the ``names`` columns with a truthy
+    value, else the last name's value; None when no column is there. Raises TypeError when the
+    columns are of different kinds."""
+    present = [columns[name] for name in names if name in columns]
+    if not present:
+        return None
+    typed = [c.type for c in present if not pa.types.is_null(c.type)]
+    typ = typed[0] if typed else pa.string()
+    if any(t != typ for t in typed):
+        raise TypeError("name variants of different kinds")
+    last = columns.get(names[-1])
+    result = last.cast(typ) if last is not None else pa.nulls(n, typ)
+    for name in reversed(names[:-1]):
+        if name not in columns:
+            continue
+        col = columns[name].cast(typ)
+        if pa.types.is_string(typ):
+            truth = pc.not_equal(col, "")
+        elif pa.types.is_integer(typ) or pa.types.is_floating(typ):
+            truth = pc.not_equal(col, 0)
+        elif pa.types.is_boolean(typ):
+            truth = col
+        else:
+            raise TypeError(f"name variant of kind {typ}")
+        result = pc.if_else(pc.fill_null(truth, False), col, result)
+    return result
+
+
+def _as_int(col) -> pa.Array | pa.ChunkedArray:
+    """``base.to_int`` column-wise: integers as they are, text parsed; raises TypeError otherwise."""
+    if pa.types.is_integer(col.type):
+        return col.cast(pa.int64())
+    if pa.types.is_null(col.type):
+        return pa.nulls(len(col), pa.int64())
+    if pa.types.is_string(col.type):
+        return col.cast(pa.int64())  # ArrowInvalid for text that is no integer: the block goes record by record
+    raise TypeError(f"integer field of kind {col.type}")
+
+
+def _times(data: dict, n: int) -> pa.Array | pa.ChunkedArray:
+    """``windows.first_time`` column-wise: per row the first time field that parses."""
+    found = []
+    for name in TIME_FIELDS:
+        col = data.get(name)
+        if col is None or not pa.types.is_string(col.type):
+            continue
+        try:
+            found.append(col.cast(TIMESTAMP_US))
+            continue
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        try:
+            found.append(pc.assume_timezone(col.cast(pa.timestamp("us")), "UTC").cast(TIMESTAMP_US))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            found.append(_per_distinct(col, event_time, pa.int64()).cast(TIMESTAMP_US))
+    if not found:
+        return pa.nulls(n, TIMESTAMP_US)
+    return found[0] if len(found) == 1 else pc.coalesce(*found)
+
+
+def _ecs_value(col, ecs: str):
+    """A payload column as the ECS field derives it: null for ``""`` and ``-``, integers via ``windows_int``."""
+    if ecs in INT_ECS:
+        if pa.types.is_integer(col.type):
+            return col.cast(pa.int64())
+        return _per_distinct(col, lambda v: None if v in (None, "", "-") else windows_int(v), pa.int64())
+    col = col if pa.types.is_string(col.type) else col.cast(pa.string())
+    return pc.if_else(pc.is_in(col, pa.array(["", "-"])), pa.scalar(None, pa.string()), col)
+
+
+def _derive_ecs(data: dict, channel, n: int) -> dict:
+    """``windows.derive_ecs`` column-wise."""
+    out: dict = {}
+    candidates: dict[str, list] = {}
+    for name, ecs in EVENT_DATA_ECS.items():
+        if name in data:
+            candidates.setdefault(ecs, []).append(_ecs_value(data[name], ecs))
+    for ecs, cols in candidates.items():
+        out[ecs] = cols[0] if len(cols) == 1 else pc.coalesce(*cols)
+    user = _truthy(data, ("User", "TargetUserName", "SubjectUserName"), n)
+    if user is not None and pa.types.is_string(user.type):
+        parts = _per_distinct(user, lambda v: dict(zip(("name", "domain"), split_user(v), strict=True)),
+                              pa.struct([("name", pa.string()), ("domain", pa.string())]))
+        out["user.name"], out["user.domain"] = parts.field("name"), parts.field("domain")
+    hashes = _truthy(data, ("Hashes", "Hash"), n)
+    if hashes is not None and pa.types.is_string(hashes.type):
+        names = sorted(HASH_ECS.values())
+        parsed = _per_distinct(hashes, parse_hashes, pa.struct([(n, pa.string()) for n in names]))
+        out.update({n: parsed.field(n) for n in names if parsed.field(n).null_count < len(parsed)})
+    sysmon = pc.fill_null(pc.match_substring(channel, "Sysmon"), False) if channel is not None else None
+    out["event.module"] = pc.if_else(sysmon, "sysmon", "windows") if sysmon is not None \
+        else pa.repeat(pa.scalar("windows"), n)
+    return out
+
+
+def _beyond_int64(col) -> bool:
+    if not pa.types.is_floating(col.type) or col.null_count == len(col):
+        return False
+    return pc.max(pc.abs(col)).as_py() >= 2.0**63
+
+
+def flat_columns(raw: pa.Table) -> dict | None:
+    """The event columns of a block of flat records, or None when the block is another shape."""
+    if "EventID" not in raw.column_names or any(
+            name in raw.column_names and kind(raw.schema.field(name).type) for name, kind in _OTHER_SHAPES.items()):
+        return None
+    if raw.column("EventID").null_count:
+        return None  # a record without EventID is no Windows event: the record path says so, per record
+    data = {name: raw.column(name) for name in raw.column_names
+            if not pa.types.is_nested(raw.column(name).type)}
+    for name in [k for k in data if " " in k]:
+        alias = name.replace(" ", "")
+        data[alias] = pc.coalesce(data[alias], data[name]) if alias in data and data[alias].type == data[name].type \
+            else data.get(alias, data[name])
+    n = raw.num_rows
+    event_id = _as_int(raw.column("EventID"))
+    channel = _truthy(data, ("Channel", "EventLog"), n)
+    if channel is not None and not _is_text(channel):
+        return None
+    computer = _truthy(data, ("Computer", "Hostname"), n)
+    record_id = _truthy(data, ("EventRecordID", "RecordNumber"), n)
+    columns: dict = {f"{DATA}{name}": col for name, col in data.items()}
+    columns.update({
+        "event.code": event_id.cast(pa.string()),
+        "winlog.event_id": event_id,
+        "winlog.channel": channel if channel is not None else pa.nulls(n, pa.string()),
+        "winlog.provider_name": _truthy(data, ("Provider_Name", "SourceName", "Source"), n),
+        "winlog.computer_name": computer,
+        "host.name": computer,
+        "winlog.record_id": None if record_id is None else _as_int(record_id),
+        "@timestamp": _times(data, n),
+        "event.kind": pa.repeat(pa.scalar("event"), n),
+    })
+    columns = {k: v for k, v in columns.items() if v is not None}
+    columns.update(_derive_ecs(data, channel, n))
+    return columns
+
+
+class EvtxJsonParser(ColumnarLineParser):
+    """EVTX as JSON: JSON lines (in blocks), or concatenated/pretty-printed documents, or one JSON array."""
+
+    name = "evtx-json"
+    block_lines = 10_000  # Windows events have hundreds of distinct fields: a block of them is wide
+
+    def __init__(self) -> None:
+        self._text_fields: set[str] = set()
+
+    def records(self, path: Path, source: str) -> Iterator[Item]:
+        if _json_lines(head_bytes(path)):
+            return super().records(path, source)
+        return self._whole(path, source)
+
+    def parse_line(self, line: bytes) -> dict:
+        return windows_event(loads_json_object(line))
+
+    def decode_block(self, lines: list[bytes]) -> pa.Table | None:
+        """The block's events, decoded per (channel, EventID) part: one name has one kind of value
+        within a kind of event (Sysmon's ProcessId is a number, Security's a hex text), so Arrow
+        can type each part; a part Arrow cannot take goes record by record. The parts are joined
+        (a name of two kinds becomes text, as when the record path joins its batches) and put
+        back in the order of the lines. None when a record needs the quarantine."""
+        parts: dict[tuple, list[int]] = {}
+        for i, line in enumerate(lines):
+            channel, event_id = _CHANNEL.search(line), _EVENT_ID.search(line)
+            parts.setdefault((channel and channel.group(1), event_id and event_id.group(1)), []).append(i)
+        tables, order = [], []
+        for rows in parts.values():
+            part = [lines[i] for i in rows] if len(parts) > 1 else lines
+            table = self._decode_part(part)
+            if table is None:
+                table = self._parse_part(part)
+            if table is None:
+                return None
+            tables.append(table)
+            order += rows
+        if len(tables) == 1:
+            return tables[0]
+        return concat(tables).combine_chunks().take(pc.sort_indices(pa.array(order, pa.int64())))
+
+    def _decode_part(self, lines: list[bytes]) -> pa.Table | None:
+        """Lines of one kind of event, column-wise; None when Arrow cannot type them."""
+        raw = decode_json_lines(lines, self._text_fields)
+        if raw is None:
+            return None
+        dated = {f.name for f in raw.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)}
+        if dated:  # Arrow took a text for a time: read the part again with those fields as text
+            self._text_fields |= dated
+            raw = decode_json_lines(lines, self._text_fields)
+            if raw is None:
+                return None
+        raw = raw.drop([name for name in self._text_fields if name in raw.column_names
+                        and raw.column(name).null_count == raw.num_rows])  # fields of the schema no record has
+        if any(_beyond_int64(col) for col in raw.columns):
+            return None  # Arrow made a number of 64 bits and more a float: the record path keeps its digits
+        try:
+            columns = flat_columns(raw)
+        except (TypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            return None
+        return None if columns is None else events_table(columns, "", pa.nulls(raw.num_rows, pa.int64()))
+
+    def _parse_part(self, lines: list[bytes]) -> pa.Table | None:
+        """Lines record by record (``windows_event``); None when one of them is not an event."""
+        builder = BatchBuilder(len(lines))
+        for line in lines:
+            try:
+                builder.add("", 0, self.parse_line(line))
+            except (RecordError, ValueError, TypeError, KeyError, AttributeError, OverflowError):
+                return None
+        return builder.flush()
+
+    def normalise(self, raw: pa.Table, n: int) -> Iterator[tuple[dict, pa.Array | None]]:
+        yield dict(zip(raw.column_names, raw.columns, strict=True)), None
+
+    def record_ids(self, columns: dict, lines: pa.Array) -> pa.Array:
+        """The EventRecordID where the event has one, else the line number (as ``_one`` does)."""
+        record_id = columns.get("winlog.record_id")
+        if record_id is None:
+            return lines
+        record_id = record_id.cast(pa.int64())
+        return pc.if_else(pc.fill_null(pc.not_equal(record_id, 0), False), record_id, lines)
+
+    def _whole(self, path: Path, source: str) -> Iterator[Item]:
+        try:
+            with open_binary(path) as stream:
+                raw = stream.read(MAX_JSON_DOCUMENT + 1)
+        except (OSError, EOFError) as exc:
+            yield QuarantineEntry.of(source, 1, "truncated", f"reading stopped: {exc}")
+            return
+        if len(raw) > MAX_JSON_DOCUMENT:
+            yield QuarantineEntry.of(source, 0, "too-large", f"JSON document over {MAX_JSON_DOCUMENT} bytes", raw)
+            return
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield QuarantineEntry.of(source, 1, "invalid-utf8", f"not valid UTF-8 at byte {exc.start}", raw[exc.start:])
+            return
+        yield from self._documents(text, source)
+
+    def _documents(self, text: str, source: str) -> Iterator[Item]:
+        decoder = json.JSONDecoder()
+        pos, ordinal, end = 0, 0, len(text)
+        while True:
+            while pos < end and text[pos] in " \t\r\n,":
+                pos += 1
+            if pos >= end:
+                return
+            ordinal += 1
+            try:
+                doc, pos = decoder.raw_decode(text, pos)
+            except json.JSONDecodeError as exc:
+                # Skip to the next line that starts a document, so one bad record costs one record.
+                nxt = text.find("\n{", pos + 1)
+                yield QuarantineEntry.of(source, ordinal, "invalid-json", f"not valid JSON: {exc.msg}", text[pos:pos + 256])
+                if nxt < 0:
+                    return
+                pos = nxt + 1
+                continue
+            docs = doc if isinstance(doc, list) else [doc]
+            for item in docs:
+                yield from self._one(item, ordinal, source)
+                ordinal += 1
+            ordinal -= 1
+
+    @staticmethod
+    def _one(doc: object, ordinal: int, source: str) -> Iterator[Item]:
+        if not isinstance(doc, dict):
+            yield QuarantineEntry.of(source, ordinal, "not-an-object", f"JSON {type(doc).__name__} where an event was expected")
+            return
+        try:
+            fields = windows_event(doc)
+        except RecordError as exc:
+            yield QuarantineEntry.of(source, ordinal, exc.reason, exc.detail, orjson.dumps(doc)[:256])
+            return
+        except (ValueError, TypeError, AttributeError) as exc:
+            yield QuarantineEntry.of(source, ordinal, "malformed-record", f"{type(exc).__name__}: {exc}", orjson.dumps(doc)[:256])
+            return
+        yield fields.get("winlog.record_id") or ordinal, fields
+
+
+def _json_lines(head: bytes) -> bool:
+    """Whether a file starts with one whole JSON object on its first line (JSON lines)."""
+    for line in head.splitlines():
+        if line.strip():
+            try:
+                return isinstance(orjson.loads(line), dict)
+            except orjson.JSONDecodeError:
+                return False
+    return False
