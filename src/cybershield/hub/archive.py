@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from ..detect import Alert, IndicatorDetector
 from ..detect.observed import attach_observed
-from ..events import ECS_SCHEMA
+from ..events import ECS_SCHEMA, PROVENANCE_RECORD_ID, PROVENANCE_SOURCE
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,31 @@ class Archive:
                     yield pa.Table.from_batches([batch]).cast(ECS_SCHEMA)
         finally:
             connection.close()
+
+    def find(self, refs: Iterable[tuple[str, int]], limit: int = 100) -> list[dict]:
+        """The archived events that ``refs`` point to (provenance source and record id, as an alert names its
+        events), every column the event has, in the order of ``refs``; refs not (or no longer) archived are absent."""
+        wanted = list(dict.fromkeys((str(source), int(record)) for source, record in refs))[:limit]
+        files = [str(f) for f in self.files()]
+        if not wanted or not files:
+            return []
+        sql = (f"SELECT * FROM read_parquet($files, union_by_name = true, hive_partitioning = false) "
+               f"WHERE list_contains($sources, "
+               f"{_quoted(PROVENANCE_SOURCE)}) AND list_contains($records, {_quoted(PROVENANCE_RECORD_ID)})")
+        params = {"sources": sorted({s for s, _ in wanted}), "records": sorted({r for _, r in wanted})}
+        connection = duckdb.connect()
+        try:
+            connection.execute("SET TimeZone = 'UTC'")
+            try:
+                rows = connection.sql(sql, params={**params, "files": files}).to_arrow_table().to_pylist()
+            except duckdb.Error:  # files whose columns clash in type: one at a time
+                rows = [row for f in files for row in
+                        connection.sql(sql, params={**params, "files": [f]}).to_arrow_table().to_pylist()]
+        finally:
+            connection.close()
+        found = {(row[PROVENANCE_SOURCE], row[PROVENANCE_RECORD_ID]):
+                 {k: v for k, v in row.items() if v is not None} for row in rows}
+        return [found[key] for key in wanted if key in found]
 
 
 def retro_hunt(archive: Archive, indicators: Iterable[object], warning: str, days: int | None = None) -> list[Alert]:

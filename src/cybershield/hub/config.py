@@ -19,6 +19,7 @@ that does not parse is one :class:`ConfigError` naming the file and the key. The
     archive: {retention_days: 30, dir: var/archive}
     ingest: {max_body_bytes: 67108864}
     sigma: {rules: [path, ...], placeholders: {admin_users: [alice, bob]}}
+    dashboard: {open_on_loopback: true}   # the dashboard without login when the hub listens on loopback only
     detect: {indicator_reload_seconds: 10}
     response: {grouping: {rules: [host, user, indicator, campaign], window_minutes: 120, fields: {host: [host.name]}}}
 """
@@ -152,6 +153,14 @@ class NetworkConfig:
 
 
 @dataclass(frozen=True)
+class DashboardConfig:
+    """The web dashboard: ``open_on_loopback`` lets anyone on this machine read it without logging in, when
+    the hub listens on a loopback address only (127.0.0.1, ::1); elsewhere it always needs the right ``alerts``."""
+
+    open_on_loopback: bool = True
+
+
+@dataclass(frozen=True)
 class HubConfig:
     """The whole hub configuration, typed and checked."""
 
@@ -174,6 +183,7 @@ class HubConfig:
     #: How often a running hub looks for changes in its intel store and reloads its live indicators.
     indicator_reload_seconds: float = DEFAULT_RELOAD_SECONDS
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     grouping: GroupingConfig = field(default_factory=GroupingConfig)
 
     @property
@@ -211,6 +221,7 @@ class HubConfig:
             "ingest": {"max_body_bytes": self.max_body_bytes},
             "sigma": {"rules": [str(p) for p in self.sigma.rules], "placeholders": sorted(self.sigma.placeholders)},
             "detect": {"indicator_reload_seconds": self.indicator_reload_seconds},
+            "dashboard": {"open_on_loopback": self.dashboard.open_on_loopback},
         }
 
     def sharing_policy(self) -> SharingPolicy:
@@ -254,7 +265,7 @@ def parse_hub_config(document: object, path: Path | str = "<hub configuration>")
 
 
 _TOP = ("hub", "service", "taxii", "peers", "constituents", "groups", "accounts", "archive", "ingest", "sigma",
-        "detect", "network", "response")
+        "detect", "network", "response", "dashboard")
 _LOGIN = ("secret", "read", "write", "rights")
 
 
@@ -301,6 +312,14 @@ class _Parser:
             raise self.fail(_join(key, name), f"must be a whole number, not {value!r}")
         if not minimum <= value <= maximum:
             raise self.fail(_join(key, name), f"{value} is out of range ({minimum} to {maximum})")
+        return value
+
+    def boolean(self, section: dict, key: str, name: str, default: bool) -> bool:
+        value = section.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.fail(_join(key, name), f"must be true or false, not {value!r}")
         return value
 
     def seconds(self, section: dict, key: str, name: str, default: float, minimum: float, maximum: float) -> float:
@@ -361,6 +380,7 @@ class _Parser:
                         for name, values in self.mapping(sigma.get("placeholders"), "sigma.placeholders").items()}
         archive_dir = self.text(archive, "archive", "dir")
         network = self.mapping(top.get("network"), "network", ("file", "keys"))
+        dashboard = self.mapping(top.get("dashboard"), "dashboard", ("open_on_loopback",))
         network_file, keys_dir = self.text(network, "network", "file"), self.text(network, "network", "keys")
         return HubConfig(
             path=Path(self.path) if not isinstance(self.path, str) else None,
@@ -384,6 +404,7 @@ class _Parser:
             indicator_reload_seconds=self.seconds(detect, "detect", "indicator_reload_seconds",
                                                   DEFAULT_RELOAD_SECONDS, 0.05, 86_400),
             network=NetworkConfig(Path(network_file) if network_file else None, Path(keys_dir) if keys_dir else None),
+            dashboard=DashboardConfig(self.boolean(dashboard, "dashboard", "open_on_loopback", True)),
             grouping=self.grouping(self.mapping(top.get("response"), "response", ("grouping",))),
         )
 

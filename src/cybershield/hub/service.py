@@ -48,6 +48,7 @@ class HubService:
         self.started_at = datetime.now(UTC)
         self._intel_seen = context.store.count()  # before the indicators are loaded: a change meanwhile is seen
         detectors, self.indicators = context.build_detectors()
+        self.detectors = detectors
         var = context.settings.var_dir
         self.spool = var / "spool"
         self._clear_spool()
@@ -157,6 +158,15 @@ class HubService:
             self._intel_seen = seen
         log.info("indicators reloaded: %s", {k: v for k, v in compiled.describe().items() if isinstance(v, int)})
         return True
+
+    def explain_rule(self, rule_id: str) -> dict | None:
+        """The Sigma rule ``rule_id`` as loaded here (metadata and YAML), or None (``SigmaDetector.explain``)."""
+        for detector in self.detectors:
+            explain = getattr(detector, "explain", None)
+            found = explain(rule_id) if explain else None
+            if found is not None:
+                return found
+        return None
 
     # -- health --------------------------------------------------------------------------------
 

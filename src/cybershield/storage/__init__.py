@@ -1,6 +1,6 @@
 """Storage: database schema, migrations and sessions (SQLite by default, PostgreSQL by URL)."""
 
-from .alert_log import list_alerts, store_alerts, store_new_alerts
+from .alert_log import alert_times, get_alert, list_alerts, store_alerts, store_new_alerts
 from .db import make_engine, migrate, open_database
 from .ingest_log import record_ingest
 from .models import (
@@ -19,7 +19,30 @@ from .models import (
 from .replay_log import SqlReplayStore
 from .warning_log import count_warnings, list_warnings, store_warning, warning_known
 
-__all__ = ["AlertRecord", "Base", "EnvelopeNonce", "IngestRun", "IntelClock", "PqcSnapshot", "QuarantineRecord",
-           "SqlReplayStore", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord", "WarningRecord", "count_warnings",
-           "list_alerts", "list_warnings", "make_engine", "migrate", "open_database", "record_ingest", "store_alerts",
-           "store_new_alerts", "store_warning", "warning_known"]
+__all__ = [  # one name a line: areas add theirs without touching the others'
+    "AlertRecord",
+    "Base",
+    "EnvelopeNonce",
+    "IngestRun",
+    "IntelClock",
+    "PqcSnapshot",
+    "QuarantineRecord",
+    "SqlReplayStore",
+    "StixObjectRecord",
+    "TaxiiBookmark",
+    "TaxiiStatusRecord",
+    "WarningRecord",
+    "alert_times",
+    "count_warnings",
+    "get_alert",
+    "list_alerts",
+    "list_warnings",
+    "make_engine",
+    "migrate",
+    "open_database",
+    "record_ingest",
+    "store_alerts",
+    "store_new_alerts",
+    "store_warning",
+    "warning_known",
+]

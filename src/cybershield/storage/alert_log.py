@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models.alerts import AlertRecord
+from .network_state import aware
 
 
 def store_alerts(sessions: sessionmaker[Session], alerts: Iterable) -> int:
@@ -51,3 +52,18 @@ def list_alerts(sessions: sessionmaker[Session], since: datetime | None = None, 
             return list(session.scalars(query.order_by(AlertRecord.created, AlertRecord.id).limit(limit)))
         newest = list(session.scalars(query.order_by(AlertRecord.created.desc(), AlertRecord.id.desc()).limit(limit)))
     return newest[::-1]
+
+
+def get_alert(sessions: sessionmaker[Session], alert_id: str) -> dict | None:
+    """The stored alert ``alert_id`` as its ``alerts.jsonl`` document, or None."""
+    with sessions() as session:
+        return session.scalar(select(AlertRecord.document).where(AlertRecord.id == alert_id))
+
+
+def alert_times(sessions: sessionmaker[Session], limit: int = 10_000) -> list[tuple[datetime, str]]:
+    """``(event time, or created without one; level)`` of the newest ``limit`` alerts (times in UTC)."""
+    query = (select(AlertRecord.event_time, AlertRecord.created, AlertRecord.level)
+             .order_by(AlertRecord.created.desc(), AlertRecord.id.desc()).limit(limit))
+    with sessions() as session:
+        rows = session.execute(query).all()
+    return [(aware(event_time or created), level) for event_time, created, level in rows]

@@ -1,4 +1,5 @@
-"""The hub's ASGI application: the JSON API routers, and the TAXII 2.1 server mounted under the same port.
+"""The hub's ASGI application: the JSON API routers, the dashboard (``/dashboard/``, ``/`` redirects there) and
+the TAXII 2.1 server mounted under the same port.
 
 When the hub configuration names a network file, the hub joins its network (``network.Federation``) and
 ``POST /api/v1/exchange`` takes signed envelopes from its peers.
@@ -9,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from ..exchange import create_app as create_taxii_app
 from ..hub import HubService
 from ..network import Federation
-from .routers import alerts, exchange, health, incidents, ingest, warnings
+from .routers import alerts, dashboard, exchange, health, incidents, ingest, warnings
 
-ROUTERS = (health.router, ingest.router, alerts.router, warnings.router, incidents.router)
+ROUTERS = (health.router, ingest.router, alerts.router, warnings.router, incidents.router, dashboard.router)
 
 
 def create_app(service: HubService, routers: Sequence[APIRouter] = ()) -> FastAPI:
@@ -30,6 +32,7 @@ def create_app(service: HubService, routers: Sequence[APIRouter] = ()) -> FastAP
         routers = (*routers, exchange.router)
     for router in (*ROUTERS, *routers):
         app.include_router(router)
+    app.mount("/dashboard/static", StaticFiles(directory=dashboard.STATIC), name="dashboard-static")
     taxii = create_taxii_app(service.context.store, service.context.policy, config.taxii_settings())
     app.mount("/", taxii)
     return app

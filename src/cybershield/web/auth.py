@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Annotated
 
@@ -40,8 +41,36 @@ def requires(right: str) -> Callable[..., Account]:
     return dependency
 
 
+def dashboard_reader(request: Request, credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]
+                     ) -> Account | None:
+    """The dashboard's reader: nobody needs to log in when the configuration allows it
+    (``dashboard.open_on_loopback``, the default), the hub listens on a loopback address and the request
+    comes from this machine; otherwise an account with the right ``alerts``."""
+    service = service_of(request)
+    server = request.scope.get("server") or (None, None)
+    client = request.client.host if request.client else None
+    if service.config.dashboard.open_on_loopback and all(
+            is_loopback(host) for host in (service.config.host, server[0], client)):
+        return None
+    return requires("alerts")(request, credentials)
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` is a loopback address (or ``localhost``)."""
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 #: The logged-in account, holding the right the name says (use as a parameter's type).
 CanIngest = Annotated[Account, Depends(requires("ingest"))]
 CanReadAlerts = Annotated[Account, Depends(requires("alerts"))]
 CanReadWarnings = Annotated[Account, Depends(requires("warnings"))]
 IsAdmin = Annotated[Account, Depends(requires("admin"))]
+#: Who reads the dashboard (None: open on loopback, see ``dashboard_reader``).
+CanReadDashboard = Annotated[Account | None, Depends(dashboard_reader)]

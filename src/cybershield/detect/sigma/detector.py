@@ -64,6 +64,23 @@ class SigmaDetector:
     def finish(self) -> list[Alert]:
         return self.correlator.finish()
 
+    def explain(self, rule_id: str) -> dict | None:
+        """What an analyst reads about the rule ``rule_id``: its metadata and its YAML as written; None if unknown."""
+        for rule in (*self.ruleset.rules, *self.ruleset.correlations):
+            if str(rule.id) != rule_id:
+                continue
+            path = Path(rule.source.path) if rule.source and rule.source.path else None
+            try:
+                text = path.read_text(encoding="utf-8") if path else None
+            except (OSError, UnicodeDecodeError):
+                text = None
+            return {"id": rule_id, "title": rule.title, "description": rule.description,
+                    "status": str(rule.status) if rule.status else None, "level": str(rule.level) if rule.level else None,
+                    "author": rule.author, "references": list(rule.references or []),
+                    "tags": [str(t) for t in rule.tags or []], "falsepositives": list(rule.falsepositives or []),
+                    "file": str(path) if path else None, "yaml": text}
+        return None
+
     def describe(self) -> dict:
         loaded = {r.id for r in self.rules}
         return {
