@@ -41,8 +41,8 @@ def requires(right: str) -> Callable[..., Account]:
     return dependency
 
 
-def dashboard_reader(request: Request, credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]
-                     ) -> Account | None:
+async def dashboard_reader(request: Request, credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]
+                           ) -> Account | None:
     """The dashboard's reader: nobody needs to log in when the configuration allows it
     (``dashboard.open_on_loopback``, the default), the hub listens on a loopback address and the request
     comes from this machine; otherwise an account with the right ``alerts``."""
@@ -52,7 +52,7 @@ def dashboard_reader(request: Request, credentials: Annotated[HTTPBasicCredentia
     if service.config.dashboard.open_on_loopback and all(
             is_loopback(host) for host in (service.config.host, server[0], client)):
         return None
-    return requires("alerts")(request, credentials)
+    return await requires("alerts")(request, credentials)
 
 
 def is_loopback(host: str | None) -> bool:
