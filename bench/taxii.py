@@ -253,7 +253,7 @@ def main() -> None:
     show(results)
     ratios(results)
     print(f"(ran {time.monotonic() - started:,.0f} s; POST includes stix2-validator on every object, which medallion "
-          f"does not validate; validation runs on CYBERSHIELD_VALIDATION_WORKERS processes)")
+          f"does not validate)")
     sys.stdout.flush()
 
 

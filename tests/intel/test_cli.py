@@ -30,7 +30,6 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("CYBERSHIELD_VAR", str(tmp_path / "var"))
     monkeypatch.setenv("CYBERSHIELD_HUB_CONFIG", str(tmp_path / "hub.yaml"))
     monkeypatch.delenv("CYBERSHIELD_DB_URL", raising=False)
-    monkeypatch.setenv("CYBERSHIELD_VALIDATION_WORKERS", "1")
     return tmp_path
 
 

@@ -10,11 +10,11 @@ from .policy import COMMUNITY, Gated, Recipient, SharingPolicy
 from .store import DEFAULT_COLLECTION, AddResult, IntelStore, ObjectStatus, Page, StoredObject
 from .tlp import LEVELS, MISP_TLP_TAGS, TLP2_IDS, marking_definition, tlp_of
 from .validation import Verdict, validate
-from .validation import start_workers as start_validation_workers
+from .validation import prepare as prepare_validation
 
 __all__ = ["COMMUNITY", "CSV_TYPES", "DEFAULT_COLLECTION", "LEVELS", "MISP_TLP_TAGS", "READERS", "TLP2_IDS", "AddResult",
            "Export", "FileImport", "Gated", "IndicatorCsvError", "IntelStore", "MispConversion", "MispExport",
            "MispFormatError", "ObjectStatus", "Page", "Recipient", "SharingPolicy", "StoredObject", "Verdict",
            "export_stix", "import_file", "load_misp_events", "marking_definition", "misp_to_stix", "read_indicator_csv",
-           "start_validation_workers", "stix_literal", "stix_to_misp", "stixtime", "tlp_of", "validate",
+           "prepare_validation", "stix_literal", "stix_to_misp", "stixtime", "tlp_of", "validate",
            "write_misp_feed"]

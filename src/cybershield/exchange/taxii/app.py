@@ -21,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy import insert, select
 from starlette.exceptions import HTTPException
 
-from ...intel import IntelStore, Recipient, SharingPolicy, start_validation_workers, stixtime
+from ...intel import IntelStore, Recipient, SharingPolicy, prepare_validation, stixtime
 from ...storage import TaxiiStatusRecord
 from ..accounts import Account, Authenticator, Collection, TaxiiSettings
 from .media import STIX, TAXII, TaxiiError, check_accept, check_content_type, limit_of, listed, taxii_response
@@ -32,7 +32,7 @@ STATUS = TaxiiStatusRecord.__table__
 def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings) -> FastAPI:
     """The TAXII 2.1 application over ``store``, gated by ``policy``, with ``settings``' accounts and collections."""
     app = FastAPI(title=settings.title, docs_url=None, redoc_url=None, openapi_url=None,
-                  on_startup=[start_validation_workers])
+                  on_startup=[prepare_validation])
     auth = Authenticator(settings.accounts)
     root = f"/{settings.api_root}"
 
