@@ -1,4 +1,7 @@
-"""Settings read from the environment, with the embedded defaults of DESIGN.md."""
+"""Settings read from the environment, with the embedded defaults of DESIGN.md.
+
+This is the one module that reads environment variables (README, "Settings", lists them all).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ class Settings:
     var_dir: Path
     db_url: str
     hub_config_path: Path
+    log_level: str = "WARNING"
+    log_json: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -26,6 +31,8 @@ class Settings:
             var_dir=var_dir,
             db_url=os.environ.get("CYBERSHIELD_DB_URL", f"sqlite:///{var_dir / 'cybershield.db'}"),
             hub_config_path=Path(os.environ.get("CYBERSHIELD_HUB_CONFIG", var_dir / "hub.yaml")),
+            log_level=os.environ.get("CYBERSHIELD_LOG_LEVEL", "WARNING"),
+            log_json=os.environ.get("CYBERSHIELD_LOG_JSON", "").lower() in ("1", "true", "yes", "on"),
         )
 
     def shared_data_present(self) -> bool:
@@ -43,3 +50,8 @@ class Settings:
 
 def settings() -> Settings:
     return Settings.from_env()
+
+
+def secret_from_env(variable: str) -> str | None:
+    """A secret the hub configuration names by its environment variable (``password_env``), or None."""
+    return os.environ.get(variable) if variable else None

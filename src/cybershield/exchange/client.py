@@ -10,7 +10,6 @@ most its own time budget.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ from taxii2client.common import _HTTPConnection
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import Collection
 
+from ..config import secret_from_env
 from ..intel import DEFAULT_COLLECTION, IntelStore, SharingPolicy, StoredObject, stixtime
 from ..storage import TaxiiBookmark
 
@@ -47,7 +47,7 @@ class PeerLink:
     def from_config(cls, name: str, spec: dict) -> PeerLink:
         """From ``peers.<name>``: ``pull`` (collection URLs), ``push`` (a collection URL), ``username``,
         ``password`` or ``password_env`` (the variable that holds it), ``into`` (the local collection)."""
-        password = spec.get("password") or os.environ.get(spec.get("password_env", ""), None)
+        password = spec.get("password") or secret_from_env(spec.get("password_env", ""))
         pull = spec.get("pull") or ()
         return cls(name, tuple([pull] if isinstance(pull, str) else pull), spec.get("push"), spec.get("username"),
                    password, spec.get("into", DEFAULT_COLLECTION))
