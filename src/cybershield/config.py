@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from .errors import ConfigurationError
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -42,9 +44,16 @@ class Settings:
         """The hub configuration (name, default TLP, peers, constituents, groups, TAXII collections), or {}."""
         if not self.hub_config_path.is_file():
             return {}
-        config = yaml.safe_load(self.hub_config_path.read_text()) or {}
+        try:
+            config = yaml.safe_load(self.hub_config_path.read_text()) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ConfigurationError(f"{self.hub_config_path}: not a readable YAML hub configuration: "
+                                     f"{problem}{where}") from None
         if not isinstance(config, dict):
-            raise ValueError(f"{self.hub_config_path}: the hub configuration must be a mapping")
+            raise ConfigurationError(f"{self.hub_config_path}: the hub configuration must be a mapping")
         return config
 
 

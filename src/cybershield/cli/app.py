@@ -7,10 +7,25 @@ from typing import Annotated
 import typer
 import typer.core
 from rich.console import Console
+from rich.markup import escape
 
 from .. import logs
+from ..errors import CybershieldError
+
+
+class _Commands(typer.core.TyperGroup):
+    """The command tree: a :class:`CybershieldError` from any command ends it with its message and exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CybershieldError as exc:
+            console.print(f"[red]{escape(exc.message)}[/]")
+            raise typer.Exit(exc.exit_code) from None
+
 
 app = typer.Typer(
+    cls=_Commands,
     name="cybershield",
     help="cybershield: a national or cross-border SOC hub of the European cyber shield.",
     no_args_is_help=True,

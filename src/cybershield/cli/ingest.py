@@ -14,6 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..errors import CybershieldError
 from ..events import PARSERS, FormatStats, IngestSummary, Quarantine, align, discover, ingest, unify_schema
 from .app import app, console
 
@@ -22,6 +23,9 @@ def run_ingest(paths: list[Path], fmt: str | None, out: Path | None, quarantine:
                show_progress: bool, consumer: Callable[[pa.Table], None] | None = None) -> IngestSummary:
     """Ingest with a progress bar over the files; hand each batch to ``consumer`` (detection, say) and
     write all events to one Parquet file if asked."""
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        raise CybershieldError(f"no such file or folder: {', '.join(missing)}")
     batches: list[pa.Table] = []
 
     def sink(table: pa.Table) -> None:

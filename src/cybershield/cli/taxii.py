@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
 
 import orjson
 import typer
 from rich.table import Table
 
 from ..config import settings
+from ..errors import ConfigurationError
 from ..exchange import Exchange, TaxiiSettings, create_app, hash_secret, peer_links, serve
 from ..intel import IntelStore, SharingPolicy
 from .app import app, console
 
 taxii_app = typer.Typer(help="TAXII 2.1: the hub's server and its exchange with peers.", no_args_is_help=True)
 app.add_typer(taxii_app, name="taxii")
+T = TypeVar("T")
+
+
+def configured(read: Callable[[dict], T], config: dict, path: Path) -> T:
+    """``read(config)``; a configuration it refuses (unknown collection, bad value) ends the command with
+    the file and the reason instead of a traceback."""
+    try:
+        return read(config)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ConfigurationError(f"{path}: {exc}") from None
 
 
 @taxii_app.command("serve")
@@ -26,12 +39,13 @@ def serve_command(
     """Serve the store over TAXII 2.1 to the accounts of the hub configuration."""
     cfg = settings()
     config = cfg.hub_config()
-    taxii = TaxiiSettings.from_config(config)
+    taxii = configured(TaxiiSettings.from_config, config, cfg.hub_config_path)
     if not taxii.accounts:
         console.print(f"[yellow]no accounts in {cfg.hub_config_path}: every request will be refused (401)[/]")
     for collection in taxii.collections.values():
         console.print(f"collection {collection.name}: http://{host}:{port}/{taxii.api_root}/collections/{collection.id}/")
-    serve(create_app(IntelStore.open(cfg.db_url), SharingPolicy.from_config(config), taxii), host, port)
+    policy = configured(SharingPolicy.from_config, config, cfg.hub_config_path)
+    serve(create_app(IntelStore.open(cfg.db_url), policy, taxii), host, port)
 
 
 @taxii_app.command("sync")
@@ -42,8 +56,9 @@ def sync_command(
     """Pull from and push to every peer of the hub configuration, incrementally."""
     cfg = settings()
     config = cfg.hub_config()
-    exchange = Exchange(IntelStore.open(cfg.db_url), SharingPolicy.from_config(config), timeout=timeout)
-    transfers = exchange.sync(peer_links(config))
+    policy = configured(SharingPolicy.from_config, config, cfg.hub_config_path)
+    exchange = Exchange(IntelStore.open(cfg.db_url), policy, timeout=timeout)
+    transfers = exchange.sync(configured(peer_links, config, cfg.hub_config_path))
     if as_json:
         sys.stdout.write(orjson.dumps([t.__dict__ for t in transfers]).decode() + "\n")
     else:
@@ -63,5 +78,5 @@ def sync_command(
 @taxii_app.command("hash-secret")
 def hash_secret_command() -> None:
     """Hash an account secret for the hub configuration (``peers.<name>.secret``)."""
-    secret = typer.prompt("secret", hide_input=True, confirmation_prompt=True)
+    secret = typer.prompt("secret", hide_input=True, confirmation_prompt=True, err=True)  # stdout: the hash only
     sys.stdout.write(hash_secret(secret) + "\n")

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from ..errors import CybershieldError
 from .detector import Detector
 
 
-class DetectorUnavailable(RuntimeError):
+class DetectorUnavailable(CybershieldError, RuntimeError):
     """A detector was asked for but cannot be built (a path that does not exist, an unknown model)."""
 
 

@@ -12,6 +12,8 @@ import io
 import uuid
 from datetime import UTC, datetime
 
+from ..errors import CybershieldError
+
 _NS = uuid.UUID("0b7e4bd5-5b0d-4c4e-8f5e-9a1c31d3c0de")
 _HASH_PATHS = {"md5": "file:hashes.MD5", "sha1": "file:hashes.'SHA-1'", "sha256": "file:hashes.'SHA-256'"}
 #: CSV ``type`` -> STIX object path ("ip": IPv4 or IPv6 by the value).
@@ -29,7 +31,7 @@ CSV_TYPES: dict[str, str] = {
 }
 
 
-class IndicatorCsvError(ValueError):
+class IndicatorCsvError(CybershieldError, ValueError):
     """The text is not an indicator CSV at all (no type,value header)."""
 
 

@@ -24,6 +24,7 @@ import orjson
 import stix2
 from pymisp import MISPAttribute, MISPEvent, MISPObject
 
+from ..errors import CybershieldError
 from .indicator_csv import stix_literal
 from .tlp import LEVEL_OF_MARKING, MISP_TLP_TAGS, TLP2_IDS, marking_definition
 
@@ -38,7 +39,7 @@ _HIVES = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER", "HKCR": "HK
 _NS = uuid.UUID("3c4d5e6f-7a8b-4c9d-8e0f-112233445566")
 
 
-class MispFormatError(ValueError):
+class MispFormatError(CybershieldError, ValueError):
     """The input is not a MISP event (or list of events) that PyMISP can load."""
 
 

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import orjson
 
+from ...errors import CybershieldError
 from ...intel import IndicatorCsvError, MispFormatError, misp_to_stix, read_indicator_csv
 from .compiled import Rejection
 
 #: Files larger than this are refused unless the caller raises the limit.
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
-class IndicatorFileError(ValueError):
+class IndicatorFileError(CybershieldError, ValueError):
     """A whole file could not be read as indicators."""
 
 
