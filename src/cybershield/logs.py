@@ -42,4 +42,3 @@ def configure(verbosity: int = 0, as_json: bool | None = None) -> None:
                           if as_json else logging.Formatter(TEXT_FORMAT))
     logger.addHandler(_handler)
     logger.setLevel(level_for(verbosity))
-    logger.propagate = False

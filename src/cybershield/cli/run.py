@@ -18,11 +18,12 @@ from ..config import Settings, settings
 from ..detect import DetectRun, IndicatorDetector, build_detectors
 from ..events import Quarantine
 from ..exercise import SAMPLE_RULES, sample_indicators, write_sample_telemetry
-from ..intel import IntelStore, import_file
+from ..intel import IntelStore, import_file, rejections_by_reason
 from ..storage import open_database, record_ingest, store_alerts
 from .app import app, console
 from .detect import detect_summary, print_detect_summary
 from .ingest import print_summary, run_ingest
+from .intel import print_rejections
 
 #: The shared data sets the main job ingests when ``CYBERSHIELD_DATA`` holds them.
 SHARED_SETS = ("evtx-attack-samples", "network-logs", "cicids2017", "netflow-v2")
@@ -68,6 +69,7 @@ def import_intel(store: IntelStore, paths: list[Path]) -> None:
     counts = {s: sum(r.result.counts[s] for r in reports) for s in ("stored", "updated", "unchanged", "rejected")}
     table.add_row(f"{len(reports):,}", *(f"{counts[s]:,}" for s in counts), f"{sum(r.error is not None for r in reports):,}")
     console.print(table)
+    print_rejections(rejections_by_reason(reports))
 
 
 @app.command("run")

@@ -7,11 +7,14 @@ model name); a builder that cannot build (a missing path, no such model) raises
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import CybershieldError
 from .detector import Detector
+
+log = logging.getLogger(__name__)
 
 
 class DetectorUnavailable(CybershieldError, RuntimeError):
@@ -54,4 +57,7 @@ def build_detectors(rules: list[Path] | None = None, indicators: list[Path] | No
                     model: str | None = None) -> list[Detector]:
     """The detectors for these options, in a fixed order (Sigma, indicators, model)."""
     wanted = [(kind, arg) for kind, arg in (("sigma", rules), ("indicator", indicators), ("model", model)) if arg]
-    return [BUILDERS[kind](arg) for kind, arg in wanted]
+    detectors = [BUILDERS[kind](arg) for kind, arg in wanted]
+    for detector in detectors:
+        log.info("%s detector loaded: %s", detector.kind, detector.describe())
+    return detectors

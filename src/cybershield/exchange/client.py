@@ -10,6 +10,7 @@ most its own time budget.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,8 @@ from taxii2client.v21 import Collection
 from ..config import secret_from_env
 from ..intel import DEFAULT_COLLECTION, IntelStore, SharingPolicy, StoredObject, stixtime
 from ..storage import TaxiiBookmark
+
+log = logging.getLogger(__name__)
 
 BOOKMARK = TaxiiBookmark.__table__
 PAGE = 1000
@@ -100,9 +103,10 @@ class Exchange:
         for attempt in range(self.retries):
             try:
                 return action()
-            except FAILURES:
+            except FAILURES as exc:
                 if attempt == self.retries - 1:
                     raise
+                log.info("retrying after %s: %s", type(exc).__name__, exc)
                 self.sleep(self.backoff * 2 ** attempt)
         return None
 
@@ -177,7 +181,14 @@ class Exchange:
         if not links:
             return []
         with ThreadPoolExecutor(max_workers=min(8, len(links))) as pool:
-            return [t for transfers in pool.map(one, links) for t in transfers]
+            transfers = [t for transfers in pool.map(one, links) for t in transfers]
+        for t in transfers:
+            if t.error:
+                log.warning("%s %s %s failed: %s", t.direction, t.peer, t.collection, t.error)
+            else:
+                log.info("%s %s %s: %d objects %s, %d withheld", t.direction, t.peer, t.collection, t.objects,
+                         t.counts, t.withheld)
+        return transfers
 
     def _bookmark(self, peer: str, key: str) -> str | None:
         with self.store.engine.connect() as conn:

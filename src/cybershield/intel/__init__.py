@@ -2,7 +2,7 @@
 
 from . import stixtime
 from .export import Export, export_stix
-from .importer import READERS, FileImport, import_file
+from .importer import READERS, FileImport, import_file, rejections_by_reason
 from .indicator_csv import CSV_TYPES, IndicatorCsvError, read_indicator_csv, stix_literal
 from .misp import MispConversion, MispFormatError, load_misp_events, misp_to_stix
 from .misp_export import MispExport, stix_to_misp, write_misp_feed
@@ -15,6 +15,6 @@ from .validation import prepare as prepare_validation
 __all__ = ["COMMUNITY", "CSV_TYPES", "DEFAULT_COLLECTION", "LEVELS", "MISP_TLP_TAGS", "READERS", "TLP2_IDS", "AddResult",
            "Export", "FileImport", "Gated", "IndicatorCsvError", "IntelStore", "MispConversion", "MispExport",
            "MispFormatError", "ObjectStatus", "Page", "Recipient", "SharingPolicy", "StoredObject", "Verdict",
-           "export_stix", "import_file", "load_misp_events", "marking_definition", "misp_to_stix", "read_indicator_csv",
+           "export_stix", "import_file", "load_misp_events", "marking_definition", "misp_to_stix", "read_indicator_csv", "rejections_by_reason",
            "prepare_validation", "stix_literal", "stix_to_misp", "stixtime", "tlp_of", "validate",
            "write_misp_feed"]

@@ -9,6 +9,9 @@ and keeps the objects.
 from __future__ import annotations
 
 import gzip
+import logging
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +22,8 @@ import orjson
 from .indicator_csv import IndicatorCsvError, read_indicator_csv
 from .misp import MispFormatError, misp_to_stix
 from .store import DEFAULT_COLLECTION, AddResult, IntelStore, ObjectStatus
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,21 @@ class FileImport:
                                      for s in self.result.rejected]}
 
 
+_OBJECT_ID = re.compile(r"^[a-z0-9-]+--[0-9a-fA-F-]{36}: ")
+_ATTRIBUTES = re.compile(r" \((\d+) attributes\)$")
+
+
+def rejections_by_reason(reports: Iterable[FileImport]) -> Counter[str]:
+    """How many objects (or MISP attributes) were rejected for each reason, across files, ids left out."""
+    counts: Counter[str] = Counter()
+    for report in reports:
+        for status in report.result.rejected:
+            reason = _OBJECT_ID.sub("", status.reasons[0]) if status.reasons else "rejected"
+            attributes = _ATTRIBUTES.search(reason)
+            counts[_ATTRIBUTES.sub("", reason)] += int(attributes.group(1)) if attributes else 1
+    return counts
+
+
 def discover(paths: Iterable[Path]) -> Iterator[Path]:
     """The files under ``paths`` (folders walked recursively, hidden files skipped), in name order."""
     for path in paths:
@@ -123,15 +143,21 @@ def import_file(store: IntelStore, path: Path, *, collection: str = DEFAULT_COLL
     try:
         source = Source.read(path)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        log.warning("not imported: %s: cannot read: %s", path, exc)
         return FileImport(path, None, error=f"cannot read: {exc}")
     for kind, recognises, read in READERS:
         if recognises(source):
             try:
                 objects, problems = read(source)
             except (MispFormatError, IndicatorCsvError) as exc:
+                log.warning("not imported: %s (%s): %s", path, kind, exc)
                 return FileImport(path, kind, error=str(exc))
             result = store.add(objects, collection=collection, on_progress=on_progress)
             result.statuses += [ObjectStatus(-1, None, None, "rejected", (problem,)) for problem in problems]
+            log.info("imported %s (%s) into %s: %s", path, kind, collection, dict(result.counts))
+            for problem in problems:  # the validator's rejections are logged by intel.validation
+                log.info("rejected from %s: %s", path, problem)
             return FileImport(path, kind, result)
     reason = f"not JSON ({source.json_error})" if source.json_error else "no known intelligence format"
+    log.warning("not imported: %s: %s", path, reason)
     return FileImport(path, None, error=f"{reason}; known kinds: {', '.join(k for k, _, _ in READERS)}")

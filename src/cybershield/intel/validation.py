@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import pathlib
 import re
 from collections.abc import Sequence
@@ -46,6 +47,7 @@ from stix2patterns.v21.object_validator import HASHES_REGEX
 from stix2validator import ValidationOptions, validate_instance
 from stix2validator.v21 import enums, musts
 
+log = logging.getLogger(__name__)
 OPTIONS = ValidationOptions(version="2.1")
 SCHEMA_DIR = pathlib.Path(_validator.__file__).parent / "schemas-2.1" / "schemas"
 
@@ -75,8 +77,13 @@ def check(obj: object) -> Verdict:
 
 
 def validate_many(objects: Sequence[object]) -> list[Verdict]:
-    """:func:`check` each object of a batch."""
-    return [check(obj) for obj in objects]
+    """:func:`check` each object of a batch; each rejection is logged with the validator's first reasons."""
+    verdicts = [check(obj) for obj in objects]
+    for obj, verdict in zip(objects, verdicts, strict=True):
+        if not verdict.valid:
+            oid = obj.get("id") if isinstance(obj, dict) else None
+            log.info("rejected STIX object %s: %s", oid or "without id", "; ".join(verdict.errors[:3]))
+    return verdicts
 
 
 def prepare() -> None:

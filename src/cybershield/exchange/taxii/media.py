@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
 
 from ...errors import CybershieldError
+
+log = logging.getLogger(__name__)
 
 TAXII = "application/taxii+json;version=2.1"
 STIX = "application/stix+json;version=2.1"
@@ -22,6 +26,7 @@ class TaxiiError(CybershieldError):
         self.status, self.title, self.description, self.headers = status, title, description, headers or {}
 
     def response(self) -> Response:
+        log.info("refused with %d %s: %s", self.status, self.title, self.description)
         body = {"title": self.title, "description": self.description, "http_status": str(self.status)}
         return Response(orjson.dumps(body), self.status, self.headers, media_type=TAXII)
 
