@@ -36,7 +36,7 @@ def test_a_malformed_hub_configuration_is_a_message_not_a_traceback(hub_env, com
     (hub_env / "hub.yaml").write_text("hub: [de-hub\npeers: {")
     result = runner.invoke(app, command)
     assert result.exit_code == 2
-    assert "not a readable YAML hub configuration" in said(result) and "line 2" in said(result)
+    assert "hub.yaml: not valid YAML" in said(result) and "line 2" in said(result)
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 

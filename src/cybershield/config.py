@@ -9,10 +9,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from .errors import ConfigurationError
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -39,22 +35,6 @@ class Settings:
 
     def shared_data_present(self) -> bool:
         return (self.data_dir / "README.md").is_file()
-
-    def hub_config(self) -> dict:
-        """The hub configuration (name, default TLP, peers, constituents, groups, TAXII collections), or {}."""
-        if not self.hub_config_path.is_file():
-            return {}
-        try:
-            config = yaml.safe_load(self.hub_config_path.read_text()) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise ConfigurationError(f"{self.hub_config_path}: not a readable YAML hub configuration: "
-                                     f"{problem}{where}") from None
-        if not isinstance(config, dict):
-            raise ConfigurationError(f"{self.hub_config_path}: the hub configuration must be a mapping")
-        return config
 
 
 def settings() -> Settings:

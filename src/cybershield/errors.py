@@ -2,7 +2,8 @@
 
 A :class:`CybershieldError` carries the message for a person, the exit code the CLI ends with and the
 HTTP status the web layer answers with. The CLI prints the message (no traceback) and exits with the
-code; the TAXII server answers ``TaxiiError`` (a subclass) as a TAXII error message with its status.
+code; the TAXII server answers ``TaxiiError`` (a subclass) as a TAXII error message with its status, the
+hub service its ``HubError`` (another) with its own.
 """
 
 from __future__ import annotations
@@ -22,8 +23,3 @@ class CybershieldError(Exception):
         if http_status is not None:
             self.http_status = http_status
 
-
-class ConfigurationError(CybershieldError):
-    """The hub configuration (hub.yaml, the environment) cannot be used as it is."""
-
-    http_status = 500

@@ -159,22 +159,31 @@ def test_fingerprint_changes_with_data(small_flows):
 
 def test_fast_alert_decision_is_the_full_one(small_scorer, cic_flows):
     """The staged trees, the blocked anomaly distances and the anomaly-on-what-passed shortcut change
-    the cost of the decision, never its answer, wherever the thresholds sit."""
+    the cost of the decision, never its answer, wherever the thresholds sit: even a threshold equal to
+    flows' scores, and whatever other flows share the batch (a float32 BLAS product rounds a flow's
+    distance differently in batches of other shapes)."""
     matrix = cic_flows.matrix
     classifier, anomaly = small_scorer.classifier, small_scorer.anomaly
     raw, distance = classifier.raw(matrix), anomaly.raw(matrix)
     # float32 |z|^2 - 2 z.p + |p|^2 in another order: equal up to rounding (which shows near distance 0)
     np.testing.assert_allclose(distance, anomaly._nearest(anomaly._standardise(matrix))[1], rtol=1e-4, atol=0.02)
     kept = classifier.raw_threshold, anomaly.raw_threshold
+    rng = np.random.default_rng(0)
     try:
         for q in (0.05, 0.5, 0.9, 0.999):
             classifier.raw_threshold = float(np.quantile(raw, q))
-            anomaly.raw_threshold = float(np.quantile(distance, q))
-            full = (raw >= classifier.raw_threshold) | (distance >= anomaly.raw_threshold)
+            anomaly.raw_threshold = float(np.quantile(distance, q))  # many flows score exactly this
+            by_anomaly = anomaly.raw(matrix) >= anomaly.raw_threshold
+            full = (raw >= classifier.raw_threshold) | by_anomaly
             np.testing.assert_array_equal(classifier.alerts(matrix), raw >= classifier.raw_threshold)
             np.testing.assert_array_equal(classifier.alerts(matrix[:10]), raw[:10] >= classifier.raw_threshold)
             np.testing.assert_array_equal(small_scorer.alerts(matrix), full)
             np.testing.assert_array_equal(small_scorer.assess(matrix).alert, full)
+            some = np.sort(rng.choice(len(matrix), 3000, replace=False))
+            np.testing.assert_array_equal(anomaly.alerts(matrix[some]), by_anomaly[some])
+            np.testing.assert_array_equal(small_scorer.alerts(matrix[some]), full[some])
+            alone = [bool(anomaly.alerts(matrix[i:i + 1])[0]) for i in some[:200]]
+            np.testing.assert_array_equal(alone, by_anomaly[some[:200]])
     finally:
         classifier.raw_threshold, anomaly.raw_threshold = kept
 

@@ -27,7 +27,7 @@ def detect_summary(run: DetectRun, seconds: float, quarantined: int, stored: int
         "quarantined": quarantined,
         "rules_loaded": sum(d.get("rules_loaded", 0) for d in described),
         "rules_failed": [f for d in described for f in d.get("rules_failed", [])],
-        "alerts": len(run.alerts),
+        "alerts": run.alert_count,
         "alerts_stored": stored,
         "rules_fired": len(run.by_rule),
         "seconds": round(seconds, 3),

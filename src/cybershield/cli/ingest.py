@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,20 @@ from rich.table import Table
 from ..errors import CybershieldError
 from ..events import PARSERS, FormatStats, IngestSummary, Quarantine, align, discover, ingest, unify_schema
 from .app import app, console
+
+
+@contextlib.contextmanager
+def file_progress(paths: list[Path], show: bool) -> Iterator[Callable[[Path, FormatStats], None]]:
+    """A progress bar over the files under ``paths``; yields the ``on_file`` callback that advances it."""
+    files = discover(paths, [])
+    with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                  TimeElapsedColumn(), console=console, disable=not show or len(files) < 2) as progress:
+        task = progress.add_task("", total=len(files))
+
+        def on_file(path: Path, stats: FormatStats) -> None:
+            progress.update(task, advance=1, description=f"{path.name}: {stats.parsed:,} events")
+
+        yield on_file
 
 
 def run_ingest(paths: list[Path], fmt: str | None, out: Path | None, quarantine: Quarantine,
@@ -34,14 +49,7 @@ def run_ingest(paths: list[Path], fmt: str | None, out: Path | None, quarantine:
         if consumer:
             consumer(table)
 
-    files = discover(paths, [])
-    with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                  TimeElapsedColumn(), console=console, disable=not show_progress or len(files) < 2) as progress:
-        task = progress.add_task("", total=len(files))
-
-        def on_file(path: Path, stats: FormatStats) -> None:
-            progress.update(task, advance=1, description=f"{path.name}: {stats.parsed:,} events")
-
+    with file_progress(paths, show_progress) as on_file:
         summary = ingest(paths, fmt, sink=sink if out or consumer else None, quarantine=quarantine, on_file=on_file)
     quarantine.close()
     if out and batches:

@@ -21,7 +21,6 @@ from ..intel import (
     Export,
     FileImport,
     IntelStore,
-    SharingPolicy,
     export_stix,
     import_file,
     rejections_by_reason,
@@ -30,6 +29,7 @@ from ..intel import (
 )
 from ..intel.importer import discover
 from .app import app, console
+from .hub import hub_config_or_exit
 
 intel_app = typer.Typer(help="The threat-intelligence store: import and export STIX 2.1.", no_args_is_help=True)
 app.add_typer(intel_app, name="intel")
@@ -145,7 +145,7 @@ def export_command(
         console.print(f"[red]unknown format {fmt!r}[/]; known: {', '.join(EXPORTERS)}")
         raise typer.Exit(2)
     cfg = settings()
-    policy = SharingPolicy.from_config(cfg.hub_config())
+    policy = hub_config_or_exit().sharing_policy()
     try:
         export = export_stix(IntelStore.open(cfg.db_url), policy,
                              policy.recipient(recipient) if recipient else COMMUNITY)

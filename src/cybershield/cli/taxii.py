@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import orjson
 import typer
 from rich.table import Table
 
 from ..config import settings
-from ..errors import ConfigurationError
-from ..exchange import Exchange, TaxiiSettings, create_app, hash_secret, peer_links, serve
-from ..intel import IntelStore, SharingPolicy
+from ..exchange import Exchange, create_app, hash_secret, serve
+from ..intel import IntelStore
 from .app import app, console
+from .hub import hub_config_or_exit
 
 taxii_app = typer.Typer(help="TAXII 2.1: the hub's server and its exchange with peers.", no_args_is_help=True)
 app.add_typer(taxii_app, name="taxii")
-T = TypeVar("T")
-
-
-def configured(read: Callable[[dict], T], config: dict, path: Path) -> T:
-    """``read(config)``; a configuration it refuses (unknown collection, bad value) ends the command with
-    the file and the reason instead of a traceback."""
-    try:
-        return read(config)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise ConfigurationError(f"{path}: {exc}") from None
 
 
 @taxii_app.command("serve")
@@ -38,14 +26,13 @@ def serve_command(
 ) -> None:
     """Serve the store over TAXII 2.1 to the accounts of the hub configuration."""
     cfg = settings()
-    config = cfg.hub_config()
-    taxii = configured(TaxiiSettings.from_config, config, cfg.hub_config_path)
+    config = hub_config_or_exit()
+    taxii = config.taxii_settings()
     if not taxii.accounts:
         console.print(f"[yellow]no accounts in {cfg.hub_config_path}: every request will be refused (401)[/]")
     for collection in taxii.collections.values():
         console.print(f"collection {collection.name}: http://{host}:{port}/{taxii.api_root}/collections/{collection.id}/")
-    policy = configured(SharingPolicy.from_config, config, cfg.hub_config_path)
-    serve(create_app(IntelStore.open(cfg.db_url), policy, taxii), host, port)
+    serve(create_app(IntelStore.open(cfg.db_url), config.sharing_policy(), taxii), host, port)
 
 
 @taxii_app.command("sync")
@@ -54,11 +41,9 @@ def sync_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the transfers as JSON.")] = False,
 ) -> None:
     """Pull from and push to every peer of the hub configuration, incrementally."""
-    cfg = settings()
-    config = cfg.hub_config()
-    policy = configured(SharingPolicy.from_config, config, cfg.hub_config_path)
-    exchange = Exchange(IntelStore.open(cfg.db_url), policy, timeout=timeout)
-    transfers = exchange.sync(configured(peer_links, config, cfg.hub_config_path))
+    config = hub_config_or_exit()
+    exchange = Exchange(IntelStore.open(settings().db_url), config.sharing_policy(), timeout=timeout)
+    transfers = exchange.sync(config.peer_links())
     if as_json:
         sys.stdout.write(orjson.dumps([t.__dict__ for t in transfers]).decode() + "\n")
     else:

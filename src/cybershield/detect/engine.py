@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from typing import IO
 
 import orjson
@@ -22,13 +23,19 @@ log = logging.getLogger(__name__)
 
 class DetectRun:
     """Feeds the events to every detector in micro-batches of about ``batch_events`` (small files
-    are joined, so that per-batch work is paid once per many files); writes and counts the alerts."""
+    are joined, so that per-batch work is paid once per many files); writes and counts the alerts.
 
-    def __init__(self, detectors: list[Detector], out: IO[bytes] | None, batch_events: int = 50_000):
+    Alerts are kept in ``alerts``, or, with a ``sink`` (a long-running hub), handed to it and only counted.
+    """
+
+    def __init__(self, detectors: list[Detector], out: IO[bytes] | None, batch_events: int = 50_000,
+                 sink: Callable[[list[Alert]], None] | None = None):
         self.detectors = detectors
         self.out = out
         self.batch_events = batch_events
+        self.sink = sink
         self.alerts: list[Alert] = []
+        self.alert_count = 0
         self.events = 0
         self.by_rule: Counter = Counter()
         self._pending: list[pa.Table] = []
@@ -39,15 +46,16 @@ class DetectRun:
         self._pending.append(table)
         self._pending_rows += table.num_rows
         if self._pending_rows >= self.batch_events:
-            self._detect()
+            self.flush()
 
     def finish(self) -> None:
-        self._detect()
+        self.flush()
         for detector in self.detectors:
             self._emit(detector.finish())
         log.info("detection done: %d events, %d alerts", self.events, len(self.alerts))
 
-    def _detect(self) -> None:
+    def flush(self) -> None:
+        """Detect over the events waiting to be joined into a batch, now."""
         if not self._pending:
             return
         table = self._pending[0] if len(self._pending) == 1 else concat(self._pending)
@@ -62,4 +70,8 @@ class DetectRun:
             self.by_rule[(alert.rule_id, alert.rule_title, alert.level)] += 1
             if self.out is not None:
                 self.out.write(orjson.dumps(alert.to_document()) + b"\n")
-        self.alerts += alerts
+        self.alert_count += len(alerts)
+        if self.sink is None:
+            self.alerts += alerts
+        elif alerts:
+            self.sink(alerts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from ..errors import CybershieldError
@@ -28,10 +29,10 @@ def _existing(paths: list[Path], what: str) -> list[Path]:
     return paths
 
 
-def _sigma(rule_paths: list[Path]) -> Detector:
+def _sigma(rule_paths: list[Path], placeholders: dict[str, list[str]] | None = None) -> Detector:
     from .sigma import SigmaDetector
 
-    return SigmaDetector(_existing(rule_paths, "rule path"))
+    return SigmaDetector(_existing(rule_paths, "rule path"), placeholders)
 
 
 def _indicators(files: list[Path]) -> Detector:
@@ -54,10 +55,12 @@ BUILDERS: dict[str, Callable[..., Detector]] = {"sigma": _sigma, "indicator": _i
 
 
 def build_detectors(rules: list[Path] | None = None, indicators: list[Path] | None = None,
-                    model: str | None = None) -> list[Detector]:
-    """The detectors for these options, in a fixed order (Sigma, indicators, model)."""
+                    model: str | None = None, placeholders: dict[str, list[str]] | None = None) -> list[Detector]:
+    """The detectors for these options, in a fixed order (Sigma, indicators, model); ``placeholders`` are the
+    values of the Sigma rules' ``%name%`` placeholders."""
+    builders = {**BUILDERS, "sigma": partial(_sigma, placeholders=placeholders)} if placeholders else BUILDERS
     wanted = [(kind, arg) for kind, arg in (("sigma", rules), ("indicator", indicators), ("model", model)) if arg]
-    detectors = [BUILDERS[kind](arg) for kind, arg in wanted]
+    detectors = [builders[kind](arg) for kind, arg in wanted]
     for detector in detectors:
         log.info("%s detector loaded: %s", detector.kind, detector.describe())
     return detectors

@@ -107,16 +107,44 @@ class PrototypeAnomalyDetector:
 
     def raw(self, matrix: np.ndarray) -> np.ndarray:
         """Distance to the nearest prototype, scored in blocks of ``BLOCK`` flows that stay in the CPU
-        cache: one BLAS product each, laid out prototype x flow so that the minimum runs down contiguous rows."""
+        cache: one BLAS product each, laid out prototype x flow so that the minimum runs down contiguous rows.
+
+        The float32 product's rounding depends on the batch a flow is scored in (OpenBLAS picks other
+        kernels for other shapes; measured: up to 0.008 apart), so a flow near the threshold could alert
+        in one batch and not in another. Flows whose fast distance is within its rounding bound of the
+        threshold get the exact distance (``_exact``, the same in any batch): ``raw(x) >= raw_threshold``
+        depends on the flow alone, whatever else is scored with it."""
         weights, offset = self._weights()
         offset = offset[:, None]
         out = np.empty(len(matrix))
+        finite = bool(np.isfinite(self.raw_threshold))
+        # |fast - exact| <= rounding * the sum of the terms' sizes <= rounding * (|z| + |p|)^2 * max precision:
+        # float32 rounding of a sum of 2 x features + 1 terms, twice over
+        rounding = 4.0 * (len(self.used) + 2) * float(np.finfo(np.float32).eps)
+        top = float(self.precision.max(initial=0.0))
+        reach = float(np.sqrt((self.prototypes.astype(np.float64) ** 2).sum(axis=1)).max(initial=0.0))
         for start in range(0, len(matrix), BLOCK):
             z = self._standardise(matrix[start:start + BLOCK])
-            sq = weights @ np.hstack([z * z, z]).T
+            zz = z * z
+            sq = weights @ np.hstack([zz, z]).T
             sq += offset
-            out[start:start + BLOCK] = np.sqrt(np.maximum(sq.min(axis=0), 0.0))
+            nearest = sq.min(axis=0).astype(np.float64)
+            out[start:start + BLOCK] = np.sqrt(np.maximum(nearest, 0.0))
+            if finite:
+                size = np.sqrt(zz.sum(axis=1, dtype=np.float64))
+                bound = rounding * top * (size + reach) ** 2 + 1e-12 * self.raw_threshold ** 2
+                near = np.flatnonzero(np.abs(nearest - self.raw_threshold ** 2) <= bound)
+                if len(near):
+                    out[start + near] = self._exact(z[near])
         return out
+
+    def _exact(self, z: np.ndarray) -> np.ndarray:
+        """Distance to the nearest prototype in float64, summed as (z - p)^2 per prototype: each flow's
+        value depends on its own features only (no BLAS kernel choice), so on no other flow in the batch."""
+        diff = z.astype(np.float64)[:, None, :] - self.prototypes.astype(np.float64)[None, :, :]
+        diff *= diff
+        diff *= self.precision.astype(np.float64)[None, :, :]
+        return np.sqrt(diff.sum(axis=2).min(axis=1))
 
     def score(self, matrix: np.ndarray) -> np.ndarray:
         return self.tail(self.raw(matrix))

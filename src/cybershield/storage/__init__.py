@@ -1,6 +1,6 @@
 """Storage: database schema, migrations and sessions (SQLite by default, PostgreSQL by URL)."""
 
-from .alert_log import store_alerts
+from .alert_log import list_alerts, store_alerts, store_new_alerts
 from .db import make_engine, migrate, open_database
 from .ingest_log import record_ingest
 from .models import (
@@ -11,7 +11,10 @@ from .models import (
            StixObjectRecord,
            TaxiiBookmark,
            TaxiiStatusRecord,
+           WarningRecord,
 )
+from .warning_log import count_warnings, list_warnings, store_warning, warning_known
 
 __all__ = ["AlertRecord", "Base", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark",
-           "TaxiiStatusRecord", "make_engine", "migrate", "open_database", "record_ingest", "store_alerts"]
+           "TaxiiStatusRecord", "WarningRecord", "count_warnings", "list_alerts", "list_warnings", "make_engine",
+           "migrate", "open_database", "record_ingest", "store_alerts", "store_new_alerts", "store_warning", "warning_known"]

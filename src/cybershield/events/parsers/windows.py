@@ -11,6 +11,7 @@ EventRecordID.
 from __future__ import annotations
 
 import json
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ import evtx
 import orjson
 
 from ..quarantine import QuarantineEntry
-from ..readers import open_binary
+from ..readers import GZIP_MAGIC, open_binary
 from .base import Item, RecordError, flatten, iso_to_us, to_int
 
 #: EventData name -> ECS field (Sysmon and the Security log).
@@ -234,12 +235,30 @@ def _missing_chunks(path: Path) -> int:
     return max(0, announced - present)
 
 
+#: A gzip-compressed EVTX file is unpacked to a temporary file up to this size (the rest is quarantined).
+MAX_GUNZIPPED_EVTX = 4 * 1024 * 1024 * 1024
+
+
 class EvtxParser:
-    """Binary .evtx files, read with the ``evtx`` (Rust) package."""
+    """Binary .evtx files, read with the ``evtx`` (Rust) package; a gzip-compressed one is unpacked first
+    (the package reads files), to a temporary file beside nothing else, removed afterwards."""
 
     name = "evtx"
 
     def records(self, path: Path, source: str) -> Iterator[Item]:
+        with open(path, "rb") as f:
+            packed = f.read(2) == GZIP_MAGIC
+        if not packed:
+            yield from self._records(path, source)
+            return
+        with tempfile.TemporaryDirectory(prefix="cybershield-evtx-") as folder:
+            plain = Path(folder) / "unpacked.evtx"
+            problem = _gunzip(path, plain, MAX_GUNZIPPED_EVTX)
+            if problem:
+                yield QuarantineEntry.of(source, 0, *problem)
+            yield from self._records(plain, source)
+
+    def _records(self, path: Path, source: str) -> Iterator[Item]:
         missing = _missing_chunks(path)
         if missing:
             yield QuarantineEntry.of(source, 0, "truncated", f"EVTX file is cut short: {missing} of its chunks are missing"
@@ -263,6 +282,22 @@ class EvtxParser:
                     caught.clear()
         except (RuntimeError, OSError) as exc:
             yield QuarantineEntry.of(source, ordinal + 1, "evtx-unreadable", f"EVTX parsing stopped: {exc}")
+
+
+def _gunzip(packed: Path, plain: Path, limit: int) -> tuple[str, str] | None:
+    """Unpack ``packed`` into ``plain`` (at most ``limit`` bytes); the quarantine reason and detail of a
+    problem (a cut gzip stream, too large), or None. What came before the problem is kept."""
+    size = 0
+    with open_binary(packed) as stream, open(plain, "wb") as out:
+        try:
+            while chunk := stream.read(1 << 20):
+                size += len(chunk)
+                if size > limit:
+                    return "too-large", f"unpacked EVTX is over {limit} bytes; the rest is not read"
+                out.write(chunk)
+        except (OSError, EOFError) as exc:
+            return "truncated", f"gzip stream is cut short: {exc}"
+    return None
 
 
 class EvtxJsonParser:

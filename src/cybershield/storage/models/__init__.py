@@ -3,6 +3,8 @@
 from .alerts import AlertRecord
 from .base import Base
 from .foundation import IngestRun, QuarantineRecord
+from .hub import WarningRecord
 from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
 
-__all__ = ["AlertRecord", "Base", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord"]
+__all__ = ["AlertRecord", "Base", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark", "TaxiiStatusRecord",
+           "WarningRecord"]

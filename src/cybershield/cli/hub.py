@@ -1,0 +1,57 @@
+"""``cybershield hub``: run a hub as a service (the JSON API, ingest and TAXII 2.1 on one port)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..config import settings
+from ..hub import HubConfig, HubContext, HubError, HubService, load_hub_config, serve
+from ..web import create_app
+from .app import app, console
+
+hub_app = typer.Typer(help="A hub as a service: ingest, detection, alerts, warnings and TAXII on one port.",
+                      no_args_is_help=True)
+app.add_typer(hub_app, name="hub")
+
+
+def hub_config_or_exit(path: Path | None = None) -> HubConfig:
+    """The hub configuration (``path``, else ``$CYBERSHIELD_HUB_CONFIG``, else var/hub.yaml); a bad one
+    is printed and exits with code 2."""
+    try:
+        return load_hub_config(path or settings().hub_config_path)
+    except HubError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(exc.exit_code) from None
+
+
+@hub_app.command("serve")
+def serve_command(
+    config: Annotated[Path | None, typer.Option("--config", help="Hub configuration (YAML); default "
+                                                "$CYBERSHIELD_HUB_CONFIG, else var/hub.yaml.")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: service.host, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: service.port, 8400).")] = None,
+) -> None:
+    """Serve the hub: POST /api/v1/ingest, GET /api/v1/alerts, /api/v1/warnings, /api/v1/health, TAXII 2.1."""
+    logging.basicConfig(level=os.environ.get("CYBERSHIELD_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cfg = settings()
+    hub_config = hub_config_or_exit(config)
+    try:
+        serve(lambda: HubContext.open(cfg, hub_config), host or hub_config.host, port or hub_config.port, create_app,
+              on_ready=_ready)
+    except HubError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _ready(service: HubService, url: str) -> None:
+    config = service.config
+    if not config.logins:
+        console.print("[yellow]no accounts in the hub configuration: every request but /api/v1/health is refused (401)[/]")
+    console.print(f"hub [bold]{config.name}[/] ({config.country or 'no country'}, {config.role}) on {url}: "
+                  f"{url}/api/v1/health, TAXII at {url}/taxii2/")

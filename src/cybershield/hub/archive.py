@@ -1,0 +1,140 @@
+"""The event archive: ingested events kept as Parquet by day, and the retro-hunt over it.
+
+Each batch is split by the UTC day of its events' ``@timestamp`` (``event.ingested`` when an event has
+none) and written as ``<dir>/day=YYYY-MM-DD/part-<uuid>.parquet``, every column kept. Days older than
+the retention are not written and are removed when the archive is pruned (at every new day and on
+:meth:`Archive.prune`). :func:`retro_hunt` reads the last N days back with DuckDB (the ECS columns only,
+which every archived file has with the same types) and runs an ``IndicatorDetector`` over them, so that
+a retro-hunt matches exactly as live detection does; its hits are alerts of kind ``retro-hunt`` naming
+the warning that carried the indicators.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..detect import Alert, IndicatorDetector
+from ..events import ECS_SCHEMA
+
+log = logging.getLogger(__name__)
+
+RETRO_HUNT = "retro-hunt"
+_PREFIX = "day="
+#: Rows per batch read back for a retro-hunt.
+READ_BATCH = 100_000
+
+
+class Archive:
+    """Parquet files by day under ``directory``, kept for ``retention_days`` days (UTC)."""
+
+    def __init__(self, directory: Path, retention_days: int, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.directory = directory
+        self.retention_days = retention_days
+        self.clock = clock
+        self.events = 0
+        self.expired = 0
+        self._lock = threading.Lock()
+        self._pruned_on: date | None = None
+
+    def oldest_day(self, days: int | None = None) -> date:
+        """The first day inside the last ``days`` days (the retention by default), today included."""
+        return self.clock().date() - timedelta(days=(days or self.retention_days) - 1)
+
+    def write(self, table: pa.Table) -> int:
+        """Archive a batch of events; returns how many were kept (events older than the retention are not)."""
+        if table.num_rows == 0:
+            return 0
+        oldest = self.oldest_day()
+        if self._pruned_on != self.clock().date():
+            self.prune()
+        stamps = pc.coalesce(table.column("@timestamp"), table.column("event.ingested"))
+        days = pc.cast(stamps, pa.date32())
+        kept = 0
+        for day in pc.unique(days).to_pylist():
+            rows = pc.equal(days, pa.scalar(day, pa.date32())) if day is not None else pc.is_null(days)
+            when = day or self.clock().date()
+            part = table.filter(rows)
+            if when < oldest:
+                self.expired += part.num_rows
+                continue
+            folder = self.directory / f"{_PREFIX}{when.isoformat()}"
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(part, folder / f"part-{uuid.uuid4().hex}.parquet", compression="zstd")
+            kept += part.num_rows
+        with self._lock:
+            self.events += kept
+        return kept
+
+    def days(self) -> list[date]:
+        """The days held, oldest first."""
+        held = []
+        for folder in self.directory.glob(f"{_PREFIX}*"):
+            try:
+                held.append(date.fromisoformat(folder.name.removeprefix(_PREFIX)))
+            except ValueError:
+                continue
+        return sorted(held)
+
+    def prune(self) -> list[date]:
+        """Remove the days older than the retention; returns them."""
+        oldest = self.oldest_day()
+        gone = [day for day in self.days() if day < oldest]
+        for day in gone:
+            shutil.rmtree(self.directory / f"{_PREFIX}{day.isoformat()}", ignore_errors=True)
+        self._pruned_on = self.clock().date()
+        if gone:
+            log.info("archive: removed %d days older than %s", len(gone), oldest)
+        return gone
+
+    def files(self, days: int | None = None) -> list[Path]:
+        """The Parquet files of the last ``days`` days (the retention by default, never more)."""
+        oldest = self.oldest_day(min(days or self.retention_days, self.retention_days))
+        return [path for day in self.days() if day >= oldest
+                for path in sorted((self.directory / f"{_PREFIX}{day.isoformat()}").glob("*.parquet"))]
+
+    def read(self, days: int | None = None, batch_rows: int = READ_BATCH) -> Iterator[pa.Table]:
+        """The archived events of the last ``days`` days, ECS columns only, in batches (DuckDB)."""
+        files = self.files(days)
+        if not files:
+            return
+        oldest = datetime.combine(self.oldest_day(days), datetime.min.time(), UTC)
+        columns = ", ".join(_quoted(name) for name in ECS_SCHEMA.names)
+        connection = duckdb.connect()
+        try:
+            connection.execute("SET TimeZone = 'UTC'")
+            reader = connection.sql(
+                f"SELECT {columns} FROM read_parquet($files, union_by_name = true) "
+                f"WHERE coalesce(\"@timestamp\", \"event.ingested\") >= $oldest",
+                params={"files": [str(f) for f in files], "oldest": oldest}).to_arrow_reader(batch_rows)
+            for batch in reader:
+                if batch.num_rows:
+                    yield pa.Table.from_batches([batch]).cast(ECS_SCHEMA)
+        finally:
+            connection.close()
+
+
+def retro_hunt(archive: Archive, indicators: Iterable[object], warning: str, days: int | None = None) -> list[Alert]:
+    """Alerts of kind ``retro-hunt`` for archived events of the last ``days`` days that match ``indicators``
+    (STIX 2.1 indicator objects), each naming ``warning`` (the id of the report that carried them)."""
+    detector = IndicatorDetector(indicators)
+    alerts = []
+    for batch in archive.read(days):
+        for alert in detector.detect(batch):
+            alerts.append(replace(alert, kind=RETRO_HUNT, context={**alert.context, "warning": warning}))
+    return alerts
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

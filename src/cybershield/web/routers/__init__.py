@@ -1,0 +1,1 @@
+"""The hub API's routers, one per resource."""
