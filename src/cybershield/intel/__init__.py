@@ -1,6 +1,7 @@
 """Threat intelligence: the STIX 2.1 store, TLP 2.0 markings and the sharing policy, imports and exports (STIX, MISP)."""
 
 from . import stixtime
+from .attack import technique_of_tag, techniques_of_stix
 from .export import Export, export_stix
 from .importer import READERS, FileImport, import_file, rejections_by_reason
 from .indicator_csv import CSV_TYPES, IndicatorCsvError, read_indicator_csv, stix_literal
@@ -16,5 +17,5 @@ __all__ = ["COMMUNITY", "CSV_TYPES", "DEFAULT_COLLECTION", "LEVELS", "MISP_TLP_T
            "Export", "FileImport", "Gated", "IndicatorCsvError", "IntelStore", "MispConversion", "MispExport",
            "MispFormatError", "ObjectStatus", "Page", "Recipient", "SharingPolicy", "StoredObject", "Verdict",
            "export_stix", "import_file", "load_misp_events", "marking_definition", "misp_to_stix", "read_indicator_csv", "rejections_by_reason",
-           "prepare_validation", "stix_literal", "stix_to_misp", "stixtime", "tlp_of", "validate",
+           "prepare_validation", "stix_literal", "stix_to_misp", "stixtime", "technique_of_tag", "techniques_of_stix", "tlp_of", "validate",
            "write_misp_feed"]

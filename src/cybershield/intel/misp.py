@@ -13,7 +13,6 @@ form (free text, attachments, …) are counted in ``MispConversion.skipped``, ne
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -25,11 +24,10 @@ import stix2
 from pymisp import MISPAttribute, MISPEvent, MISPObject
 
 from ..errors import CybershieldError
+from .attack import MISP_ATTACK_TAG
 from .indicator_csv import stix_literal
 from .tlp import LEVEL_OF_MARKING, MISP_TLP_TAGS, TLP2_IDS, marking_definition
 
-_ATTACK_TAG = re.compile(r'misp-galaxy:mitre-(?:enterprise-attack-|mobile-attack-|pre-attack-)?attack-pattern='
-                         r'"(.*?)\s*-\s*(T\d{4}(?:\.\d{3})?)"')
 _SIGHTING_TYPES = {"0": "sighting", "1": "false-positive", "2": "expiration"}
 _HASHES = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "sha512": "SHA-512"}
 #: MISP attribute types that hold a detection rule; each is also the STIX ``pattern_type`` of that language.
@@ -165,7 +163,7 @@ class _EventConverter:
     def _attack_patterns(self, tags: Iterable) -> list[stix2.AttackPattern]:
         found = []
         for tag in tags:
-            m = _ATTACK_TAG.fullmatch(tag.name)
+            m = MISP_ATTACK_TAG.fullmatch(tag.name)
             if m:
                 found.append(stix2.AttackPattern(
                     id=f"attack-pattern--{uuid.uuid5(_NS, m.group(2))}", name=m.group(1), x_misp_tag=tag.name,
@@ -193,7 +191,7 @@ class _EventConverter:
             published=_stamp(getattr(self.event, "publish_timestamp", None) or self.event.timestamp),
             created=_stamp(self.event.timestamp), modified=_stamp(self.event.timestamp),
             object_refs=self.refs + [p.id for p in self.attack] or [self.identity.id],
-            labels=[t for t in tags if t.lower() not in MISP_TLP_TAGS and not _ATTACK_TAG.fullmatch(t)] or None,
+            labels=[t for t in tags if t.lower() not in MISP_TLP_TAGS and not MISP_ATTACK_TAG.fullmatch(t)] or None,
             object_marking_refs=self._markings([]) or None,
             x_misp_date=self.event.date.isoformat(), x_misp_threat_level_id=self.event.threat_level_id,
             x_misp_analysis=self.event.analysis, allow_custom=True))
@@ -213,7 +211,7 @@ class _EventConverter:
         if tags:
             common["labels"] = tags  # verbatim, ATT&CK galaxy tags included (their ids are read from labels)
         attack = self.attack_refs + [
-            {"source_name": "mitre-attack", "external_id": m.group(2)} for m in map(_ATTACK_TAG.fullmatch, tags) if m]
+            {"source_name": "mitre-attack", "external_id": m.group(2)} for m in map(MISP_ATTACK_TAG.fullmatch, tags) if m]
         if obj is not None:
             common.update(x_misp_object_name=obj.name, x_misp_object_uuid=obj.uuid,
                           x_misp_object_relation=attribute.object_relation)
