@@ -111,7 +111,14 @@ def _mutations() -> Iterator[tuple[str, Callable[[dict], None]]]:
     for key, values in BAD_VALUES.items():
         for value in values:
             yield f"{key}={value!r}", lambda o, k=key, v=value: o.__setitem__(k, copy.deepcopy(v))
-    yield "modified before created", lambda o: o.update(created="2024-01-02T00:00:00Z", modified="2024-01-01T00:00:00Z")
+    for first, second in (("2024-01-02T00:00:00Z", "2024-01-01T00:00:00Z"), ("2024-01-01T00:00:00Z",) * 2,
+                          ("2024-01-01T00:00:00.5Z", "2024-01-01T00:00:00.499999Z"),
+                          ("2024-01-01T00:00:00.1234567Z", "2024-01-01T00:00:00.1234568Z"),
+                          ("2024-01-01T00:00:00Z", "2024-01-01T00:00:00.000Z"), ("2024-02-30T00:00:00Z",) * 2):
+        for later, earlier in (("modified", "created"), ("valid_until", "valid_from"), ("last_seen", "first_seen"),
+                               ("stop_time", "start_time"), ("last_observed", "first_observed")):
+            yield f"{earlier}={first!r} {later}={second!r}", lambda o, pair=(earlier, first, later, second): o.update(
+                {pair[0]: pair[1], pair[2]: pair[3]})
     yield "marks itself", lambda o: o.__setitem__("object_marking_refs", [o.get("id")])
     yield "not a dict", lambda o: o.clear()
 

@@ -5,14 +5,16 @@ Two paths give one verdict:
 * The fast path (:func:`accepts`) runs the OASIS STIX 2.1 JSON schemas that stix2-validator ships,
   compiled once with ``jsonschema-rs`` (the validator's own schema patches and the observed-data
   edit, and the validator's own checkers for the ``email``, ``uri`` and ``idn-hostname`` formats),
-  then the validator's own MUST checks (``stix2validator.v21.musts``), with two shortcuts that
+  then the validator's own MUST checks (``stix2validator.v21.musts``), with three shortcuts that
   only accept what the check accepts: the ``timestamp`` check parses timestamps with dateutil;
   instead every string of the object in the validator's timestamp syntax must be a real instant
   (:func:`_timestamps_real`, a superset of the strings it parses). The ``patterns`` check parses an
   indicator's pattern twice with the ANTLR grammar (5 ms); a pattern of the shape feeds send,
   ``[type:property = 'literal' AND|OR ...]`` over STIX's own observable types and properties, is
   recognised by a regular expression instead (:func:`_simple_pattern_valid`, with the grammar's
-  string literal and the hash checks of stix2-patterns), any other goes to the check. The SHOULD
+  string literal and the hash checks of stix2-patterns), any other goes to the check; the
+  ``timestamp_compare`` check reads timestamps with strptime, C's ``fromisoformat`` reads the same
+  instants (:func:`_timestamp_order`; anything else goes to the check). The SHOULD
   checks are skipped: they only produce warnings, which never change a verdict.
 * The full validator (:func:`validate`), which gives the reasons. The fast path only ever
   *accepts*: whatever it does not accept goes to the full validator, whose verdict and reasons
@@ -31,6 +33,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import operator
 import pathlib
 import re
 from collections.abc import Sequence
@@ -99,7 +102,28 @@ def _patterns(instance: dict, options: ValidationOptions):
     return () if _simple_pattern_valid(instance) else musts.patterns(instance, options)
 
 
-_SHORTCUTS = {musts.timestamp: None, musts.patterns: _patterns}
+_COMPARE = {"ge": operator.ge, "gt": operator.gt}
+_SHORT_FRACTION = re.compile(r"(?:\.[0-9]{1,6})?Z$")  # what strptime's %f reads: at most 6 digits
+
+
+def _timestamp_order(instance: dict):
+    """musts.timestamp_compare (``modified`` >= ``created``, ``valid_until`` > ``valid_from``, ...), except
+    that timestamps C's fromisoformat reads as the check's strptime would are compared without it."""
+    pairs = [("modified", "ge", "created"), *enums.TIMESTAMP_COMPARE.get(instance.get("type", ""), [])]
+    for first, op, second in pairs:
+        if first in instance and second in instance:
+            try:
+                a, b = instance[first], instance[second]
+                if not (musts.TIMESTAMP_FORMAT_RE.match(a) and musts.TIMESTAMP_FORMAT_RE.match(b)
+                        and _SHORT_FRACTION.search(a) and _SHORT_FRACTION.search(b)
+                        and _COMPARE[op](datetime.fromisoformat(a), datetime.fromisoformat(b))):
+                    return musts.timestamp_compare(instance)
+            except (TypeError, ValueError):
+                return musts.timestamp_compare(instance)
+    return ()
+
+
+_SHORTCUTS = {musts.timestamp: None, musts.patterns: _patterns, musts.timestamp_compare: _timestamp_order}
 _MUSTS = [_SHORTCUTS.get(check, check) for check in musts.list_musts(OPTIONS)]
 _MUSTS = [check for check in _MUSTS if check]
 
