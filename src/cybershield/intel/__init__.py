@@ -3,7 +3,16 @@
 from . import stixtime
 from .attack import technique_of_tag, techniques_of_stix
 from .export import Export, export_stix
-from .importer import READERS, FileImport, import_file, rejections_by_reason
+from .importer import (
+    MAX_FILE_BYTES,
+    READERS,
+    FileImport,
+    IntelFile,
+    IntelFileError,
+    import_file,
+    read_intel_file,
+    rejections_by_reason,
+)
 from .indicator_csv import CSV_TYPES, IndicatorCsvError, read_indicator_csv, stix_literal
 from .misp import MispConversion, MispFormatError, load_misp_events, misp_to_stix
 from .misp_export import MispExport, stix_to_misp, write_misp_feed
@@ -14,7 +23,7 @@ from .validation import Verdict, validate
 from .validation import prepare as prepare_validation
 
 __all__ = ["COMMUNITY", "CSV_TYPES", "DEFAULT_COLLECTION", "LEVELS", "MISP_TLP_TAGS", "READERS", "TLP2_IDS", "AddResult",
-           "Export", "FileImport", "Gated", "IndicatorCsvError", "IntelStore", "MispConversion", "MispExport",
+           "Export", "FileImport", "IntelFile", "IntelFileError", "MAX_FILE_BYTES", "read_intel_file", "Gated", "IndicatorCsvError", "IntelStore", "MispConversion", "MispExport",
            "MispFormatError", "ObjectStatus", "Page", "Recipient", "SharingPolicy", "StoredObject", "Verdict",
            "export_stix", "import_file", "load_misp_events", "marking_definition", "misp_to_stix", "read_indicator_csv", "rejections_by_reason",
            "prepare_validation", "stix_literal", "stix_to_misp", "stixtime", "technique_of_tag", "techniques_of_stix", "tlp_of", "validate",

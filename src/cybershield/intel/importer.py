@@ -1,9 +1,12 @@
-"""Importing intelligence files into the store: each file's kind is detected, then read by that kind's reader.
+"""Reading intelligence files (the one reader, for ``intel import`` and ``detect --indicators``) and
+importing them into the store.
 
-``READERS`` is the dispatch table: ``(kind, recognises(source), read(source))``, tried in order.
-A reader turns a file into STIX 2.1 objects, plus a line for each part it could not use (a bad
-CSV row, a MISP attribute with no STIX form), which is reported as rejected; the store validates
-and keeps the objects.
+:func:`read_intel_file` reads a file (gzip transparently, at most ``MAX_FILE_BYTES``), detects its kind
+and reads it with that kind's reader. ``READERS`` is the dispatch table: ``(kind, recognises(source),
+read(source))``, tried in order. A reader turns a file into STIX 2.1 objects, plus a line for each part
+it could not use (a bad CSV row, a MISP attribute with no STIX form), which is reported as rejected; a
+file that cannot be read at all raises :class:`IntelFileError` naming it. :func:`import_file` stores
+what a file holds; the store validates and keeps the objects.
 """
 
 from __future__ import annotations
@@ -19,11 +22,22 @@ from pathlib import Path
 
 import orjson
 
+from ..errors import CybershieldError
 from .indicator_csv import IndicatorCsvError, read_indicator_csv
 from .misp import MispFormatError, misp_to_stix
 from .store import DEFAULT_COLLECTION, AddResult, IntelStore, ObjectStatus
 
 log = logging.getLogger(__name__)
+#: Files larger than this are refused (an import, a detector's indicator file).
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+class IntelFileError(CybershieldError, ValueError):
+    """A whole file could not be read as intelligence: the message names the file, ``reason`` says why."""
+
+    def __init__(self, path: Path, kind: str | None, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path, self.kind, self.reason = path, kind, reason
 
 
 @dataclass(frozen=True)
@@ -36,10 +50,15 @@ class Source:
     json_error: str | None = None
 
     @classmethod
-    def read(cls, path: Path) -> Source:
+    def read(cls, path: Path, max_bytes: int = MAX_FILE_BYTES) -> Source:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise IntelFileError(path, None, f"{size} bytes, over the limit of {max_bytes}")
         raw = path.read_bytes()
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
+            if len(raw) > max_bytes:
+                raise IntelFileError(path, None, f"{len(raw)} bytes unpacked, over the limit of {max_bytes}")
         try:
             return cls(path, raw, orjson.loads(raw))
         except orjson.JSONDecodeError as exc:
@@ -70,8 +89,10 @@ def _is_misp(source: Source) -> bool:
 
 
 def _is_indicator_csv(source: Source) -> bool:
+    """A CSV with type and value columns, or any file named .csv that is not JSON (its reader says why not)."""
     header = source.raw[:4096].split(b"\n", 1)[0].decode("utf-8", "replace").lower()
-    return source.data is None and {"type", "value"} <= {name.strip() for name in header.split(",")}
+    named = source.path.suffix.lower() == ".csv" or source.path.name.lower().endswith(".csv.gz")
+    return source.data is None and (named or {"type", "value"} <= {name.strip() for name in header.split(",")})
 
 
 def _misp(source: Source) -> tuple[list, list[str]]:
@@ -137,27 +158,45 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def import_file(store: IntelStore, path: Path, *, collection: str = DEFAULT_COLLECTION,
-                on_progress: Callable[[int], None] | None = None) -> FileImport:
-    """Detect the file's kind and store its objects; a file nothing recognises is reported, never dropped."""
+@dataclass
+class IntelFile:
+    """What one file holds: its kind, its STIX objects and a line per part no STIX object could carry."""
+
+    path: Path
+    kind: str
+    objects: list
+    problems: list[str]
+
+
+def read_intel_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> IntelFile:
+    """Read ``path`` with the first reader that recognises it; :class:`IntelFileError` when nothing can."""
     try:
-        source = Source.read(path)
+        source = Source.read(path, max_bytes)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        log.warning("not imported: %s: cannot read: %s", path, exc)
-        return FileImport(path, None, error=f"cannot read: {exc}")
+        raise IntelFileError(path, None, f"cannot read: {exc}") from None
     for kind, recognises, read in READERS:
         if recognises(source):
             try:
                 objects, problems = read(source)
             except (MispFormatError, IndicatorCsvError) as exc:
-                log.warning("not imported: %s (%s): %s", path, kind, exc)
-                return FileImport(path, kind, error=str(exc))
-            result = store.add(objects, collection=collection, on_progress=on_progress)
-            result.statuses += [ObjectStatus(-1, None, None, "rejected", (problem,)) for problem in problems]
-            log.info("imported %s (%s) into %s: %s", path, kind, collection, dict(result.counts))
-            for problem in problems:  # the validator's rejections are logged by intel.validation
-                log.info("rejected from %s: %s", path, problem)
-            return FileImport(path, kind, result)
-    reason = f"not JSON ({source.json_error})" if source.json_error else "no known intelligence format"
-    log.warning("not imported: %s: %s", path, reason)
-    return FileImport(path, None, error=f"{reason}; known kinds: {', '.join(k for k, _, _ in READERS)}")
+                raise IntelFileError(path, kind, str(exc)) from None
+            return IntelFile(path, kind, list(objects), problems)
+    reason = f"not JSON ({source.json_error})" if source.json_error else \
+        "no known intelligence format: neither a STIX bundle nor MISP event JSON nor indicator CSV"
+    raise IntelFileError(path, None, f"{reason}; known kinds: {', '.join(k for k, _, _ in READERS)}")
+
+
+def import_file(store: IntelStore, path: Path, *, collection: str = DEFAULT_COLLECTION,
+                on_progress: Callable[[int], None] | None = None) -> FileImport:
+    """Detect the file's kind and store its objects; a file nothing recognises is reported, never dropped."""
+    try:
+        found = read_intel_file(path)
+    except IntelFileError as exc:
+        log.warning("not imported: %s", exc)
+        return FileImport(path, exc.kind, error=exc.reason)
+    result = store.add(found.objects, collection=collection, on_progress=on_progress)
+    result.statuses += [ObjectStatus(-1, None, None, "rejected", (problem,)) for problem in found.problems]
+    log.info("imported %s (%s) into %s: %s", path, found.kind, collection, dict(result.counts))
+    for problem in found.problems:  # the validator's rejections are logged by intel.validation
+        log.info("rejected from %s: %s", path, problem)
+    return FileImport(path, found.kind, result)
