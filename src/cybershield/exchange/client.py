@@ -17,19 +17,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import requests
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from taxii2client.common import _HTTPConnection
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import Collection
 
 from ..config import secret_from_env
 from ..intel import DEFAULT_COLLECTION, IntelStore, SharingPolicy, StoredObject, stixtime
-from ..storage import TaxiiBookmark
+from ..storage import read_bookmark, write_bookmark
 
 log = logging.getLogger(__name__)
 
-BOOKMARK = TaxiiBookmark.__table__
 PAGE = 1000
 PUSH_BATCH = 500
 FAILURES = (requests.RequestException, TAXIIServiceException, ValueError)
@@ -191,18 +188,10 @@ class Exchange:
         return transfers
 
     def _bookmark(self, peer: str, key: str) -> str | None:
-        with self.store.engine.connect() as conn:
-            return conn.scalar(select(BOOKMARK.c.added_after).where(BOOKMARK.c.peer == peer,
-                                                                    BOOKMARK.c.collection == key))
+        return read_bookmark(self.store.engine, peer, key)
 
     def _set_bookmark(self, peer: str, key: str, added_after: str) -> None:
-        values = {"peer": peer, "collection": key, "added_after": added_after, "updated": stixtime.now()}
-        dialect = postgresql if self.store.engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(BOOKMARK).values(values)
-        statement = statement.on_conflict_do_update(index_elements=["peer", "collection"],
-                                                    set_={"added_after": added_after, "updated": values["updated"]})
-        with self.store.engine.begin() as conn:
-            conn.execute(statement)
+        write_bookmark(self.store.engine, peer, key, added_after, stixtime.now())
 
 
 def peer_links(config: dict) -> list[PeerLink]:
