@@ -18,7 +18,7 @@ class Settings:
     var_dir: Path
     db_url: str
     hub_config_path: Path
-    log_level: str = "WARNING"
+    log_level: str | None = None  # None: not set (WARNING for commands, INFO for services)
     log_json: bool = False
 
     @classmethod
@@ -29,7 +29,7 @@ class Settings:
             var_dir=var_dir,
             db_url=os.environ.get("CYBERSHIELD_DB_URL", f"sqlite:///{var_dir / 'cybershield.db'}"),
             hub_config_path=Path(os.environ.get("CYBERSHIELD_HUB_CONFIG", var_dir / "hub.yaml")),
-            log_level=os.environ.get("CYBERSHIELD_LOG_LEVEL", "WARNING"),
+            log_level=os.environ.get("CYBERSHIELD_LOG_LEVEL") or None,
             log_json=os.environ.get("CYBERSHIELD_LOG_JSON", "").lower() in ("1", "true", "yes", "on"),
         )
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from .. import logs
 from ..config import settings
 from ..hub import HubConfig, HubContext, HubError, HubService, load_hub_config, serve
 from ..web import create_app
@@ -37,8 +36,7 @@ def serve_command(
     port: Annotated[int | None, typer.Option(help="Port to listen on (default: service.port, 8400).")] = None,
 ) -> None:
     """Serve the hub: POST /api/v1/ingest, GET /api/v1/alerts, /api/v1/warnings, /api/v1/health, TAXII 2.1."""
-    logging.basicConfig(level=os.environ.get("CYBERSHIELD_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.for_service()
     cfg = settings()
     hub_config = hub_config_or_exit(config)
     try:
