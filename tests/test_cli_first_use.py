@@ -18,8 +18,16 @@ from cybershield.errors import CybershieldError
 runner = CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch):
+    """Rich wraps at 80 columns when not on a terminal, folding long paths: one message, one line."""
+    from cybershield.cli.app import console
+
+    monkeypatch.setattr(console, "width", 1000)
+
+
 def said(result) -> str:
-    """What the command printed, with rich's line wrapping undone."""
+    """What the command printed, on one line."""
     return " ".join(result.output.split())
 
 
