@@ -20,6 +20,7 @@ class Settings:
     hub_config_path: Path
     log_level: str | None = None  # None: not set (WARNING for commands, INFO for services)
     log_json: bool = False
+    key_passphrase: str | None = None  # of the hub's private keys (exchange.keys); None: the passphrase file
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -31,6 +32,7 @@ class Settings:
             hub_config_path=Path(os.environ.get("CYBERSHIELD_HUB_CONFIG", var_dir / "hub.yaml")),
             log_level=os.environ.get("CYBERSHIELD_LOG_LEVEL") or None,
             log_json=os.environ.get("CYBERSHIELD_LOG_JSON", "").lower() in ("1", "true", "yes", "on"),
+            key_passphrase=os.environ.get("CYBERSHIELD_KEY_PASSPHRASE") or None,
         )
 
     def shared_data_present(self) -> bool:

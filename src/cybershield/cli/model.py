@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -65,8 +66,22 @@ def _load(paths: list[Path], per_class: int | None, progress: Progress) -> FlowF
     if labelled == 0:
         console.print(f"[red]no labelled flows in {len(paths)} file(s)[/] ({len(features):,} flows, "
                       f"{summary.parsed:,} events): training and evaluation need a label column")
-        raise typer.Exit(1)
+        raise typer.Exit(2)
     return subsample(features, per_class) if per_class else features
+
+
+def _check(**options: tuple[float | None, float, float, str]) -> None:
+    """Options as ``name=(value, lowest, highest, allowed range in words)``: every one out of range is named,
+    then exit code 2. None (not given) passes."""
+    problems = [f"--{name.replace('_', '-')} must be {words}, not {value}"
+                for name, (value, low, high, words) in options.items() if value is not None and not low <= value <= high]
+    for problem in problems:
+        console.print(f"[red]{problem}[/]")
+    if problems:
+        raise typer.Exit(2)
+
+
+AT_LEAST_ONE = (1, float("inf"), "at least 1")
 
 
 @model_app.command("train")
@@ -87,9 +102,8 @@ def train_command(
     """Train the classifier and the anomaly detector on labelled flows and register them."""
     from ..learning import FlowScorer, evaluate, fingerprint, time_split, trained_until
 
-    if not 0 <= holdout < 1 or not 0 < budget < 1:
-        console.print("[red]--holdout must be in [0, 1) and --budget in (0, 1)[/]")
-        raise typer.Exit(2)
+    _check(holdout=(holdout, 0, math.nextafter(1, 0), "in [0, 1)"), budget=(budget, 1e-12, math.nextafter(1, 0), "in (0, 1)"),
+           rounds=(rounds, *AT_LEAST_ONE), prototypes=(prototypes, *AT_LEAST_ONE), max_per_class=(per_class, *AT_LEAST_ONE))
     models = _registry(registry)
     try:
         models.versions(out)  # checks the name before minutes of training, not after
@@ -105,7 +119,7 @@ def train_command(
             scorer = FlowScorer.train(train, budget, rounds, prototypes)
         except ValueError as exc:
             console.print(f"[red]cannot train: {exc}[/]")
-            raise typer.Exit(1) from None
+            raise typer.Exit(2) from None
         metrics = {}
         if holdout:
             progress.update(step, description="scoring the held-out flows")
@@ -130,7 +144,8 @@ def evaluate_command(
     model: Annotated[str, typer.Option("--model", "-m", help="Model name in the registry.")],
     data: DataOption,
     version: Annotated[int | None, typer.Option(help="Version (default: the active one).")] = None,
-    test_fraction: Annotated[float | None, typer.Option(help="Latest share of each label to test on "
+    test_fraction: Annotated[float | None, typer.Option(help="Latest share of each label to test on, in (0, 1]; "
+                                                             "1 scores every flow of a separate test file "
                                                              "(default: the model's hold-out).")] = None,
     report: Annotated[Path | None, typer.Option(help="Folder for the HTML report (default: "
                                                      "var/reports/model-NAME-vVERSION).")] = None,
@@ -140,37 +155,52 @@ def evaluate_command(
     registry: RegistryOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Score a registered model on the latest flows of each label; baselines and leave-one-family-out
-    are trained on the earlier flows of the same data."""
-    from ..learning import evaluate, write_report
+    """Score a registered model on the latest flows of each label (all of them with --test-fraction 1).
+    The baselines and leave-one-family-out learn from the model's own training flows (the files its
+    manifest names); when those files are gone or changed, they are left out with a note."""
+    from ..learning import evaluate, training_flows, write_report
 
+    _check(test_fraction=(test_fraction, 1e-12, 1, "in (0, 1]"), max_per_class=(per_class, *AT_LEAST_ONE))
     try:
         entry, scorer = _registry(registry).load(model, version)
-    except (LookupError, ValueError) as exc:
+    except (LookupError, ValueError, OSError) as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
-    training = entry.manifest["training"]
+    training = entry.manifest.get("training", {})
     fraction = test_fraction if test_fraction is not None else training.get("holdout") or 0.3
     with _progress(as_json) as progress:
         features = _load(data, per_class, progress)
+        reference, note = None, None
+        if baselines or leave_one_out:  # the evaluation data may be the training data, sampled alike: not twice
+            reference, note = training_flows(entry, lambda paths, sample: features if (
+                _sources(paths) == _sources(data) and sample == per_class) else _load(paths, sample, progress))
         # the same files it learnt from: score only flows later than any it saw (per label)
         seen = training.get("trained_until") if set(_sources(data)) & set(training.get("sources", [])) else None
         task = progress.add_task("evaluating", total=None)
         try:
             ev = evaluate(features, fraction, scorer=scorer, rounds=training.get("rounds", 100),
-                          leave_one_out=leave_one_out, baselines=baselines, trained_until=seen,
+                          leave_one_out=leave_one_out and reference is not None,
+                          baselines=baselines and reference is not None, trained_until=seen, reference=reference,
                           on_step=lambda text: progress.update(task, description=text))
         except ValueError as exc:
             console.print(f"[red]{model} v{entry.version}: {exc}[/]")
             raise typer.Exit(2) from None
     ev.metrics["model"] = {"name": entry.name, "version": entry.version}
+    if note:
+        ev.metrics["notes"].insert(0, f"baselines and leave-one-family-out left out: {note}")
     folder = report or settings().var_dir / "reports" / f"model-{entry.name}-v{entry.version}"
-    page = write_report(ev, folder, f"{entry.name} v{entry.version}: evaluation on {', '.join(map(str, data))}")
+    try:
+        page = write_report(ev, folder, f"{entry.name} v{entry.version}: evaluation on {', '.join(map(str, data))}")
+    except OSError as exc:
+        console.print(f"[red]cannot write the report to {folder}: {exc.strerror or exc}[/]")
+        raise typer.Exit(2) from None
     ev.metrics["report"] = str(page)
     if as_json:
         sys.stdout.write(orjson.dumps(ev.metrics, option=orjson.OPT_SERIALIZE_NUMPY).decode() + "\n")
         return
     print_metrics(ev.metrics, f"{entry.name} v{entry.version}: latest {fraction:.0%} of each label")
+    for line in ev.metrics["notes"]:
+        console.print(f"[yellow]{line}[/]")
     console.print(f"report: {page}")
 
 

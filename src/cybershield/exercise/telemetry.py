@@ -81,14 +81,19 @@ def _suricata(rng: random.Random, start: datetime, count: int) -> list[dict]:
     return events
 
 
+def sysmon_event(record_id: int, event_id: int, at: datetime, data: dict,
+                 computer: str = "ws-015.hospital.example") -> dict:
+    """One Sysmon event in evtx_dump's JSON shape."""
+    return {"Event": {"System": {
+        "Provider": {"#attributes": {"Name": "Microsoft-Windows-Sysmon"}}, "EventID": event_id,
+        "TimeCreated": {"#attributes": {"SystemTime": at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}},
+        "EventRecordID": record_id, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": computer},
+        "EventData": data}}
+
+
 def _sysmon(start: datetime) -> list[dict]:
     def event(record_id: int, event_id: int, minute: int, data: dict) -> dict:
-        stamp = (start + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        return {"Event": {"System": {
-            "Provider": {"#attributes": {"Name": "Microsoft-Windows-Sysmon"}}, "EventID": event_id,
-            "TimeCreated": {"#attributes": {"SystemTime": stamp}}, "EventRecordID": record_id,
-            "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "ws-015.hospital.example"},
-            "EventData": data}}
+        return sysmon_event(record_id, event_id, start + timedelta(minutes=minute), data)
 
     encoded = "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA"
     return [

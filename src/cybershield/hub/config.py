@@ -23,7 +23,6 @@ that does not parse is one :class:`ConfigError` naming the file and the key. The
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -34,6 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pycountry
 import yaml
 
+from ..config import secret_from_env
 from ..exchange import Account, PeerLink, TaxiiSettings
 from ..intel import DEFAULT_COLLECTION, LEVELS, Recipient, SharingPolicy
 from .errors import ConfigError
@@ -80,7 +80,7 @@ class PeerConfig:
 
     def link(self) -> PeerLink:
         """The TAXII link to this peer; the password is read from ``password_env`` now, not at parse time."""
-        password = self.password or (os.environ.get(self.password_env) if self.password_env else None)
+        password = self.password or secret_from_env(self.password_env or "")
         return PeerLink(self.name, self.pull, self.push, self.username, password, self.into)
 
 
@@ -137,6 +137,14 @@ class SigmaConfig:
 
 
 @dataclass(frozen=True)
+class NetworkConfig:
+    """Where the network file is (hubs, URLs, public keys, agreements) and this hub's key folder."""
+
+    file: Path | None = None
+    keys: Path | None = None
+
+
+@dataclass(frozen=True)
 class HubConfig:
     """The whole hub configuration, typed and checked."""
 
@@ -156,6 +164,7 @@ class HubConfig:
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     max_body_bytes: int = DEFAULT_MAX_BODY
     sigma: SigmaConfig = field(default_factory=SigmaConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
 
     @property
     def logins(self) -> dict[str, Login]:
@@ -212,7 +221,7 @@ def parse_hub_config(document: object, path: Path | str = "<hub configuration>")
     return _Parser(path).hub(document)
 
 
-_TOP = ("hub", "service", "taxii", "peers", "constituents", "groups", "accounts", "archive", "ingest", "sigma")
+_TOP = ("hub", "service", "taxii", "peers", "constituents", "groups", "accounts", "archive", "ingest", "sigma", "network")
 _LOGIN = ("secret", "read", "write", "rights")
 
 
@@ -306,6 +315,8 @@ class _Parser:
         placeholders = {name: self.names({name: values}, "sigma.placeholders", name)
                         for name, values in self.mapping(sigma.get("placeholders"), "sigma.placeholders").items()}
         archive_dir = self.text(archive, "archive", "dir")
+        network = self.mapping(top.get("network"), "network", ("file", "keys"))
+        network_file, keys_dir = self.text(network, "network", "file"), self.text(network, "network", "keys")
         return HubConfig(
             path=Path(self.path) if not isinstance(self.path, str) else None,
             name=self.text(hub, "hub", "name", "hub"),
@@ -325,12 +336,15 @@ class _Parser:
             max_body_bytes=self.integer(ingest, "ingest", "max_body_bytes", DEFAULT_MAX_BODY, 1, 1 << 40),
             sigma=SigmaConfig(tuple(Path(p) for p in self.names(sigma, "sigma", "rules")),
                               MappingProxyType(placeholders)),
+            network=NetworkConfig(Path(network_file) if network_file else None, Path(keys_dir) if keys_dir else None),
         )
 
     def country(self, hub: dict) -> str | None:
         code = self.text(hub, "hub", "country")
         if code is None:
             return None
+        if code.upper() == "EU":  # ISO 3166-1 exceptionally reserves EU: a cross-border hub of the Union
+            return "EU"
         if len(code) != 2 or pycountry.countries.get(alpha_2=code.upper()) is None:
             raise self.fail("hub.country", f"{code!r} is not an ISO 3166-1 alpha-2 country code (DE, FR, ...)")
         return code.upper()

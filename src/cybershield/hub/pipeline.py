@@ -24,6 +24,7 @@ import orjson
 import pyarrow as pa
 
 from ..detect import Alert, Detector, DetectRun
+from ..detect.observed import attach_observed
 from ..events import FormatStats, IngestSummary, Quarantine, ingest
 from ..storage import store_new_alerts
 from .bus import ALERTS, EVENTS, SHARING, Bus
@@ -48,6 +49,7 @@ class Pipeline:
         self.alert_log = alert_log
         self._log_lock = threading.Lock()
         self.run = DetectRun(detectors, None, batch_events, sink=self._raised)
+        self._recent: list[pa.Table] = []
         self.alerts_stored = 0
         bus.subscribe(EVENTS, self._detect, name="detect")
         if archive:
@@ -61,11 +63,15 @@ class Pipeline:
             if message is FINISH:
                 self.run.finish()
             else:
+                self._recent.append(message)
                 self.run.batch(message)
         if self.live:
             self.run.flush()
+        self._recent.clear()
 
     def _raised(self, alerts: list[Alert]) -> None:
+        for table in self._recent:  # the events the alerts point to are among those being detected over
+            attach_observed(alerts, table)
         self.context.counters.add("alerts", len(alerts))
         self.bus.publish(ALERTS, alerts)
 

@@ -54,6 +54,8 @@ class HubService:
         self.authenticator = Authenticator(self.config.taxii_settings().accounts)
         self._warning_lock = threading.Lock()
         self._closed = False
+        #: Called at ``close`` (the federation stops its outbox there).
+        self.on_close: list[Callable[[], None]] = []
         log.info("hub %s (%s, %s) started with %d detectors", self.config.name, self.config.country or "-",
                  self.config.role, len(detectors))
 
@@ -127,6 +129,8 @@ class HubService:
         if self._closed:
             return
         self._closed = True
+        for hook in self.on_close:
+            hook()
         self.bus.close()
         self._alert_log.close()
         log.info("hub %s stopped", self.config.name)

@@ -53,13 +53,20 @@ def _auc(benign: np.ndarray, attack: np.ndarray) -> float | None:
 def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowScorer | None = None,
              budget: float = DEFAULT_BUDGET, rounds: int = 100, prototypes: int = 128, leave_one_out: bool = True,
              baselines: bool = True, on_step: Callable[[str], None] = lambda step: None,
-             trained_until: dict[str, int] | None = None) -> Evaluation:
+             trained_until: dict[str, int] | None = None, reference: FlowFeatures | None = None,
+             train_fraction: float | None = None) -> Evaluation:
     """Split by time, train (unless ``scorer`` is given), score the later flows.
 
     ``trained_until`` (label -> the time of the latest flow of that label a given ``scorer`` learnt
     from these sources) drops every test flow not strictly later: the model is only scored on what
-    it cannot have seen, whatever split or sample it was trained on."""
-    train_idx, test_idx = time_split(features, test_fraction)
+    it cannot have seen, whatever split or sample it was trained on. ``reference`` is what the
+    baselines and the leave-one-family-out runs learn from (a given scorer's own training flows);
+    by default the earlier flows of the split. ``test_fraction=1`` tests on every flow, so it needs
+    a ``scorer`` and, for baselines or leave-one-family-out, a ``reference``. ``train_fraction`` learns
+    from the earliest share of each label only, leaving a gap before the test flows (see ``time_split``)."""
+    if not 0 < test_fraction <= 1:
+        raise ValueError(f"the test fraction must be in (0, 1], not {test_fraction}")
+    train_idx, test_idx = time_split(features, test_fraction, train_fraction)
     excluded = 0
     if trained_until:
         limits = np.array([trained_until.get(str(lab), np.iinfo(np.int64).min) for lab in features.labels[test_idx]])
@@ -68,10 +75,18 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
         if not len(test_idx):
             raise ValueError("every test flow is at or before the latest flow the model learnt from: "
                              "evaluate it on later or other data")
+    if not len(test_idx):
+        raise ValueError(f"the latest {test_fraction:.0%} of each label is no flow at all: raise the test fraction")
     train, test = features.take(train_idx), features.take(test_idx)
     if scorer is None:
+        if not len(train):
+            raise ValueError("nothing left to train on: a test fraction of 1 needs a trained model")
         on_step("training the classifier and the anomaly detector")
         scorer = FlowScorer.train(train, budget, rounds, prototypes)
+    reference = train if reference is None else reference
+    if (baselines or leave_one_out) and not len(reference):
+        raise ValueError("the baselines and leave-one-family-out need training flows: give the model's training "
+                         "data, a test fraction under 1, or leave them out")
     on_step("scoring the held-out flows")
     a = scorer.assess(test.matrix)
     true = test.labels.astype(str)
@@ -81,9 +96,9 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
     classifier_labels = np.where(a.by_classifier, a.label, BENIGN)
     metrics: dict = {
         "split": {"method": "per-label time order: the latest flows of each label are test",
-                  "test_fraction": test_fraction, "calibration": f"cross-fitted over {FOLDS} folds of the training flows",
-                  "train_flows": len(train), "test_flows": len(test), "excluded_as_seen_period": excluded,
-                  "train_per_class": dict(sorted(Counter(train.labels.astype(str).tolist()).items()))},
+                  "test_fraction": test_fraction, "train_fraction": train_fraction, "calibration": f"cross-fitted over {FOLDS} folds of the training flows",
+                  "train_flows": len(reference), "test_flows": len(test), "excluded_as_seen_period": excluded,
+                  "train_per_class": dict(sorted(Counter(reference.labels.astype(str).tolist()).items()))},
         "budget": scorer.budget,
         "macro_f1": _macro_f1(true, a.label, classes),
         "macro_f1_classifier": _macro_f1(true, classifier_labels, classes),
@@ -95,15 +110,20 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
         "anomaly_auc": {f: _auc(a.anomaly_score[benign], a.anomaly_score[true == f]) for f in families},
         "classifier_auc": {f: _auc(a.score[benign], a.score[true == f]) for f in families},
         "threshold": {"classifier": scorer.classifier.threshold, "anomaly": scorer.anomaly.threshold},
+        "missing_features": scorer.missing_features(test.matrix), "features_learnt": len(scorer.anomaly.used),
     }
+    missing = metrics["missing_features"]
+    metrics["notes"] = [f"{len(missing)} of the {metrics['features_learnt']} features the model learnt from are "
+                        "missing in every test flow (another flow format than its training data?): "
+                        + ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")] if missing else []
     aucs = [v for v in metrics["anomaly_auc"].values() if v is not None]
     metrics["anomaly_auc_mean"] = round(float(np.mean(aucs)), 4) if aucs else None
     metrics["anomaly_auc_min"] = round(float(np.min(aucs)), 4) if aucs else None
     if baselines:
         on_step("baselines: majority class and random forest")
-        metrics["baselines"] = _baselines(train, test, true, classes)
+        metrics["baselines"] = _baselines(reference, test, true, classes)
     if leave_one_out:
-        metrics["leave_one_family_out"] = _leave_one_family_out(train, test, true, scorer, a.by_anomaly, rounds,
+        metrics["leave_one_family_out"] = _leave_one_family_out(reference, test, true, scorer, a.by_anomaly, rounds,
                                                                 on_step)
     metrics["targets"] = {name: {"target": goal, "reached": _reached(name, metrics.get(name), goal)}
                           for name, goal in TARGETS.items()}

@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .features import FEATURE_NAMES, FORMATS
+from .dataset import fingerprint
+from .features import FEATURE_NAMES, FORMATS, FlowFeatures
 from .scorer import FlowScorer
+from .splits import time_split
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -109,11 +112,31 @@ class ModelRegistry:
         model = self.get(name, version)
         files = {}
         for filename, digest in model.manifest["files"].items():
+            if not (model.path / filename).is_file():
+                raise ValueError(f"{model.path / filename} is missing: the model is incomplete, refusing to load it")
             content = (model.path / filename).read_bytes()
             if hashlib.sha256(content).hexdigest() != digest:
                 raise ValueError(f"{model.path / filename} does not match its manifest digest: refusing to load it")
             files[filename] = content
         return model, FlowScorer.from_files(files)
+
+
+def training_flows(model: ModelVersion, load: Callable[[list[Path], int | None], FlowFeatures]
+                   ) -> tuple[FlowFeatures | None, str | None]:
+    """The flows ``model`` learnt from, rebuilt from the files its manifest names with ``load(paths,
+    max_per_class)`` (the same sample, the same hold-out) and checked against its training-data
+    fingerprint; else None and the reason, for a note to the user."""
+    training = model.manifest.get("training", {})
+    sources = [Path(s) for s in training.get("sources", [])]
+    missing = [str(s) for s in sources if not s.exists()]
+    if not sources or missing:
+        return None, ("the model's manifest names no training files" if not sources else
+                      "the model's training files are not here: " + ", ".join(missing))
+    learnt = load(sources, training.get("max_per_class"))
+    if fingerprint(learnt) != model.manifest.get("data_fingerprint"):
+        return None, "the model's training files changed since it was trained (fingerprint differs)"
+    holdout = training.get("holdout") or 0
+    return (learnt.take(time_split(learnt, holdout)[0]) if holdout else learnt), None
 
 
 def model_card(model: ModelVersion) -> str:

@@ -95,7 +95,8 @@ def write_report(ev: Evaluation, folder: Path, title: str) -> Path:
                ["anomaly ROC-AUC mean / min", f"{m['anomaly_auc_mean']} / {m['anomaly_auc_min']}"]]
     for name, base in m.get("baselines", {}).items():
         summary.append([f"baseline {name}: macro-F1", base["macro_f1"]])
-    parts = [f"<h1>{html.escape(title)}</h1>", _table(["metric", "value"], summary),
+    parts = [f"<h1>{html.escape(title)}</h1>", *(f"<p><b>{html.escape(note)}</b></p>" for note in m.get("notes", [])),
+             _table(["metric", "value"], summary),
              "<h2>Per class</h2>", '<img src="per_class.png">',
              _table(["class", "precision", "recall", "F1", "support", "detected"],
                     [[c, v["precision"], v["recall"], v["f1"], v["support"], m["detection_rate"].get(c, "")]

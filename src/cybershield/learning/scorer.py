@@ -92,6 +92,11 @@ class FlowScorer:
         return Assessment(alert, label, self.classifier.platt(raw), self.anomaly.tail(anomaly_raw), by_classifier,
                           by_anomaly)
 
+    def missing_features(self, matrix: np.ndarray) -> list[str]:
+        """The features the models learnt from (present in their benign training flows) that no flow of
+        ``matrix`` has: flows of another format than the training data, or columns lost on the way."""
+        return [FEATURE_NAMES[j] for j in self.anomaly.used if np.isnan(matrix[:, j]).all()]
+
     def explain(self, matrix: np.ndarray, by_classifier: np.ndarray, top: int = 5) -> list[list[tuple[str, float]]]:
         """The ``top`` features that pushed each flow's score up: tree SHAP for classifier alerts,
         shares of the distance to benign for anomaly alerts."""

@@ -35,12 +35,15 @@ def _in_time_order(features: FlowFeatures) -> list[np.ndarray]:
     return out
 
 
-def time_split(features: FlowFeatures, test_fraction: float) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, test) of the labelled flows: per label, the latest ``test_fraction`` is test."""
+def time_split(features: FlowFeatures, test_fraction: float,
+               train_fraction: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, test) of the labelled flows: per label, the latest ``test_fraction`` is test and the
+    rest, or only its earliest ``train_fraction``, is train (the flows between are a gap, as before a later
+    period)."""
     train, test = [], []
     for index in _in_time_order(features):
         cut = len(index) - int(np.floor(len(index) * test_fraction))
-        train.append(index[:cut])
+        train.append(index[:cut if train_fraction is None else min(cut, int(np.floor(len(index) * train_fraction)))])
         test.append(index[cut:])
     if not train:
         raise ValueError("no labelled flows: a label column (Label, Attack, label) is needed to train or evaluate")

@@ -6,17 +6,20 @@ from .ingest_log import record_ingest
 from .models import (
            AlertRecord,
            Base,
+           EnvelopeNonce,
            IngestRun,
+           PqcSnapshot,
            QuarantineRecord,
            StixObjectRecord,
            TaxiiBookmark,
            TaxiiStatusRecord,
            WarningRecord,
 )
+from .replay_log import SqlReplayStore
 from .taxii_bookmarks import read_bookmark, write_bookmark
 from .warning_log import count_warnings, list_warnings, store_warning, warning_known
 
-__all__ = ["AlertRecord", "Base", "IngestRun", "QuarantineRecord", "StixObjectRecord", "TaxiiBookmark",
-           "TaxiiStatusRecord", "WarningRecord", "count_warnings", "list_alerts", "list_warnings", "make_engine",
-           "migrate", "open_database", "read_bookmark", "record_ingest", "store_alerts", "store_new_alerts", "store_warning", "warning_known",
-           "write_bookmark"]
+__all__ = ["AlertRecord", "Base", "EnvelopeNonce", "IngestRun", "PqcSnapshot", "QuarantineRecord", "SqlReplayStore", "StixObjectRecord",
+           "TaxiiBookmark", "TaxiiStatusRecord", "WarningRecord", "count_warnings", "list_alerts", "list_warnings",
+           "make_engine", "migrate", "open_database", "read_bookmark", "record_ingest", "store_alerts", "store_new_alerts",
+           "store_warning", "warning_known", "write_bookmark"]

@@ -1,7 +1,7 @@
 """The hub's ASGI application: the JSON API routers, and the TAXII 2.1 server mounted under the same port.
 
-``POST /api/v1/exchange`` (signed envelopes between hubs) belongs to the federation: it passes its router
-in ``routers`` and it is included like the others.
+When the hub configuration names a network file, the hub joins its network (``network.Federation``) and
+``POST /api/v1/exchange`` takes signed envelopes from its peers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from fastapi import APIRouter, FastAPI
 
 from ..exchange import create_app as create_taxii_app
 from ..hub import HubService
-from .routers import alerts, health, ingest, warnings
+from ..network import Federation
+from .routers import alerts, exchange, health, ingest, warnings
 
 ROUTERS = (health.router, ingest.router, alerts.router, warnings.router)
 
@@ -23,6 +24,10 @@ def create_app(service: HubService, routers: Sequence[APIRouter] = ()) -> FastAP
     app = FastAPI(title=f"cybershield hub {config.name}", docs_url="/api/v1/docs", redoc_url=None,
                   openapi_url="/api/v1/openapi.json")
     app.state.hub = service
+    app.state.federation = Federation.attach(service)
+    if app.state.federation is not None:
+        service.on_close.append(app.state.federation.close)
+        routers = (*routers, exchange.router)
     for router in (*ROUTERS, *routers):
         app.include_router(router)
     taxii = create_taxii_app(service.context.store, service.context.policy, config.taxii_settings())
