@@ -21,7 +21,7 @@ keys_app = typer.Typer(help="The hub's identity and keys (Ed25519 + ML-DSA-65, X
 hub_app.add_typer(keys_app, name="keys")
 
 KeysDir = Annotated[Path | None, typer.Option("--keys-dir", envvar="CYBERSHIELD_KEYS_DIR",
-                                              help="Folder of the hub's keys [default: $CYBERSHIELD_VAR/keys].")]
+                                              help="Folder of the hub's keys (default: $CYBERSHIELD_VAR/keys).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the public key bundle as JSON.")]
 
 
