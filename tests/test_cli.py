@@ -54,7 +54,7 @@ def test_run_without_shared_data_generates_telemetry(tmp_path):
     alerts = [json.loads(line) for line in (tmp_path / "var" / "alerts.jsonl").read_text().splitlines()]
     titles = {a["rule"]["title"] for a in alerts}
     assert {"Office Application Spawns PowerShell", "PowerShell With an Encoded Command",  # our Sigma rules
-            "System Binary Name Written Under a User Profile",
+            "System Binary Name Written Under a User Profile", "Script Interpreter Connects to a Public Address",
             "Cobalt Strike C2 server", "Cobalt Strike C2 domain", "Stager dropped by invoice.docm"} == titles
     again = subprocess.run([sys.executable, "-m", "cybershield", "run"], env=env, capture_output=True, text=True,
                            timeout=300)

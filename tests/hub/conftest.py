@@ -27,6 +27,7 @@ def hub_document(**extra) -> dict:
             "accounts": {name: {"secret": secret, "rights": rights} for name, rights in ACCOUNTS.items()},
             "sigma": {"rules": [str(SAMPLE_RULES)]},
             "ingest": {"max_body_bytes": 2_000_000},
+            "detect": {"indicator_reload_seconds": 0.1},
             **extra}
 
 

@@ -57,6 +57,7 @@ def test_retro_hunt_finds_the_two_days_old_event_and_names_the_warning(tmp_path)
     (hit,) = hits
     assert hit.kind == RETRO_HUNT and hit.context["warning"] == "report--w1"
     assert hit.context["matched"]["value"] == C2 and hit.events[0].record_id == 1
+    assert hit.context["observed"] == [{"destination.ip": C2, "source.ip": "10.1.2.3"}]
     assert hit.timestamp.date() == (NOW - timedelta(days=2)).date()
     # over the whole retention both sightings are found; an unrelated indicator finds nothing
     assert len(retro_hunt(archive, indicators(C2), "report--w1")) == 2

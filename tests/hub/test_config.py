@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+from typer.testing import CliRunner
+
+from cybershield.cli import app
 from cybershield.exchange import hash_secret
 from cybershield.hub import ConfigError, load_hub_config, parse_hub_config
 
@@ -83,6 +87,8 @@ def test_missing_file_gives_the_defaults(tmp_path):
     ("groups: {g: [nobody]}", "groups.g", "unknown: nobody"),
     ("peers: {a: {}}\naccounts: {a: {}}", "accounts.a", "unique"),
     ("taxii: {collections: {hub: {id: not-a-uuid}}}", "taxii.collections.hub.id", "UUID"),
+    ("detect: {indicator_reload_seconds: 0}", "detect.indicator_reload_seconds", "out of range"),
+    ("detect: {indicator_reload_seconds: soon}", "detect.indicator_reload_seconds", "seconds"),
     ("- just\n- a list", "", "mapping"),
 ])
 def test_bad_values_name_the_file_and_key(tmp_path, text, key, words):
@@ -109,3 +115,28 @@ def test_a_folder_is_not_a_configuration(tmp_path):
 
 def test_parse_accepts_a_document():
     assert parse_hub_config({"hub": {"name": "fr-hub", "role": "cross-border"}}).role == "cross-border"
+
+
+def test_hub_check_command(tmp_path):
+    path = tmp_path / "hub.yaml"
+    path.write_text(GOOD)
+    result = CliRunner().invoke(app, ["hub", "check", "--config", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    described = json.loads(result.stdout)
+    assert (described["name"], described["country"], described["accounts"]["ops"]["rights"]) == \
+        ("de-hub", "DE", ["admin", "alerts", "exchange", "ingest", "warnings"])
+    assert SECRET not in result.stdout  # no secrets
+    assert CliRunner().invoke(app, ["hub", "check", "--config", str(path)]).exit_code == 0
+    path.write_text("hub: {role: boss}\n")
+    bad = CliRunner().invoke(app, ["hub", "check", "--config", str(path)])
+    assert bad.exit_code == 2 and "hub.role" in bad.output
+
+
+def test_run_with_a_bad_configuration_exits_2_before_any_work(tmp_path, monkeypatch):
+    (tmp_path / "hub.yaml").write_text("archive: {retention_days: -3}\n")
+    monkeypatch.setenv("CYBERSHIELD_HUB_CONFIG", str(tmp_path / "hub.yaml"))
+    monkeypatch.setenv("CYBERSHIELD_VAR", str(tmp_path / "var"))
+    monkeypatch.setenv("CYBERSHIELD_DATA", str(tmp_path / "absent"))
+    result = CliRunner().invoke(app, ["run", "--json"])
+    assert result.exit_code == 2 and "archive.retention_days" in result.output
+    assert not (tmp_path / "var" / "sample-telemetry").exists()

@@ -33,7 +33,7 @@ def test_health_needs_no_login_and_names_the_hub(hub):
         health = client.get("/api/v1/health").raise_for_status().json()
     assert (health["hub"], health["country"], health["role"]) == ("de-hub", "DE", "national")
     assert health["uptime_s"] >= 0
-    assert set(health["queues"]) == {"detect", "archive", "store-alerts"}
+    assert set(health["queues"]) == {"detect", "archive", "store-alerts", "apply-warnings"}
     for counter in ("events", "alerts", "envelopes_sent", "envelopes_received", "envelopes_rejected", "warnings"):
         assert health["counters"][counter] == 0
     assert health["counters"]["envelopes_rejected_by_reason"] == {}
@@ -175,3 +175,18 @@ def test_port_zero_is_a_free_port():
         assert sock.getsockname()[1] > 0 and sock.type == socket.SOCK_STREAM
     finally:
         sock.close()
+
+
+def test_unfinished_uploads_are_cleared_at_start(tmp_path):
+    from cybershield.hub import HubContext, HubService, parse_hub_config
+
+    from .conftest import hub_document, hub_settings
+
+    settings = hub_settings(tmp_path, f"sqlite:///{tmp_path / 'hub.db'}")
+    (settings.var_dir / "spool").mkdir(parents=True)
+    (settings.var_dir / "spool" / "feeder-abc").write_bytes(b"half a body")
+    service = HubService(HubContext.open(settings, parse_hub_config(hub_document())))
+    try:
+        assert list((settings.var_dir / "spool").iterdir()) == []
+    finally:
+        service.close()

@@ -68,3 +68,29 @@ def test_apply_warning_in_process_with_indicators_already_in_the_store(hub):
     assert (applied.new, applied.indicators) == (True, 1)
     with pytest.raises(BadWarning):
         hub.service.apply_warning({"type": "bundle", "objects": [report, report]})
+
+
+def test_a_warning_published_on_the_bus_is_applied(hub):
+    from cybershield.hub import WARNINGS, WarningMessage
+
+    hub.service.bus.publish(WARNINGS, WarningMessage({"type": "bundle", "objects": []}, "cb-hub"))  # refused, counted
+    hub.service.bus.publish(WARNINGS, WarningMessage(warning_bundle(C2), "cb-hub"))
+    assert hub.service.bus.drain(30)
+    with hub.client("analyst") as client:
+        (listed,) = client.get("/api/v1/warnings").json()
+    assert (listed["id"], listed["sender"]) == (REPORT, "cb-hub")
+    assert hub.service.context.counters.snapshot()["warnings_refused"] == 1
+
+
+def test_indicators_that_reach_the_store_otherwise_are_picked_up_while_running(hub):
+    """A TAXII push or sync adds to the store: the running hub's detection reloads without a restart."""
+    indicator, _ = warning_bundle("203.0.113.202")["objects"]
+    hub.service.context.store.add([indicator], origin="fr-hub")
+    deadline = datetime.now(UTC) + timedelta(seconds=30)
+    found: list = []
+    while not found and datetime.now(UTC) < deadline:
+        with hub.client("feeder") as client:  # each body is new (its time), so each raises its own alert
+            client.post("/api/v1/ingest", content=zeek_conn([(datetime.now(UTC), "203.0.113.202")])).raise_for_status()
+        found = hub.poll_alerts(kind="indicator", want=lambda a: True)
+    assert found and found[0]["context"]["matched"]["value"] == "203.0.113.202"
+    assert hub.service.reload_indicators() is False  # nothing changed since

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import orjson
 import typer
+from rich.table import Table
 
 from .. import logs
 from ..config import settings
@@ -53,3 +55,30 @@ def _ready(service: HubService, url: str) -> None:
         console.print("[yellow]no accounts in the hub configuration: every request but /api/v1/health is refused (401)[/]")
     console.print(f"hub [bold]{config.name}[/] ({config.country or 'no country'}, {config.role}) on {url}: "
                   f"{url}/api/v1/health, TAXII at {url}/taxii2/")
+
+
+@hub_app.command("check")
+def check_command(
+    config: Annotated[Path | None, typer.Option("--config", help="Hub configuration (YAML); default "
+                                                "$CYBERSHIELD_HUB_CONFIG, else var/hub.yaml.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the configuration as one JSON object.")] = False,
+) -> None:
+    """Check the hub configuration and show what it sets (no secrets); a bad one exits with code 2."""
+    described = hub_config_or_exit(config).describe()
+    if as_json:
+        typer.echo(orjson.dumps(described).decode())
+        return
+    console.print(f"hub [bold]{described['name']}[/] ({described['country'] or 'no country'}, {described['role']}), "
+                  f"default TLP:{described['default_tlp']}, {described['timezone']}, "
+                  f"{described['service']['host']}:{described['service']['port']}")
+    table = Table(title="logins")
+    for column in ("name", "kind", "rights", "TAXII read", "TAXII write", "can log in"):
+        table.add_column(column)
+    for kind in ("peers", "constituents", "accounts"):
+        for name, entry in described[kind].items():
+            table.add_row(name, kind.rstrip("s"), ", ".join(entry["rights"]) or "-", ", ".join(entry["read"]) or "-",
+                          ", ".join(entry["write"]) or "-", "yes" if entry["can_log_in"] else "[yellow]no secret[/]")
+    console.print(table)
+    console.print(f"archive: {described['archive']['retention_days']} days; ingest bodies up to "
+                  f"{described['ingest']['max_body_bytes']:,} bytes; collections: "
+                  f"{', '.join(described['taxii']['collections'])}")

@@ -9,8 +9,7 @@ import typer
 from rich.table import Table
 
 from ..config import settings
-from ..hub import FLOW_MODEL, HubContext, HubError
-from ..hub.job import import_intel, job_sources, run_job
+from ..hub import FLOW_MODEL, HubContext, HubError, import_intel, job_sources, run_job
 from ..intel import rejections_by_reason
 from .app import app, console
 from .detect import detect_summary, print_detect_summary

@@ -25,11 +25,12 @@ class DetectRun:
     """Feeds the events to every detector in micro-batches of about ``batch_events`` (small files
     are joined, so that per-batch work is paid once per many files); writes and counts the alerts.
 
-    Alerts are kept in ``alerts``, or, with a ``sink`` (a long-running hub), handed to it and only counted.
+    Alerts are kept in ``alerts``, or, with a ``sink`` (a long-running hub), handed to it with the batch
+    that raised them (None for what detectors emit when the stream ends) and only counted.
     """
 
     def __init__(self, detectors: list[Detector], out: IO[bytes] | None, batch_events: int = 50_000,
-                 sink: Callable[[list[Alert]], None] | None = None):
+                 sink: Callable[[list[Alert], pa.Table | None], None] | None = None):
         self.detectors = detectors
         self.out = out
         self.batch_events = batch_events
@@ -51,7 +52,7 @@ class DetectRun:
     def finish(self) -> None:
         self.flush()
         for detector in self.detectors:
-            self._emit(detector.finish())
+            self._emit(detector.finish(), None)
         log.info("detection done: %d events, %d alerts", self.events, len(self.alerts))
 
     def flush(self) -> None:
@@ -63,9 +64,9 @@ class DetectRun:
         for detector in self.detectors:
             alerts = detector.detect(table)
             log.debug("%s detector: %d alerts in a batch of %d events", detector.kind, len(alerts), table.num_rows)
-            self._emit(alerts)
+            self._emit(alerts, table)
 
-    def _emit(self, alerts: list[Alert]) -> None:
+    def _emit(self, alerts: list[Alert], batch: pa.Table | None) -> None:
         for alert in alerts:
             self.by_rule[(alert.rule_id, alert.rule_title, alert.level)] += 1
             if self.out is not None:
@@ -74,4 +75,4 @@ class DetectRun:
         if self.sink is None:
             self.alerts += alerts
         elif alerts:
-            self.sink(alerts)
+            self.sink(alerts, batch)

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..detect import Alert, IndicatorDetector
+from ..detect.observed import attach_observed
 from ..events import ECS_SCHEMA
 
 log = logging.getLogger(__name__)
@@ -131,8 +132,10 @@ def retro_hunt(archive: Archive, indicators: Iterable[object], warning: str, day
     detector = IndicatorDetector(indicators)
     alerts = []
     for batch in archive.read(days):
-        for alert in detector.detect(batch):
-            alerts.append(replace(alert, kind=RETRO_HUNT, context={**alert.context, "warning": warning}))
+        hits = [replace(alert, kind=RETRO_HUNT, context={**alert.context, "warning": warning})
+                for alert in detector.detect(batch)]
+        attach_observed(hits, batch)
+        alerts += hits
     return alerts
 
 

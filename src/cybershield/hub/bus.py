@@ -1,12 +1,12 @@
 """The hub's bus: named subjects that stages publish to and subscribe on.
 
 The pipeline only ever sees :class:`Bus`: ``publish(subject, message)``, ``subscribe(subject, handler)``,
-``drain()``, ``depths()`` and ``close()``. A handler gets the messages waiting for it as a list (at most
+``drain()``, ``depths()``, ``failures()`` and ``close()``. A handler gets the messages waiting for it as a list (at most
 ``batch`` at a time), like a JetStream pull consumer's ``fetch``, so a stage can join what arrived
 together and still act as soon as anything arrives. :class:`InProcessBus` is the embedded default: one
 bounded queue and one worker thread per subscription (a full queue makes ``publish`` wait, which is
 the back-pressure of a slow stage). A NATS JetStream implementation (messages serialised, subjects as
-streams, detection workers as a queue group) fits behind the same five methods.
+streams, detection workers as a queue group) fits behind the same six methods.
 """
 
 from __future__ import annotations
@@ -41,6 +41,10 @@ class Bus(Protocol):
 
     def depths(self) -> dict[str, int]:
         """Messages waiting, per subscription name."""
+        ...
+
+    def failures(self) -> dict[str, int]:
+        """Handler calls that raised (logged, the messages dropped), per subscription name."""
         ...
 
     def close(self) -> None:

@@ -19,13 +19,14 @@ that does not parse is one :class:`ConfigError` naming the file and the key. The
     archive: {retention_days: 30, dir: var/archive}
     ingest: {max_body_bytes: 67108864}
     sigma: {rules: [path, ...], placeholders: {admin_users: [alice, bob]}}
+    detect: {indicator_reload_seconds: 10}
+    response: {grouping: {rules: [host, user, indicator, campaign], window_minutes: 120, fields: {host: [host.name]}}}
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,13 +35,15 @@ import pycountry
 import yaml
 
 from ..config import secret_from_env
-from ..exchange import Account, PeerLink, TaxiiSettings
+from ..exchange import Account, Collection, PeerLink, TaxiiSettings
 from ..intel import DEFAULT_COLLECTION, LEVELS, Recipient, SharingPolicy
 from .errors import ConfigError
 
 ROLES = ("national", "cross-border")
 #: What an account may do on the hub's JSON API (TAXII rights are ``read``/``write`` per collection).
-RIGHTS = ("ingest", "alerts", "warnings", "exchange", "admin")
+RIGHTS = ("ingest", "alerts", "warnings", "exchange", "incidents", "admin")
+#: What ``incident group`` may group alerts by (``response.grouping.rules``).
+GROUPING_RULES = ("host", "user", "indicator", "campaign", "technique", "source")
 #: NIS2 sectors (Annexes I and II), for constituents.
 SECTORS = ("energy", "transport", "banking", "financial-market-infrastructure", "health", "drinking-water",
            "waste-water", "digital-infrastructure", "ict-service-management", "public-administration", "space",
@@ -51,6 +54,7 @@ ENTITY_TYPES = ("essential", "important")
 DEFAULT_PORT = 8400
 DEFAULT_RETENTION_DAYS = 30
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
+DEFAULT_RELOAD_SECONDS = 10.0
 _TAXII_MAX = 10 * 1024 * 1024
 
 
@@ -103,21 +107,12 @@ class AccountConfig:
 
 
 @dataclass(frozen=True)
-class CollectionConfig:
-    """A TAXII collection; its id is stable (derived from the name) unless the file gives one."""
-
-    name: str
-    id: str
-    title: str
-    description: str = ""
-
-
-@dataclass(frozen=True)
 class TaxiiConfig:
     title: str = "cybershield TAXII 2.1"
     api_root: str = "api1"
     max_content_length: int = _TAXII_MAX
-    collections: tuple[CollectionConfig, ...] = ()
+    #: Each collection's id is stable (derived from its name) unless the file gives one.
+    collections: tuple[Collection, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +129,16 @@ class SigmaConfig:
 
     rules: tuple[Path, ...] = ()
     placeholders: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class GroupingConfig:
+    """How alerts are grouped into incidents: the rules (``None``: the response package's default ones), the
+    sliding window, and per rule the ECS field names that give its key (a rule not named keeps its defaults)."""
+
+    rules: tuple[str, ...] | None = None
+    window_minutes: int = 120
+    fields: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -164,7 +169,10 @@ class HubConfig:
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     max_body_bytes: int = DEFAULT_MAX_BODY
     sigma: SigmaConfig = field(default_factory=SigmaConfig)
+    #: How often a running hub looks for changes in its intel store and reloads its live indicators.
+    indicator_reload_seconds: float = DEFAULT_RELOAD_SECONDS
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    grouping: GroupingConfig = field(default_factory=GroupingConfig)
 
     @property
     def logins(self) -> dict[str, Login]:
@@ -179,6 +187,30 @@ class HubConfig:
             return frozenset()
         return frozenset(RIGHTS) if "admin" in login.rights else login.rights
 
+    def describe(self) -> dict:
+        """The configuration as JSON-ready data, secrets left out (``cybershield hub check``)."""
+        def login(entry) -> dict:
+            return {"can_log_in": bool(entry.login.secret), "rights": sorted(self.rights_of(entry.name)),
+                    "read": sorted(entry.login.read), "write": sorted(entry.login.write)}
+
+        return {
+            "path": str(self.path) if self.path else None, "name": self.name, "country": self.country,
+            "role": self.role, "default_tlp": self.default_tlp, "timezone": self.timezone,
+            "service": {"host": self.host, "port": self.port},
+            "taxii": {"api_root": self.taxii.api_root, "max_content_length": self.taxii.max_content_length,
+                      "collections": {c.name: c.id for c in self.taxii.collections}},
+            "peers": {n: {**login(p), "pull": list(p.pull), "push": p.push} for n, p in self.peers.items()},
+            "constituents": {n: {**login(c), "sector": c.sector, "entity_type": c.entity_type}
+                             for n, c in self.constituents.items()},
+            "groups": {n: list(m) for n, m in self.groups.items()},
+            "accounts": {n: login(a) for n, a in self.accounts.items()},
+            "archive": {"retention_days": self.archive.retention_days,
+                        "dir": str(self.archive.dir) if self.archive.dir else None},
+            "ingest": {"max_body_bytes": self.max_body_bytes},
+            "sigma": {"rules": [str(p) for p in self.sigma.rules], "placeholders": sorted(self.sigma.placeholders)},
+            "detect": {"indicator_reload_seconds": self.indicator_reload_seconds},
+        }
+
     def sharing_policy(self) -> SharingPolicy:
         recipients = {name: Recipient(name, "peer") for name in self.peers}
         recipients |= {name: Recipient(name, "constituent") for name in self.constituents}
@@ -186,13 +218,10 @@ class HubConfig:
         return SharingPolicy(self.name, self.default_tlp, recipients)
 
     def taxii_settings(self) -> TaxiiSettings:
-        collections = {c.name: {"id": c.id, "title": c.title, "description": c.description}
-                       for c in self.taxii.collections}
-        base = TaxiiSettings.from_config({"taxii": {"collections": collections}})
         accounts = {name: Account(name, login.secret, login.read, login.write)
                     for name, login in self.logins.items() if login.secret}
-        return replace(base, title=self.taxii.title, api_root=self.taxii.api_root,
-                       max_content_length=self.taxii.max_content_length, accounts=accounts)
+        return TaxiiSettings(self.taxii.title, self.taxii.api_root, self.taxii.max_content_length,
+                             {c.id: c for c in self.taxii.collections}, accounts)
 
     def peer_links(self) -> list[PeerLink]:
         """The peers this hub pulls from or pushes to over TAXII."""
@@ -221,7 +250,8 @@ def parse_hub_config(document: object, path: Path | str = "<hub configuration>")
     return _Parser(path).hub(document)
 
 
-_TOP = ("hub", "service", "taxii", "peers", "constituents", "groups", "accounts", "archive", "ingest", "sigma", "network")
+_TOP = ("hub", "service", "taxii", "peers", "constituents", "groups", "accounts", "archive", "ingest", "sigma",
+        "detect", "network", "response")
 _LOGIN = ("secret", "read", "write", "rights")
 
 
@@ -270,6 +300,16 @@ class _Parser:
             raise self.fail(_join(key, name), f"{value} is out of range ({minimum} to {maximum})")
         return value
 
+    def seconds(self, section: dict, key: str, name: str, default: float, minimum: float, maximum: float) -> float:
+        value = section.get(name)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(_join(key, name), f"must be a number of seconds, not {value!r}")
+        if not minimum <= value <= maximum:
+            raise self.fail(_join(key, name), f"{value} is out of range ({minimum} to {maximum})")
+        return float(value)
+
     def names(self, section: dict, key: str, name: str, choices: tuple[str, ...] | frozenset | None = None,
               ) -> tuple[str, ...]:
         value = section.get(name)
@@ -312,6 +352,7 @@ class _Parser:
         archive = self.mapping(top.get("archive"), "archive", ("retention_days", "dir"))
         ingest = self.mapping(top.get("ingest"), "ingest", ("max_body_bytes",))
         sigma = self.mapping(top.get("sigma"), "sigma", ("rules", "placeholders"))
+        detect = self.mapping(top.get("detect"), "detect", ("indicator_reload_seconds",))
         placeholders = {name: self.names({name: values}, "sigma.placeholders", name)
                         for name, values in self.mapping(sigma.get("placeholders"), "sigma.placeholders").items()}
         archive_dir = self.text(archive, "archive", "dir")
@@ -336,8 +377,20 @@ class _Parser:
             max_body_bytes=self.integer(ingest, "ingest", "max_body_bytes", DEFAULT_MAX_BODY, 1, 1 << 40),
             sigma=SigmaConfig(tuple(Path(p) for p in self.names(sigma, "sigma", "rules")),
                               MappingProxyType(placeholders)),
+            indicator_reload_seconds=self.seconds(detect, "detect", "indicator_reload_seconds",
+                                                  DEFAULT_RELOAD_SECONDS, 0.05, 86_400),
             network=NetworkConfig(Path(network_file) if network_file else None, Path(keys_dir) if keys_dir else None),
+            grouping=self.grouping(self.mapping(top.get("response"), "response", ("grouping",))),
         )
+
+    def grouping(self, response: dict) -> GroupingConfig:
+        key = "response.grouping"
+        section = self.mapping(response.get("grouping"), key, ("rules", "window_minutes", "fields"))
+        fields = {name: tuple(n.lower() for n in self.names({name: names}, f"{key}.fields", name))
+                  for name, names in self.mapping(section.get("fields"), f"{key}.fields", GROUPING_RULES).items()}
+        return GroupingConfig(self.names(section, key, "rules", GROUPING_RULES) or None,
+                              self.integer(section, key, "window_minutes", 120, 1, 7 * 24 * 60),
+                              MappingProxyType(fields))
 
     def country(self, hub: dict) -> str | None:
         code = self.text(hub, "hub", "country")
@@ -369,13 +422,13 @@ class _Parser:
         for name, spec in named.items():
             key = f"taxii.collections.{name}"
             spec = self.mapping(spec, key, ("id", "title", "description"))
-            given = self.text(spec, key, "id")
-            try:
-                cid = str(uuid.UUID(given)) if given else str(uuid.uuid5(uuid.NAMESPACE_URL, f"cybershield/{name}"))
+            checked = {part: self.text(spec, key, part) for part in ("id", "title", "description")}
+            try:  # the TAXII settings derive the stable id of a collection without one
+                (collection,) = TaxiiSettings.from_config(
+                    {"taxii": {"collections": {name: {k: v for k, v in checked.items() if v}}}}).collections.values()
             except ValueError:
-                raise self.fail(f"{key}.id", f"{given!r} is not a UUID") from None
-            collections.append(CollectionConfig(name, cid, self.text(spec, key, "title", name),
-                                                self.text(spec, key, "description", "")))
+                raise self.fail(f"{key}.id", f"{checked['id']!r} is not a UUID") from None
+            collections.append(collection)
         return TaxiiConfig(self.text(section, "taxii", "title", TaxiiConfig.title),
                            self.text(section, "taxii", "api_root", "api1").strip("/"),
                            self.integer(section, "taxii", "max_content_length", _TAXII_MAX, 1024, 1 << 34),

@@ -5,17 +5,16 @@
 * The detection worker (``detect``) feeds them to every detector through one ``DetectRun``: live, it
   detects as soon as its inbox is empty (what arrived together is joined into one micro-batch, nothing
   waits for more); in a batch job it joins batches up to ``batch_events`` as ``cybershield detect`` does.
-  Its alerts go out on ``alerts``.
+  Its alerts go out on ``alerts``, each keeping what its events showed (``context.observed``, from the
+  batch that raised it: ``detect.observed``).
 * The archive worker (``archive``) writes the same events to the Parquet archive.
 * The alert worker (``store-alerts``) appends every alert to the alert log (``alerts.jsonl``), stores
-  them (an alert already stored is not stored again) and publishes the new ones on ``sharing``, which
-  the federation consumes.
+  them (an alert already stored is not stored again) and publishes the new ones on ``sharing`` (a list
+  of ``detect.Alert``), which the federation consumes.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
@@ -30,8 +29,6 @@ from ..storage import store_new_alerts
 from .bus import ALERTS, EVENTS, SHARING, Bus
 from .context import HubContext
 
-log = logging.getLogger(__name__)
-
 
 class _Finish:
     """Asks the detection worker to end the stream: the detectors' pending alerts (correlations) come out."""
@@ -44,16 +41,13 @@ class Pipeline:
     """The stages of one hub on ``bus``; ``live`` for a service, not for a batch job."""
 
     def __init__(self, context: HubContext, bus: Bus, detectors: list[Detector], *, live: bool,
-                 alert_log: IO[bytes] | None = None, archive: bool = True, batch_events: int = 50_000):
+                 alert_log: IO[bytes] | None = None, batch_events: int = 50_000):
         self.context, self.bus, self.live = context, bus, live
         self.alert_log = alert_log
-        self._log_lock = threading.Lock()
         self.run = DetectRun(detectors, None, batch_events, sink=self._raised)
-        self._recent: list[pa.Table] = []
         self.alerts_stored = 0
         bus.subscribe(EVENTS, self._detect, name="detect")
-        if archive:
-            bus.subscribe(EVENTS, self._archive, name="archive")
+        bus.subscribe(EVENTS, self._archive, name="archive")
         bus.subscribe(ALERTS, self._store, name="store-alerts")
 
     # -- stages --------------------------------------------------------------------------------
@@ -63,15 +57,12 @@ class Pipeline:
             if message is FINISH:
                 self.run.finish()
             else:
-                self._recent.append(message)
                 self.run.batch(message)
         if self.live:
             self.run.flush()
-        self._recent.clear()
 
-    def _raised(self, alerts: list[Alert]) -> None:
-        for table in self._recent:  # the events the alerts point to are among those being detected over
-            attach_observed(alerts, table)
+    def _raised(self, alerts: list[Alert], batch: pa.Table | None = None) -> None:
+        attach_observed(alerts, batch)  # the batch that raised them holds their events
         self.context.counters.add("alerts", len(alerts))
         self.bus.publish(ALERTS, alerts)
 
@@ -83,9 +74,8 @@ class Pipeline:
     def _store(self, batches: list[list[Alert]]) -> None:
         alerts = [alert for batch in batches for alert in batch]
         if self.alert_log is not None:
-            with self._log_lock:
-                self.alert_log.write(b"".join(orjson.dumps(a.to_document()) + b"\n" for a in alerts))
-                self.alert_log.flush()
+            self.alert_log.write(b"".join(orjson.dumps(a.to_document()) + b"\n" for a in alerts))
+            self.alert_log.flush()
         new = store_new_alerts(self.context.sessions, alerts)
         self.alerts_stored += len(new)
         self.context.counters.add("alerts_stored", len(new))

@@ -23,11 +23,11 @@ import uvicorn
 from ..events import PARSERS, Quarantine
 from ..exchange import Account, Authenticator
 from ..storage import count_warnings, record_ingest
-from .bus import Bus, InProcessBus
+from .bus import WARNINGS, Bus, InProcessBus
 from .context import HubContext
 from .errors import HubError, PortInUse
 from .pipeline import Pipeline
-from .warnings import AppliedWarning, apply_warning
+from .warnings import AppliedWarning, WarningMessage, apply_warning
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +45,20 @@ class HubService:
         self.bus = bus or InProcessBus()
         self.started = time.monotonic()
         self.started_at = datetime.now(UTC)
+        self._intel_seen = context.store.count()  # before the indicators are loaded: a change meanwhile is seen
         detectors, self.indicators = context.build_detectors()
         var = context.settings.var_dir
         self.spool = var / "spool"
+        self._clear_spool()
         self.quarantine_dir = var / "quarantine"
         self._alert_log = (var / "alerts.jsonl").open("ab")
         self.pipeline = Pipeline(context, self.bus, detectors, live=True, alert_log=self._alert_log)
         self.authenticator = Authenticator(self.config.taxii_settings().accounts)
-        self._warning_lock = threading.Lock()
+        self._intel_lock = threading.Lock()
+        self.bus.subscribe(WARNINGS, self._on_warnings, name="apply-warnings", batch=1)
+        self._stop = threading.Event()
+        self._watcher = threading.Thread(target=self._watch_intel, name="intel-watch", daemon=True)
+        self._watcher.start()
         self._closed = False
         #: Called at ``close`` (the federation stops its outbox there).
         self.on_close: list[Callable[[], None]] = []
@@ -68,6 +74,14 @@ class HubService:
         return right in self.config.rights_of(account.name)
 
     # -- ingest --------------------------------------------------------------------------------
+
+    def _clear_spool(self) -> None:
+        """Bodies left by requests that a stop cut short: their ingest never answered, so the sender retries."""
+        left = [path for path in self.spool.glob("*") if path.is_file()] if self.spool.is_dir() else []
+        for path in left:
+            path.unlink(missing_ok=True)
+        if left:
+            log.warning("removed %d unfinished uploads from %s", len(left), self.spool)
 
     def spool_path(self) -> Path:
         """A fresh file in the spool for an uploaded body while it arrives."""
@@ -108,8 +122,40 @@ class HubService:
 
     def apply_warning(self, document: object, sender: str | None = None) -> AppliedWarning:
         """Put an early warning's indicators into detection now and retro-hunt the archive (``hub.warnings``)."""
-        with self._warning_lock:
-            return apply_warning(self.context, self.pipeline, self.indicators, document, sender)
+        with self._intel_lock:
+            applied = apply_warning(self.context, self.pipeline, self.indicators, document, sender)
+            self._intel_seen = self.context.store.count()  # reloaded already
+            return applied
+
+    def _on_warnings(self, messages: list[WarningMessage]) -> None:
+        for message in messages:
+            try:
+                applied = self.apply_warning(message.document, message.sender)
+            except HubError as exc:
+                self.context.counters.add("warnings_refused")
+                log.warning("warning from %s refused: %s", message.sender or "?", exc.message)
+            else:
+                log.info("warning %s from %s: %s", applied.id, message.sender or "?",
+                         f"applied, {applied.retro_hunt_alerts} retro-hunt alerts" if applied.new else "known already")
+
+    def _watch_intel(self) -> None:
+        """Reload the live indicators when the intel store changed (a TAXII push, a sync, an import)."""
+        while not self._stop.wait(self.config.indicator_reload_seconds):
+            try:
+                self.reload_indicators()
+            except Exception:  # a database hiccup must not end the watch
+                log.exception("reloading the indicators failed")
+
+    def reload_indicators(self, force: bool = False) -> bool:
+        """Reload the live indicators from the store if it changed since the last look; whether it did."""
+        with self._intel_lock:
+            seen = self.context.store.count()
+            if seen == self._intel_seen and not force:
+                return False
+            compiled = self.indicators.reload(self.context.store.active_indicators())
+            self._intel_seen = seen
+        log.info("indicators reloaded: %s", {k: v for k, v in compiled.describe().items() if isinstance(v, int)})
+        return True
 
     # -- health --------------------------------------------------------------------------------
 
@@ -121,7 +167,7 @@ class HubService:
                    "envelopes_received", "envelopes_rejected")}
         return {"status": "ok", "hub": self.config.name, "country": self.config.country, "role": self.config.role,
                 "started": self.started_at.isoformat(), "uptime_s": round(time.monotonic() - self.started, 3),
-                "queues": self.bus.depths(), "counters": {**counters, **counts,
+                "queues": self.bus.depths(), "handler_failures": self.bus.failures(), "counters": {**counters, **counts,
                                                           "envelopes_rejected_by_reason": rejected,
                                                           "warnings": count_warnings(self.context.sessions)}}
 
@@ -129,7 +175,11 @@ class HubService:
         if self._closed:
             return
         self._closed = True
-        for hook in self.on_close:
+        self._stop.set()
+        self._watcher.join()
+        if not self.pipeline.finish(timeout=60):  # pending correlations come out, queued work is done
+            log.warning("hub %s: the pipeline did not drain within 60 s; closing anyway", self.config.name)
+        for hook in self.on_close:  # after the drain: the last alerts reach the federation's outbox first
             hook()
         self.bus.close()
         self._alert_log.close()
@@ -164,7 +214,7 @@ def serve(open_context: Callable[[], HubContext], host: str, port: int, app_fact
         sock.close()
         raise
     try:
-        server = uvicorn.Server(uvicorn.Config(app_factory(service), log_level="info", access_log=False))
+        server = uvicorn.Server(uvicorn.Config(app_factory(service), log_config=None, access_log=False))
         if on_ready is not None:
             on_ready(service, f"http://{host}:{sock.getsockname()[1]}")
         server.run(sockets=[sock])

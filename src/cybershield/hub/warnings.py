@@ -26,6 +26,15 @@ class BadWarning(HubError):
 
 
 @dataclass(frozen=True)
+class WarningMessage:
+    """A warning on the bus's ``warnings`` subject (what the federation's receiver publishes): the
+    document (a bundle with one report, or the report) and the hub that sent it."""
+
+    document: object
+    sender: str | None = None
+
+
+@dataclass(frozen=True)
 class AppliedWarning:
     """What applying a warning did: ``new`` is False when it had been applied before (nothing was done)."""
 
@@ -65,7 +74,7 @@ def apply_warning(context: HubContext, pipeline: Pipeline, live: IndicatorDetect
     if warning_known(context.sessions, report["id"]):
         return AppliedWarning(report["id"], name, new=False)
     result = context.store.add(objects, origin=sender)
-    live.reload(context.store.active_indicators())
+    live.reload(context.store.active_indicators())  # at once, not at the next look for store changes
     listed = set(report.get("object_refs") or ())
     carried = {o["id"]: o for o in objects if o.get("type") == "indicator" and o.get("id") in listed}
     for ref in listed - set(carried):

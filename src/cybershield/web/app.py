@@ -13,9 +13,9 @@ from fastapi import APIRouter, FastAPI
 from ..exchange import create_app as create_taxii_app
 from ..hub import HubService
 from ..network import Federation
-from .routers import alerts, exchange, health, ingest, warnings
+from .routers import alerts, exchange, health, incidents, ingest, warnings
 
-ROUTERS = (health.router, ingest.router, alerts.router, warnings.router)
+ROUTERS = (health.router, ingest.router, alerts.router, warnings.router, incidents.router)
 
 
 def create_app(service: HubService, routers: Sequence[APIRouter] = ()) -> FastAPI:

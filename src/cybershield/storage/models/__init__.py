@@ -8,18 +8,34 @@ from .hub import WarningRecord
 from .intel import StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
 from .network import NetworkSightingRecord, NetworkWarningRecord, OutboxRecord
 from .pqc import PqcSnapshot
+from .response import (
+    AuditEntryRecord,
+    AuditHeadRecord,
+    IncidentAlertRecord,
+    IncidentRecord,
+    ReserveProviderRecord,
+    ReserveRequestRecord,
+    SubmissionRecord,
+)
 
 __all__ = [  # one name a line: areas add theirs without touching the others'
     "AlertRecord",
+    "AuditEntryRecord",
+    "AuditHeadRecord",
     "Base",
     "EnvelopeNonce",
+    "IncidentAlertRecord",
+    "IncidentRecord",
     "IngestRun",
     "NetworkSightingRecord",
     "NetworkWarningRecord",
     "OutboxRecord",
     "PqcSnapshot",
     "QuarantineRecord",
+    "ReserveProviderRecord",
+    "ReserveRequestRecord",
     "StixObjectRecord",
+    "SubmissionRecord",
     "TaxiiBookmark",
     "TaxiiStatusRecord",
     "WarningRecord",

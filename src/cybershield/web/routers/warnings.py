@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from ...hub import HubError
 from ...storage import list_warnings
 from ..auth import CanReadWarnings, IsAdmin, service_of
+from ..body import json_body
 from .alerts import parse_since
 
 router = APIRouter()
@@ -26,13 +26,7 @@ async def warnings(request: Request, _: CanReadWarnings, since: str | None = Non
 @router.post("/api/v1/warnings")
 async def apply(request: Request, account: IsAdmin) -> dict:
     """Apply a warning given by hand (a STIX bundle with one report): indicators into detection, retro-hunt."""
-    body = await request.body()
-    if len(body) > MAX_WARNING_BYTES:
-        raise HTTPException(413, f"a warning is at most {MAX_WARNING_BYTES} bytes")
-    try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise HTTPException(400, f"the body is not JSON: {exc}") from None
+    document = await json_body(request, MAX_WARNING_BYTES, "a warning")
     try:
         applied = await run_in_threadpool(service_of(request).apply_warning, document, account.name)
     except HubError as exc:
