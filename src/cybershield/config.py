@@ -1,4 +1,7 @@
-"""Settings read from the environment, with the embedded defaults of DESIGN.md."""
+"""Settings read from the environment, with the embedded defaults of DESIGN.md.
+
+This is the one module that reads environment variables (README, "Settings", lists them all).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,9 @@ class Settings:
     var_dir: Path
     db_url: str
     hub_config_path: Path
+    log_level: str | None = None  # None: not set (WARNING for commands, INFO for services)
+    log_json: bool = False
+    key_passphrase: str | None = None  # of the hub's private keys (exchange.keys); None: the passphrase file
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -24,6 +30,9 @@ class Settings:
             var_dir=var_dir,
             db_url=os.environ.get("CYBERSHIELD_DB_URL", f"sqlite:///{var_dir / 'cybershield.db'}"),
             hub_config_path=Path(os.environ.get("CYBERSHIELD_HUB_CONFIG", var_dir / "hub.yaml")),
+            log_level=os.environ.get("CYBERSHIELD_LOG_LEVEL") or None,
+            log_json=os.environ.get("CYBERSHIELD_LOG_JSON", "").lower() in ("1", "true", "yes", "on"),
+            key_passphrase=os.environ.get("CYBERSHIELD_KEY_PASSPHRASE") or None,
         )
 
     def shared_data_present(self) -> bool:
@@ -32,3 +41,8 @@ class Settings:
 
 def settings() -> Settings:
     return Settings.from_env()
+
+
+def secret_from_env(variable: str) -> str | None:
+    """A secret the hub configuration names by its environment variable (``password_env``), or None."""
+    return os.environ.get(variable) if variable else None

@@ -43,7 +43,6 @@ class Hub:
 
 @pytest.fixture
 def hub(db_url, monkeypatch):
-    monkeypatch.setenv("CYBERSHIELD_VALIDATION_WORKERS", "1")  # small batches; no worker processes to start
     config = hub_config()
     store, policy, settings = IntelStore.open(db_url), SharingPolicy.from_config(config), TaxiiSettings.from_config(config)
     with background_server(create_app(store, policy, settings)) as url:

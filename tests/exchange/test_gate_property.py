@@ -110,7 +110,6 @@ class Model:
 
 @pytest.fixture
 def world(tmp_path, monkeypatch):
-    monkeypatch.setenv("CYBERSHIELD_VALIDATION_WORKERS", "1")
     config = hub_config(default_tlp="AMBER")
     store, policy, taxii = IntelStore.open(f"sqlite:///{tmp_path / 'hub.db'}"), SharingPolicy.from_config(config), \
         TaxiiSettings.from_config(config)

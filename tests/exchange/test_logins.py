@@ -34,7 +34,6 @@ class Spy:
 
 @pytest.fixture
 def server(tmp_path, monkeypatch):
-    monkeypatch.setenv("CYBERSHIELD_VALIDATION_WORKERS", "1")
 
     def start(**taxii):
         config = hub_config()

@@ -1,4 +1,4 @@
-"""The environment of a hub as a user's shell has it: a hub configuration, a var folder, one validation worker."""
+"""The environment of a hub as a user's shell has it: a hub configuration and a var folder."""
 
 from __future__ import annotations
 
@@ -17,5 +17,4 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("CYBERSHIELD_VAR", str(tmp_path / "var"))
     monkeypatch.setenv("CYBERSHIELD_HUB_CONFIG", str(tmp_path / "hub.yaml"))
     monkeypatch.delenv("CYBERSHIELD_DB_URL", raising=False)
-    monkeypatch.setenv("CYBERSHIELD_VALIDATION_WORKERS", "1")
     return tmp_path

@@ -86,3 +86,33 @@ def test_taxii_serve_and_sync(env):
     result = CliRunner().invoke(app, ["taxii", "sync", "--timeout", "1", "--json"])
     assert result.exit_code == 1
     assert "ConnectionError" in json.loads(result.stdout)[0]["error"]
+
+
+def test_export_counts_withheld_objects_by_reason_not_by_id(env):
+    red = indicator(1, tlp="RED")
+    links = [relationship(n, red["id"], malware(n)["id"], tlp="GREEN") for n in (1, 2, 3)]
+    (env / "feed.json").write_text(bundle(red, *(malware(n, tlp="CLEAR") for n in (1, 2, 3)), *links))
+    runner = CliRunner()
+    assert runner.invoke(app, ["intel", "import", str(env / "feed.json")]).exit_code == 0
+    result = runner.invoke(app, ["intel", "export", "--out", str(env / "out.json")], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if "withheld:" in line]
+    referencing = [line for line in rows if "references a withheld object" in line]
+    assert len(referencing) == 1 and referencing[0].rstrip(" │").endswith("3")
+    assert all(link["id"] not in result.output for link in links) and red["id"] not in result.output
+
+
+def test_rejections_are_counted_by_reason_across_files(env, tmp_path):
+    from cybershield.intel import rejections_by_reason
+    from cybershield.intel.importer import FileImport
+    from cybershield.intel.store import AddResult, ObjectStatus
+
+    def report(*reasons):
+        return FileImport(tmp_path / "f.json", "misp-event", AddResult([ObjectStatus(i, None, None, "rejected", (r,))
+                                                                        for i, r in enumerate(reasons)]))
+    counts = rejections_by_reason([
+        report("MISP attribute type 'text' has no STIX form (10 attributes)",
+               "indicator--6b616fc1-1505-48e3-8b2c-0d19337bff38: 'pattern' is not valid"),
+        report("MISP attribute type 'text' has no STIX form (7 attributes)",
+               "indicator--0b616fc1-1505-48e3-8b2c-0d19337bff38: 'pattern' is not valid")])
+    assert counts == {"MISP attribute type 'text' has no STIX form": 17, "'pattern' is not valid": 2}

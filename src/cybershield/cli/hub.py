@@ -9,8 +9,9 @@ import orjson
 import typer
 from rich.table import Table
 
+from .. import logs
 from ..config import settings
-from ..hub import HubConfig, HubContext, HubError, HubService, configure_logging, load_hub_config, serve
+from ..hub import HubConfig, HubContext, HubError, HubService, load_hub_config, serve
 from ..web import create_app
 from .app import app, console
 
@@ -37,7 +38,7 @@ def serve_command(
     port: Annotated[int | None, typer.Option(help="Port to listen on (default: service.port, 8400).")] = None,
 ) -> None:
     """Serve the hub: POST /api/v1/ingest, GET /api/v1/alerts, /api/v1/warnings, /api/v1/health, TAXII 2.1."""
-    configure_logging()
+    logs.for_service()
     cfg = settings()
     hub_config = hub_config_or_exit(config)
     try:

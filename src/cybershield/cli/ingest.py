@@ -15,6 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..errors import CybershieldError
 from ..events import PARSERS, FormatStats, IngestSummary, Quarantine, align, discover, ingest, unify_schema
 from .app import app, console
 
@@ -38,6 +39,9 @@ def run_ingest(paths: list[Path], fmt: str | None, out: Path | None, quarantine:
     """Ingest with a progress bar over the files; hand each batch to ``consumer`` (detection, say) and
     write all events to one Parquet file if asked (batches go to disk as they come, so memory stays
     bounded; they are joined under one schema at the end)."""
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        raise CybershieldError(f"no such file or folder: {', '.join(missing)}")
     parts = out.with_name(f".{out.name}.parts") if out else None
     schemas: list[pa.Schema] = []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Annotated
 
 import orjson
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -21,6 +23,7 @@ from ..intel import (
     IntelStore,
     export_stix,
     import_file,
+    rejections_by_reason,
     stix_to_misp,
     write_misp_feed,
 )
@@ -69,7 +72,8 @@ def print_imports(reports: list[FileImport]) -> None:
     for report in reports:
         if report.error:
             console.print(f"[red]{report.path}[/]: {report.error}")
-    rejected = [(r.path.name, s) for r in reports for s in r.result.rejected]
+    print_rejections(rejections_by_reason(reports))
+    rejected = [(r.path.name, s) for r in reports for s in r.result.rejected if s.index >= 0]
     if rejected:
         reasons = Table(title="rejected objects (the validator's reasons)")
         for column in ("file", "#", "id", "reason"):
@@ -79,6 +83,24 @@ def print_imports(reports: list[FileImport]) -> None:
         console.print(reasons)
         if len(rejected) > 20:
             console.print(f"… and {len(rejected) - 20:,} more rejected objects (--json lists them all)")
+
+
+def print_rejections(reasons: Counter[str], shown: int = 15) -> None:
+    """What was rejected, by reason (a MISP attribute type with no STIX form counts its attributes)."""
+    if not reasons:
+        return
+    table = Table(title="rejected, by reason")
+    table.add_column("reason")
+    table.add_column("objects or attributes", justify="right")
+    for reason, count in reasons.most_common(shown):
+        table.add_row(escape(reason), f"{count:,}")
+    console.print(table)
+    if len(reasons) > shown:
+        console.print(f"… and {len(reasons) - shown:,} more reasons (`cybershield intel import FILE --json` lists them)")
+
+
+#: "references <id>, which is withheld: <why>": one reason for every object the gate withholds that way.
+_WITHHELD_REFERENCE = re.compile(r"^references \S+, which is withheld: ")
 
 
 @intel_app.command("import")
@@ -136,7 +158,7 @@ def export_command(
     elif data is not None:
         sys.stdout.buffer.write(data + b"\n")
     exported, withheld = len(export.objects), export.withheld
-    reasons = Counter(reason for _, reason in withheld)
+    reasons = Counter(_WITHHELD_REFERENCE.sub("references a withheld object: ", reason) for _, reason in withheld)
     if as_json:
         console.print_json(orjson.dumps({"format": fmt, "for": recipient, "exported": exported,
                                          "withheld": len(withheld), "withheld_by_reason": reasons}).decode())

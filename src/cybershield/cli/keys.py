@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ keys_app = typer.Typer(help="The hub's identity and keys (Ed25519 + ML-DSA-65, X
 hub_app.add_typer(keys_app, name="keys")
 
 KeysDir = Annotated[Path | None, typer.Option("--keys-dir", envvar="CYBERSHIELD_KEYS_DIR",
-                                              help="Folder of the hub's keys [default: $CYBERSHIELD_VAR/keys].")]
+                                              help="Folder of the hub's keys (default: $CYBERSHIELD_VAR/keys).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the public key bundle as JSON.")]
 
 
@@ -69,7 +68,7 @@ def init_command(
     except (KeyStoreError, ValueError) as error:
         raise _fail(error) from None
     if not as_json:
-        source = PASSPHRASE_ENV if os.environ.get(PASSPHRASE_ENV) else f"{store.passphrase_path} (mode 0600)"
+        source = PASSPHRASE_ENV if settings().key_passphrase else f"{store.passphrase_path} (mode 0600)"
         console.print(f"private keys encrypted with the passphrase from {source}")
     _report(store, keys.bundle(), as_json, "hub keys created")
 

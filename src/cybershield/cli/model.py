@@ -30,7 +30,7 @@ model_app = typer.Typer(help="Flow models: train, evaluate (time-ordered hold-ou
 app.add_typer(model_app, name="model")
 
 DataOption = Annotated[list[Path], typer.Option("--data", "-d", help="Flow files (CICFlowMeter, NetFlow v2, Zeek conn).")]
-RegistryOption = Annotated[Path | None, typer.Option("--registry", help="Model registry folder [default: var/models].")]
+RegistryOption = Annotated[Path | None, typer.Option("--registry", help="Model registry folder (default: var/models).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 PerClassOption = Annotated[int | None, typer.Option("--max-per-class", help="Keep at most N flows per label "
                                                                            "(evenly spread in time): quick runs.")]
@@ -143,12 +143,12 @@ def train_command(
 def evaluate_command(
     model: Annotated[str, typer.Option("--model", "-m", help="Model name in the registry.")],
     data: DataOption,
-    version: Annotated[int | None, typer.Option(help="Version [default: the active one].")] = None,
+    version: Annotated[int | None, typer.Option(help="Version (default: the active one).")] = None,
     test_fraction: Annotated[float | None, typer.Option(help="Latest share of each label to test on, in (0, 1]; "
                                                              "1 scores every flow of a separate test file "
-                                                             "[default: the model's hold-out].")] = None,
-    report: Annotated[Path | None, typer.Option(help="Folder for the HTML report [default: "
-                                                     "var/reports/model-NAME-vVERSION].")] = None,
+                                                             "(default: the model's hold-out).")] = None,
+    report: Annotated[Path | None, typer.Option(help="Folder for the HTML report (default: "
+                                                     "var/reports/model-NAME-vVERSION).")] = None,
     leave_one_out: Annotated[bool, typer.Option(help="Leave-one-family-out runs (one retraining per family).")] = True,
     baselines: Annotated[bool, typer.Option(help="Majority-class and random-forest baselines.")] = True,
     per_class: PerClassOption = None,
@@ -229,7 +229,11 @@ def list_command(registry: RegistryOption = None, as_json: JsonOption = False) -
 
 
 @model_app.command("activate")
-def activate_command(name: str, version: int, registry: RegistryOption = None) -> None:
+def activate_command(
+    name: Annotated[str, typer.Argument(help="Model name in the registry.")],
+    version: Annotated[int, typer.Argument(help="The version that becomes active.")],
+    registry: RegistryOption = None,
+) -> None:
     """Make VERSION the version that detection loads for NAME."""
     try:
         _registry(registry).activate(name, version)

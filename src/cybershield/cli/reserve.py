@@ -99,7 +99,7 @@ def _change(as_json: bool, change) -> None:
 
 @reserve_app.command("assign")
 def assign_command(
-    request_id: Annotated[str, typer.Argument()],
+    request_id: Annotated[str, typer.Argument(help="The reserve request id.")],
     provider: Annotated[str, typer.Option("--provider", help="The provider id.")],
     at: AT = None,
     as_json: JSON = False,
@@ -110,8 +110,8 @@ def assign_command(
 
 @reserve_app.command("decline")
 def decline_command(
-    request_id: Annotated[str, typer.Argument()],
-    reason: Annotated[str, typer.Option("--reason")],
+    request_id: Annotated[str, typer.Argument(help="The reserve request id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the request is declined.")],
     at: AT = None,
     as_json: JSON = False,
 ) -> None:
@@ -120,14 +120,14 @@ def decline_command(
 
 
 @reserve_app.command("end")
-def end_command(request_id: Annotated[str, typer.Argument()], at: AT = None, as_json: JSON = False) -> None:
+def end_command(request_id: Annotated[str, typer.Argument(help="The reserve request id.")], at: AT = None, as_json: JSON = False) -> None:
     """Record that the support ended; the user's report is due one calendar month later."""
     _change(as_json, lambda svc: svc.reserve.end(request_id, svc.time(at)))
 
 
 @reserve_app.command("report")
 def report_command(
-    request_id: Annotated[str, typer.Argument()],
+    request_id: Annotated[str, typer.Argument(help="The reserve request id.")],
     text: Annotated[str, typer.Option("--text", help="The report on the support received.")],
     at: AT = None,
     as_json: JSON = False,

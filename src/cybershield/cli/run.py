@@ -10,9 +10,11 @@ from rich.table import Table
 
 from ..config import settings
 from ..hub import FLOW_MODEL, HubContext, HubError, import_intel, job_sources, run_job
+from ..intel import rejections_by_reason
 from .app import app, console
 from .detect import detect_summary, print_detect_summary
 from .ingest import file_progress, print_summary
+from .intel import print_rejections
 
 
 def print_imports(reports: list) -> None:
@@ -22,6 +24,7 @@ def print_imports(reports: list) -> None:
     counts = {s: sum(r.result.counts[s] for r in reports) for s in ("stored", "updated", "unchanged", "rejected")}
     table.add_row(f"{len(reports):,}", *(f"{counts[s]:,}" for s in counts), f"{sum(r.error is not None for r in reports):,}")
     console.print(table)
+    print_rejections(rejections_by_reason(reports))
 
 
 @app.command("run")

@@ -9,6 +9,7 @@ import orjson
 import typer
 from rich.table import Table
 
+from .. import logs
 from ..config import settings
 from ..exchange import Exchange, create_app, hash_secret, serve
 from ..intel import IntelStore
@@ -25,6 +26,7 @@ def serve_command(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 9000,
 ) -> None:
     """Serve the store over TAXII 2.1 to the accounts of the hub configuration."""
+    logs.for_service()
     cfg = settings()
     config = hub_config_or_exit()
     taxii = config.taxii_settings()
@@ -63,5 +65,5 @@ def sync_command(
 @taxii_app.command("hash-secret")
 def hash_secret_command() -> None:
     """Hash an account secret for the hub configuration (``peers.<name>.secret``)."""
-    secret = typer.prompt("secret", hide_input=True, confirmation_prompt=True)
+    secret = typer.prompt("secret", hide_input=True, confirmation_prompt=True, err=True)  # stdout: the hash only
     sys.stdout.write(hash_secret(secret) + "\n")

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+import pyarrow as pa
+
+from ..events import PROVENANCE_RECORD_ID, PROVENANCE_SOURCE
 
 LEVELS = ("informational", "low", "medium", "high", "critical")
 #: Sigma level -> ECS ``event.severity`` (0-100, as Elastic Security uses it).
@@ -24,6 +29,19 @@ class EventRef:
     source: str
     record_id: int
     timestamp: datetime | None = None
+
+
+def event_refs(batch: pa.Table, rows: Sequence[int]) -> list[EventRef]:
+    """Where each of ``rows`` of ``batch`` came from: its provenance (source, record id; the row number when
+    an event has none) and its ``@timestamp`` (a naive one read as UTC). Every detector builds refs here."""
+    taken = pa.array(rows, pa.int64())
+
+    def column(name: str) -> list:
+        return batch.column(name).take(taken).to_pylist() if name in batch.column_names else [None] * len(rows)
+    return [EventRef(source or "", record if record is not None else int(row),
+                     stamp.replace(tzinfo=UTC) if isinstance(stamp, datetime) and stamp.tzinfo is None else stamp)
+            for row, source, record, stamp in zip(rows, column(PROVENANCE_SOURCE), column(PROVENANCE_RECORD_ID),
+                                                  column("@timestamp"), strict=True)]
 
 
 @dataclass

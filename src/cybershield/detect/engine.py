@@ -6,6 +6,7 @@ batches (many small files) are joined first, so that per-batch work is paid once
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable
 from typing import IO
@@ -16,6 +17,8 @@ import pyarrow as pa
 from ..events import concat
 from .alerts import Alert
 from .detector import Detector
+
+log = logging.getLogger(__name__)
 
 
 class DetectRun:
@@ -50,6 +53,7 @@ class DetectRun:
         self.flush()
         for detector in self.detectors:
             self._emit(detector.finish(), None)
+        log.info("detection done: %d events, %d alerts", self.events, len(self.alerts))
 
     def flush(self) -> None:
         """Detect over the events waiting to be joined into a batch, now."""
@@ -58,7 +62,9 @@ class DetectRun:
         table = self._pending[0] if len(self._pending) == 1 else concat(self._pending)
         self._pending, self._pending_rows = [], 0
         for detector in self.detectors:
-            self._emit(detector.detect(table), table)
+            alerts = detector.detect(table)
+            log.debug("%s detector: %d alerts in a batch of %d events", detector.kind, len(alerts), table.num_rows)
+            self._emit(alerts, table)
 
     def _emit(self, alerts: list[Alert], batch: pa.Table | None) -> None:
         for alert in alerts:

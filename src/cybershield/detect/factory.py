@@ -7,13 +7,17 @@ model name); a builder that cannot build (a missing path, no such model) raises
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from ..errors import CybershieldError
 from .detector import Detector
 
+log = logging.getLogger(__name__)
 
-class DetectorUnavailable(RuntimeError):
+
+class DetectorUnavailable(CybershieldError, RuntimeError):
     """A detector was asked for but cannot be built (a path that does not exist, an unknown model)."""
 
 
@@ -59,4 +63,7 @@ def build_detectors(rules: list[Path] | None = None, indicators: list[Path] | No
     cache folder ``rule_cache`` when given."""
     detectors = [_sigma(rules, rule_cache, placeholders)] if rules else []
     wanted = [(kind, arg) for kind, arg in (("indicator", indicators), ("model", model)) if arg]
-    return detectors + [BUILDERS[kind](arg) for kind, arg in wanted]
+    detectors += [BUILDERS[kind](arg) for kind, arg in wanted]
+    for detector in detectors:
+        log.info("%s detector loaded: %s", detector.kind, detector.describe())
+    return detectors

@@ -9,14 +9,12 @@ benign traffic for the anomaly detector).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import numpy as np
 import pyarrow as pa
 
 from ..config import settings
 from ..learning import FEATURE_NAMES, ModelRegistry, extract
-from .alerts import Alert, EventRef
+from .alerts import Alert, event_refs
 
 #: Attack family (as the shared data sets name them) -> MITRE ATT&CK techniques.
 TECHNIQUES = {
@@ -54,24 +52,17 @@ class ModelDetector:
         matrix = features.matrix[hits]  # scores, family and explanation only for the flows that alert
         a = self.scorer.assess(matrix)
         explained = self.scorer.explain(matrix, a.by_classifier, self.top)
-        rows = pa.array(features.rows[hits])
-        sources = batch.column("event.provenance.source").take(rows).to_pylist()
-        record_ids = batch.column("event.provenance.record_id").take(rows).to_pylist()
-        stamps = batch.column("@timestamp").take(rows).to_pylist() if "@timestamp" in batch.column_names \
-            else [None] * len(hits)
+        refs = event_refs(batch, features.rows[hits].tolist())
         alerts = []
         for k in range(len(hits)):
             family = str(a.label[k])
             by = "classifier" if a.by_classifier[k] else "anomaly"
-            stamp = stamps[k]
-            if isinstance(stamp, datetime) and stamp.tzinfo is None:
-                stamp = stamp.replace(tzinfo=UTC)
             alerts.append(Alert(
                 kind=self.kind,
                 rule_id=f"model:{self.model.name}@{self.model.version}",
                 rule_title=f"{family} flow ({by}, model {self.model.name} v{self.model.version})",
                 level="high" if by == "classifier" else "medium",
-                events=[EventRef(sources[k], int(record_ids[k]), stamp)],
+                events=[refs[k]],
                 techniques=techniques(family),
                 context={
                     "model": {"name": self.model.name, "version": self.model.version, "raised_by": by},

@@ -5,6 +5,7 @@ For every run, records read = records parsed + records quarantined, per format a
 
 from __future__ import annotations
 
+import logging
 import time
 import zlib
 from collections import Counter
@@ -20,6 +21,8 @@ from .parsers import PARSERS
 from .parsers.columnar import Block
 from .quarantine import Quarantine, QuarantineEntry
 from .readers import LineTooLong, iter_lines, open_binary
+
+log = logging.getLogger(__name__)
 
 #: Files a folder walk passes over: documentation and licences that sit beside the logs.
 _DOC_SUFFIXES = {".md", ".cff", ".config", ".txt", ".yml", ".yaml", ".rst", ".pdf", ".html"}
@@ -171,6 +174,7 @@ def ingest(
                 continue
             file_stats.read += 1
             if isinstance(item, QuarantineEntry):
+                log.debug("quarantined %s record %d: %s (%s)", path, item.record_id, item.reason, item.detail)
                 file_stats.quarantined += 1
                 quarantine.add(item)
                 summary.by_reason[item.reason] += 1
@@ -184,8 +188,13 @@ def ingest(
         stats.parsed += file_stats.parsed
         stats.quarantined += file_stats.quarantined
         stats.seconds += file_stats.seconds
+        log.info("ingested %s as %s: %d records, %d parsed, %d quarantined", path, name, file_stats.read,
+                 file_stats.parsed, file_stats.quarantined)
         if on_file:
             on_file(path, file_stats)
     emit(builder.flush())
     summary.seconds = time.perf_counter() - started
+    log.info("ingest done: %d files, %d records, %d parsed, %d quarantined in %.1f s",
+             sum(s.files for s in summary.by_format.values()), summary.read, summary.parsed, summary.quarantined,
+             summary.seconds)
     return summary

@@ -10,23 +10,23 @@ most its own time budget.
 
 from __future__ import annotations
 
-import os
+import logging
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import requests
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from taxii2client.common import _HTTPConnection
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import Collection
 
+from ..config import secret_from_env
 from ..intel import DEFAULT_COLLECTION, IntelStore, SharingPolicy, StoredObject, stixtime
-from ..storage import TaxiiBookmark
+from ..storage import read_bookmark, write_bookmark
 
-BOOKMARK = TaxiiBookmark.__table__
+log = logging.getLogger(__name__)
+
 PAGE = 1000
 PUSH_BATCH = 500
 FAILURES = (requests.RequestException, TAXIIServiceException, ValueError)
@@ -47,7 +47,7 @@ class PeerLink:
     def from_config(cls, name: str, spec: dict) -> PeerLink:
         """From ``peers.<name>``: ``pull`` (collection URLs), ``push`` (a collection URL), ``username``,
         ``password`` or ``password_env`` (the variable that holds it), ``into`` (the local collection)."""
-        password = spec.get("password") or os.environ.get(spec.get("password_env", ""), None)
+        password = spec.get("password") or secret_from_env(spec.get("password_env", ""))
         pull = spec.get("pull") or ()
         return cls(name, tuple([pull] if isinstance(pull, str) else pull), spec.get("push"), spec.get("username"),
                    password, spec.get("into", DEFAULT_COLLECTION))
@@ -100,9 +100,10 @@ class Exchange:
         for attempt in range(self.retries):
             try:
                 return action()
-            except FAILURES:
+            except FAILURES as exc:
                 if attempt == self.retries - 1:
                     raise
+                log.info("retrying after %s: %s", type(exc).__name__, exc)
                 self.sleep(self.backoff * 2 ** attempt)
         return None
 
@@ -177,21 +178,20 @@ class Exchange:
         if not links:
             return []
         with ThreadPoolExecutor(max_workers=min(8, len(links))) as pool:
-            return [t for transfers in pool.map(one, links) for t in transfers]
+            transfers = [t for transfers in pool.map(one, links) for t in transfers]
+        for t in transfers:
+            if t.error:
+                log.warning("%s %s %s failed: %s", t.direction, t.peer, t.collection, t.error)
+            else:
+                log.info("%s %s %s: %d objects %s, %d withheld", t.direction, t.peer, t.collection, t.objects,
+                         t.counts, t.withheld)
+        return transfers
 
     def _bookmark(self, peer: str, key: str) -> str | None:
-        with self.store.engine.connect() as conn:
-            return conn.scalar(select(BOOKMARK.c.added_after).where(BOOKMARK.c.peer == peer,
-                                                                    BOOKMARK.c.collection == key))
+        return read_bookmark(self.store.engine, peer, key)
 
     def _set_bookmark(self, peer: str, key: str, added_after: str) -> None:
-        values = {"peer": peer, "collection": key, "added_after": added_after, "updated": stixtime.now()}
-        dialect = postgresql if self.store.engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(BOOKMARK).values(values)
-        statement = statement.on_conflict_do_update(index_elements=["peer", "collection"],
-                                                    set_={"added_after": added_after, "updated": values["updated"]})
-        with self.store.engine.begin() as conn:
-            conn.execute(statement)
+        write_bookmark(self.store.engine, peer, key, added_after, stixtime.now())
 
 
 def peer_links(config: dict) -> list[PeerLink]:

@@ -24,6 +24,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
+from ..config import settings
 from ..intel import stixtime
 from .algorithms import AEAD, ALGORITHMS, DEFAULT_ALGORITHMS, KEMS, SIGNATURES, b64, canonical, sha256, unb64
 from .identity import HubIdentity
@@ -328,8 +329,8 @@ class KeyStore:
 
     def passphrase(self, create: bool = False) -> str:
         """``CYBERSHIELD_KEY_PASSPHRASE``, else the passphrase file; ``create`` makes that file when neither exists."""
-        if os.environ.get(PASSPHRASE_ENV):
-            return os.environ[PASSPHRASE_ENV]
+        if settings().key_passphrase:
+            return settings().key_passphrase
         if self.passphrase_path.is_file():
             return self.passphrase_path.read_text().strip()
         if not create:

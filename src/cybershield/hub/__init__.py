@@ -7,7 +7,6 @@ from .config import RIGHTS, ROLES, GroupingConfig, HubConfig, load_hub_config, p
 from .context import FLOW_MODEL, Counters, HubContext
 from .errors import ConfigError, HubError, PortInUse
 from .job import JobResult, JobSources, import_intel, job_sources, run_job
-from .logs import configure_logging
 from .pipeline import Pipeline
 from .service import BadRequest, HubService, bind, serve
 from .warnings import AppliedWarning, BadWarning, WarningMessage, apply_warning
@@ -16,5 +15,5 @@ __all__ = ["ALERTS", "EVENTS", "FLOW_MODEL", "RETRO_HUNT", "RIGHTS", "ROLES", "S
            "AppliedWarning", "Archive", "BadRequest", "BadWarning", "Bus", "ConfigError", "Counters", "GroupingConfig",
            "HubConfig",
            "HubContext", "HubError", "HubService", "InProcessBus", "JobResult", "JobSources", "Pipeline", "PortInUse",
-           "WarningMessage", "apply_warning", "bind", "configure_logging", "import_intel",
+           "WarningMessage", "apply_warning", "bind", "import_intel",
            "job_sources", "load_hub_config", "parse_hub_config", "retro_hunt", "run_job", "serve"]

@@ -26,7 +26,6 @@ that does not parse is one :class:`ConfigError` naming the file and the key. The
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pycountry
 import yaml
 
+from ..config import secret_from_env
 from ..exchange import Account, Collection, LoginLimits, PeerLink, TaxiiSettings
 from ..intel import DEFAULT_COLLECTION, LEVELS, Recipient, SharingPolicy
 from .errors import ConfigError
@@ -85,7 +85,7 @@ class PeerConfig:
 
     def link(self) -> PeerLink:
         """The TAXII link to this peer; the password is read from ``password_env`` now, not at parse time."""
-        password = self.password or (os.environ.get(self.password_env) if self.password_env else None)
+        password = self.password or secret_from_env(self.password_env or "")
         return PeerLink(self.name, self.pull, self.push, self.username, password, self.into)
 
 

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
+from ..errors import CybershieldError
 
-class HubError(Exception):
+
+class HubError(CybershieldError):
     """A problem the user can act on: printed as is by the CLI (exit code 2) or answered with ``http_status``."""
-
-    exit_code = 2
-    http_status = 400
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class ConfigError(HubError):

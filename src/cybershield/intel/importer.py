@@ -1,21 +1,26 @@
-"""Importing intelligence files into the store: each file's kind is detected, then read by that kind's reader.
+"""Reading intelligence files (the one reader, for ``intel import`` and ``detect --indicators``) and
+importing them into the store.
 
-``READERS`` is the dispatch table: ``(kind, recognises(source), read(source))``, tried in order.
-A reader turns a file into STIX 2.1 objects, plus a line for each part it could not use (a bad
-CSV row, a MISP attribute with no STIX form), which is reported as rejected; the store validates
-and keeps the objects.
+:func:`read_intel_file` reads a file (gzip transparently, at most ``MAX_FILE_BYTES``), detects its kind
+and reads it with that kind's reader. ``READERS`` is the dispatch table: ``(kind, recognises(source),
+read(source))``, tried in order. A reader turns a file into STIX 2.1 objects, plus a line for each part
+it could not use (a bad CSV row, a MISP attribute with no STIX form), which is reported as rejected; a
+file that cannot be read at all raises :class:`IntelFileError` naming it. :func:`import_file` stores
+what a file holds; the store validates and keeps the objects.
 
-Every file is judged alone: one that cannot be read (corrupt gzip, over the size limit, a reader
-failing on hostile content) is reported with its reason and the other files still land. A file (or
-its gzip content, decompressed as a stream) larger than ``max_bytes`` (:data:`MAX_IMPORT_BYTES` by
-default) is refused before it is parsed, so a gzip bomb costs at most that much memory.
+Every file is judged alone: one that cannot be read (corrupt gzip, over the size limit, a reader failing
+on hostile content) is reported with its reason and the other files still land. A file, or its gzip
+content decompressed as a stream, larger than ``max_bytes`` (:data:`MAX_FILE_BYTES` by default) is
+refused before it is parsed, so a gzip bomb costs at most that much memory.
 """
 
 from __future__ import annotations
 
 import gzip
 import logging
+import re
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,13 +28,22 @@ from pathlib import Path
 
 import orjson
 
+from ..errors import CybershieldError
 from .indicator_csv import IndicatorCsvError, read_indicator_csv
 from .misp import MispFormatError, misp_to_stix
 from .store import DEFAULT_COLLECTION, AddResult, IntelStore, ObjectStatus
 
 log = logging.getLogger(__name__)
-#: The largest file, or decompressed gzip content, an import reads and parses.
-MAX_IMPORT_BYTES = 256 * 1024 * 1024
+#: Files, or decompressed gzip content, larger than this are refused (an import, a detector's indicator file).
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+class IntelFileError(CybershieldError, ValueError):
+    """A whole file could not be read as intelligence: the message names the file, ``reason`` says why."""
+
+    def __init__(self, path: Path, kind: str | None, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path, self.kind, self.reason = path, kind, reason
 
 
 @dataclass(frozen=True)
@@ -42,17 +56,19 @@ class Source:
     json_error: str | None = None
 
     @classmethod
-    def read(cls, path: Path, max_bytes: int = MAX_IMPORT_BYTES) -> Source:
-        """The file's content, gunzipped; ValueError when it is over ``max_bytes`` or a corrupt gzip."""
+    def read(cls, path: Path, max_bytes: int = MAX_FILE_BYTES) -> Source:
+        """The file's content, gunzipped as a stream; :class:`IntelFileError` when it is over ``max_bytes``
+        (compressed or not) or a corrupt gzip."""
         with path.open("rb") as handle:
             gzipped = handle.read(2) == b"\x1f\x8b"
             handle.seek(0)
             try:
                 raw = (gzip.GzipFile(fileobj=handle) if gzipped else handle).read(max_bytes + 1)
             except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
-                raise ValueError(f"corrupt gzip: {exc}") from None
+                raise IntelFileError(path, None, f"corrupt gzip: {exc}") from None
         if len(raw) > max_bytes:
-            raise ValueError(f"{'decompressed ' if gzipped else ''}content over the limit of {max_bytes} bytes")
+            raise IntelFileError(path, None, f"{'decompressed ' if gzipped else ''}content over the limit of "
+                                             f"{max_bytes} bytes")
         try:
             return cls(path, raw, orjson.loads(raw))
         except orjson.JSONDecodeError as exc:
@@ -83,15 +99,16 @@ def _is_misp(source: Source) -> bool:
 
 
 def _is_indicator_csv(source: Source) -> bool:
+    """A CSV with type and value columns, or any file named .csv that is not JSON (its reader says why not)."""
     header = source.raw[:4096].split(b"\n", 1)[0].decode("utf-8", "replace").lower()
-    return source.data is None and {"type", "value"} <= {name.strip() for name in header.split(",")}
+    named = source.path.suffix.lower() == ".csv" or source.path.name.lower().endswith(".csv.gz")
+    return source.data is None and (named or {"type", "value"} <= {name.strip() for name in header.split(",")})
 
 
 def _misp(source: Source) -> tuple[list, list[str]]:
     conversion = misp_to_stix(source.data)
-    return conversion.objects, conversion.rejected + [
-        f"MISP attribute type {kind!r} has no STIX form ({count} attributes)"
-        for kind, count in sorted(conversion.skipped.items())]
+    return conversion.objects, [f"MISP attribute type {kind!r} has no STIX form ({count} attributes)"
+                                for kind, count in sorted(conversion.skipped.items())]
 
 
 def _csv(source: Source) -> tuple[list, list[str]]:
@@ -127,6 +144,21 @@ class FileImport:
                                      for s in self.result.rejected]}
 
 
+_OBJECT_ID = re.compile(r"^[a-z0-9-]+--[0-9a-fA-F-]{36}: ")
+_ATTRIBUTES = re.compile(r" \((\d+) attributes\)$")
+
+
+def rejections_by_reason(reports: Iterable[FileImport]) -> Counter[str]:
+    """How many objects (or MISP attributes) were rejected for each reason, across files, ids left out."""
+    counts: Counter[str] = Counter()
+    for report in reports:
+        for status in report.result.rejected:
+            reason = _OBJECT_ID.sub("", status.reasons[0]) if status.reasons else "rejected"
+            attributes = _ATTRIBUTES.search(reason)
+            counts[_ATTRIBUTES.sub("", reason)] += int(attributes.group(1)) if attributes else 1
+    return counts
+
+
 def discover(paths: Iterable[Path]) -> Iterator[Path]:
     """The files under ``paths`` (folders walked recursively, hidden files skipped), in name order."""
     for path in paths:
@@ -136,25 +168,49 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def import_file(store: IntelStore, path: Path, *, collection: str = DEFAULT_COLLECTION,
-                on_progress: Callable[[int], None] | None = None, max_bytes: int = MAX_IMPORT_BYTES) -> FileImport:
-    """Detect the file's kind and store its objects; a file nothing recognises or can read is reported
-    with the reason, never dropped, and never stops the files after it."""
+@dataclass
+class IntelFile:
+    """What one file holds: its kind, its STIX objects and a line per part no STIX object could carry."""
+
+    path: Path
+    kind: str
+    objects: list
+    problems: list[str]
+
+
+def read_intel_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> IntelFile:
+    """Read ``path`` with the first reader that recognises it; :class:`IntelFileError` when nothing can."""
     try:
         source = Source.read(path, max_bytes)
-    except (OSError, ValueError) as exc:
-        return FileImport(path, None, error=f"cannot read: {exc}")
+    except OSError as exc:
+        raise IntelFileError(path, None, f"cannot read: {exc}") from None
     for kind, recognises, read in READERS:
         if recognises(source):
             try:
                 objects, problems = read(source)
             except (MispFormatError, IndicatorCsvError) as exc:
-                return FileImport(path, kind, error=str(exc))
-            except Exception as exc:  # a reader tripped over hostile content: this file fails, not the import
+                raise IntelFileError(path, kind, str(exc)) from None
+            except Exception as exc:  # a reader tripped over hostile content: this file fails, not the others
                 log.warning("%s: the %s reader failed", path, kind, exc_info=True)
-                return FileImport(path, kind, error=f"cannot read as {kind}: {type(exc).__name__}: {exc}"[:500])
-            result = store.add(objects, collection=collection, on_progress=on_progress)
-            result.statuses += [ObjectStatus(-1, None, None, "rejected", (problem,)) for problem in problems]
-            return FileImport(path, kind, result)
-    reason = f"not JSON ({source.json_error})" if source.json_error else "no known intelligence format"
-    return FileImport(path, None, error=f"{reason}; known kinds: {', '.join(k for k, _, _ in READERS)}")
+                raise IntelFileError(path, kind, f"cannot read as {kind}: {type(exc).__name__}: {exc}"[:500]) from None
+            return IntelFile(path, kind, list(objects), problems)
+    reason = f"not JSON ({source.json_error})" if source.json_error else \
+        "no known intelligence format: neither a STIX bundle nor MISP event JSON nor indicator CSV"
+    raise IntelFileError(path, None, f"{reason}; known kinds: {', '.join(k for k, _, _ in READERS)}")
+
+
+def import_file(store: IntelStore, path: Path, *, collection: str = DEFAULT_COLLECTION,
+                on_progress: Callable[[int], None] | None = None, max_bytes: int = MAX_FILE_BYTES) -> FileImport:
+    """Detect the file's kind and store its objects; a file nothing recognises or can read is reported with
+    the reason, never dropped, and never stops the files after it."""
+    try:
+        found = read_intel_file(path, max_bytes=max_bytes)
+    except IntelFileError as exc:
+        log.warning("not imported: %s", exc)
+        return FileImport(path, exc.kind, error=exc.reason)
+    result = store.add(found.objects, collection=collection, on_progress=on_progress)
+    result.statuses += [ObjectStatus(-1, None, None, "rejected", (problem,)) for problem in found.problems]
+    log.info("imported %s (%s) into %s: %s", path, found.kind, collection, dict(result.counts))
+    for problem in found.problems:  # the validator's rejections are logged by intel.validation
+        log.info("rejected from %s: %s", path, problem)
+    return FileImport(path, found.kind, result)

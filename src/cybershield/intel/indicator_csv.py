@@ -14,6 +14,7 @@ import io
 import uuid
 from datetime import UTC, datetime
 
+from ..errors import CybershieldError
 from .values import normalise
 
 _NS = uuid.UUID("0b7e4bd5-5b0d-4c4e-8f5e-9a1c31d3c0de")
@@ -38,7 +39,7 @@ VALUE_KINDS = {"ip": "ip", "domain-name:value": "domain", "url:value": "url", _H
                "x-ja3:value": "ja3", "x-ja3s:value": "ja3s", "x-ja4:value": "ja4"}
 
 
-class IndicatorCsvError(ValueError):
+class IndicatorCsvError(CybershieldError, ValueError):
     """The text is not an indicator CSV at all (no type,value header)."""
 
 

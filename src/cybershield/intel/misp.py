@@ -17,7 +17,6 @@ of the event still converts. Missing timestamps fall back to the event's, then t
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -28,12 +27,12 @@ import orjson
 import stix2
 from pymisp import MISPAttribute, MISPEvent, MISPObject
 
+from ..errors import CybershieldError
+from .attack import MISP_ATTACK_TAG
 from .indicator_csv import stix_literal
 from .tlp import LEVEL_OF_MARKING, MISP_TLP_TAGS, TLP2_IDS, marking_definition
 from .values import normalise
 
-_ATTACK_TAG = re.compile(r'misp-galaxy:mitre-(?:enterprise-attack-|mobile-attack-|pre-attack-)?attack-pattern='
-                         r'"(.*?)\s*-\s*(T\d{4}(?:\.\d{3})?)"')
 _SIGHTING_TYPES = {"0": "sighting", "1": "false-positive", "2": "expiration"}
 _HASHES = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "sha512": "SHA-512"}
 #: MISP attribute types that hold a detection rule; each is also the STIX ``pattern_type`` of that language.
@@ -43,7 +42,7 @@ _HIVES = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER", "HKCR": "HK
 _NS = uuid.UUID("3c4d5e6f-7a8b-4c9d-8e0f-112233445566")
 
 
-class MispFormatError(ValueError):
+class MispFormatError(CybershieldError, ValueError):
     """The input is not a MISP event (or list of events) that PyMISP can load."""
 
 
@@ -225,7 +224,7 @@ class _EventConverter:
     def _attack_patterns(self, tags: Iterable) -> list[stix2.AttackPattern]:
         found = []
         for tag in tags:
-            m = _ATTACK_TAG.fullmatch(tag.name)
+            m = MISP_ATTACK_TAG.fullmatch(tag.name)
             if m:
                 found.append(stix2.AttackPattern(
                     id=f"attack-pattern--{uuid.uuid5(_NS, m.group(2))}", name=m.group(1), x_misp_tag=tag.name,
@@ -255,7 +254,7 @@ class _EventConverter:
             published=_stamp(getattr(self.event, "publish_timestamp", None), self.when),
             created=self.when, modified=self.when,
             object_refs=self.refs + [p.id for p in self.attack] or [self.identity.id],
-            labels=[t for t in tags if t.lower() not in MISP_TLP_TAGS and not _ATTACK_TAG.fullmatch(t)] or None,
+            labels=[t for t in tags if t.lower() not in MISP_TLP_TAGS and not MISP_ATTACK_TAG.fullmatch(t)] or None,
             object_marking_refs=self._markings([]) or None,
             x_misp_date=self.date, x_misp_threat_level_id=getattr(self.event, "threat_level_id", None),
             x_misp_analysis=getattr(self.event, "analysis", None), allow_custom=True))
@@ -285,7 +284,7 @@ class _EventConverter:
         if tags:
             common["labels"] = tags  # verbatim, ATT&CK galaxy tags included (their ids are read from labels)
         attack = self.attack_refs + [
-            {"source_name": "mitre-attack", "external_id": m.group(2)} for m in map(_ATTACK_TAG.fullmatch, tags) if m]
+            {"source_name": "mitre-attack", "external_id": m.group(2)} for m in map(MISP_ATTACK_TAG.fullmatch, tags) if m]
         if obj is not None:
             common.update(x_misp_object_name=obj.name, x_misp_object_uuid=obj.uuid,
                           x_misp_object_relation=getattr(attribute, "object_relation", None))

@@ -17,6 +17,7 @@ from .models import (
            WarningRecord,
 )
 from .replay_log import SqlReplayStore
+from .taxii_bookmarks import read_bookmark, write_bookmark
 from .warning_log import count_warnings, list_warnings, store_warning, warning_known
 
 __all__ = [  # one name a line: areas add theirs without touching the others'
@@ -40,9 +41,11 @@ __all__ = [  # one name a line: areas add theirs without touching the others'
     "make_engine",
     "migrate",
     "open_database",
+    "read_bookmark",
     "record_ingest",
     "store_alerts",
     "store_new_alerts",
     "store_warning",
     "warning_known",
+    "write_bookmark",
 ]

@@ -16,7 +16,6 @@ new indicator still finds older events (retro-hunting).
 from __future__ import annotations
 
 import itertools
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -29,8 +28,8 @@ import pyarrow.compute as pc
 from stix2matcher.matcher import Pattern as MatcherPattern
 from stix2patterns.pattern import Pattern as ParsedPattern
 
-from ...events.schema import PROVENANCE_RECORD_ID, PROVENANCE_SOURCE
-from ..alerts import Alert, EventRef
+from ...intel import techniques_of_stix
+from ..alerts import Alert, EventRef, event_refs
 from . import observations
 from .columns import Distinct, DistinctColumns
 from .index import NetworkIndex, Postings, ValueIndex
@@ -40,8 +39,6 @@ from .values import FIELDS, domain_suffixes, ip_text, normalise, normalise_event
 
 _versions = itertools.count(1)
 _NEVER = np.iinfo(np.int64).max
-_TECHNIQUE = re.compile(r"\bT\d{4}(?:\.\d{3})?\b")
-_TECHNIQUE_LABEL = re.compile(r"(?:attack\.)?t\d{4}(?:\.\d{3})?", re.IGNORECASE)
 _LEVELS = ("low", "medium", "high")
 MAX_KEPT_REJECTIONS = 1000
 
@@ -68,21 +65,6 @@ def _micros(stamp: object) -> int:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return int(when.timestamp() * 1_000_000)
-
-
-def _techniques(obj: dict) -> list[str]:
-    found: list[str] = []
-    for label in obj.get("labels") or []:  # "T1071", "attack.t1071.004", or a MISP attack-pattern galaxy tag
-        label = str(label)
-        if _TECHNIQUE_LABEL.fullmatch(label) or "attack-pattern" in label:
-            found += _TECHNIQUE.findall(label.upper())
-    for phase in obj.get("kill_chain_phases") or []:
-        if isinstance(phase, dict):
-            found += _TECHNIQUE.findall(str(phase.get("phase_name", "")).upper())
-    for ref in obj.get("external_references") or []:
-        if isinstance(ref, dict) and str(ref.get("source_name", "")).startswith("mitre"):
-            found += _TECHNIQUE.findall(str(ref.get("external_id", "")))
-    return sorted(set(found))
 
 
 def _level(obj: dict) -> str:
@@ -190,7 +172,7 @@ class CompiledIndicators:
             self._titles.append(str(obj.get("name") or obj["pattern"])[:200])
             self._levels.append(_LEVELS.index(_level(obj)))
             self._until.append(_micros(obj.get("valid_until")))
-            if techniques := _techniques(obj):
+            if techniques := techniques_of_stix(obj):
                 self._techniques[number] = techniques
             if isinstance(compiled, tuple):
                 self._complex.append(_Complex(number, *compiled))
@@ -288,14 +270,6 @@ class CompiledIndicators:
                     out[valid] = values[valid]
         return out
 
-    def _refs(self, batch: pa.Table, rows: list[int]) -> list[EventRef]:
-        def column(name: str) -> list:
-            return batch.column(name).take(rows).to_pylist() if name in batch.column_names else [None] * len(rows)
-        sources, records = column(PROVENANCE_SOURCE), column(PROVENANCE_RECORD_ID)
-        stamps = column("@timestamp")
-        return [EventRef(source or "", rec if rec is not None else row, stamp)
-                for row, source, rec, stamp in zip(rows, sources, records, stamps, strict=True)]
-
     def _alerts_for(self, numbers: list[int], events: list[list[EventRef]], matched: list[dict]) -> list[Alert]:
         """One alert per (indicator number, its events, what matched), metadata fetched in bulk."""
         index = pa.array(numbers, pa.int64())
@@ -321,7 +295,7 @@ class CompiledIndicators:
         keys = sorted(hits)
         rows = [row for row, _ in keys]
         live = self._event_times(batch, rows) < self._until_arr[[n for _, n in keys]]
-        refs = self._refs(batch, rows)
+        refs = event_refs(batch, rows)
         kept = [(number, [ref], hits[(row, number)])
                 for (row, number), ref, ok in zip(keys, refs, live, strict=True) if ok]
         return self._alerts_for(*map(list, zip(*kept, strict=True))) if kept else []
@@ -354,7 +328,7 @@ class CompiledIndicators:
                         zip(rows, records, strict=True)]
             by_id = {o["id"]: row for (o, _), row in zip(observed, rows, strict=True)}
             matched = sorted(by_id[i] for i in self._run_matcher(pattern, observed) if i in by_id)
-            return self._alerts_for([pattern.number], [self._refs(batch, matched)], [matched_how]) if matched else []
+            return self._alerts_for([pattern.number], [event_refs(batch, matched)], [matched_how]) if matched else []
         distinct: dict[tuple, list[int]] = {}
         for row, rec in zip(rows, records, strict=True):
             distinct.setdefault(tuple(rec.values()), []).append(row)
@@ -366,7 +340,7 @@ class CompiledIndicators:
         if not matched:
             return []
         matched.sort()
-        refs = self._refs(batch, matched)
+        refs = event_refs(batch, matched)
         return self._alerts_for([pattern.number] * len(matched), [[r] for r in refs], [matched_how] * len(matched))
 
     # --- summary --------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from sigma.types import (
     SpecialChars,
 )
 
+from ...intel import technique_of_tag
 from .pipeline import CHANNEL, EVENT_ID, event_field
 
 KEYWORDS = "cybershield.keywords"
@@ -101,7 +102,8 @@ class CompiledRule:
 
 def techniques(rule) -> list[str]:
     """ATT&CK technique ids from ``attack.tNNNN[.NNN]`` tags."""
-    return [t.name.upper() for t in rule.tags if t.namespace == "attack" and re.fullmatch(r"t\d{4}(\.\d{3})?", t.name)]
+    found = (technique_of_tag(f"{t.namespace}.{t.name}") for t in rule.tags if t.namespace == "attack")
+    return [t for t in found if t]
 
 
 def level(rule) -> str:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
 import pyarrow as pa
 
-from ...events import PROVENANCE_RECORD_ID, PROVENANCE_SOURCE
-from ..alerts import Alert, EventRef
+from ..alerts import Alert, event_refs
 from .cache import RuleCache
 from .collection import compile_collection
 from .compile import Leaves
@@ -45,16 +43,10 @@ class SigmaDetector:
     def detect(self, batch: pa.Table) -> list[Alert]:
         if batch.num_rows == 0:
             return []
-        sources = batch.column(PROVENANCE_SOURCE)
-        record_ids = batch.column(PROVENANCE_RECORD_ID)
-        stamps = batch.column("@timestamp") if "@timestamp" in batch.column_names else None
         alerts: list[Alert] = []
         for match in self.evaluator.matches(batch):
             rule = self.rules[match.rule]
-            rows = pa.array(match.rows, pa.int64())
-            times = stamps.take(rows).to_pylist() if stamps is not None else [None] * len(match.rows)
-            refs = [EventRef(source, record_id, _aware(stamp)) for source, record_id, stamp in zip(
-                sources.take(rows).to_pylist(), record_ids.take(rows).to_pylist(), times, strict=True)]
+            refs = event_refs(batch, match.rows)
             if rule.generate:
                 alerts += [Alert(self.kind, rule.id, rule.title, rule.level, [ref], list(rule.techniques),
                                  {"variant": rule.variant}) for ref in refs]
@@ -95,9 +87,3 @@ class SigmaDetector:
             "variants_skipped": [f.as_dict() for f in self.skipped],
         }
 
-
-def _aware(value):
-    """A naive event time read as UTC."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value

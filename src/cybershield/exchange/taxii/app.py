@@ -24,7 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy import insert, select
 from starlette.exceptions import HTTPException
 
-from ...intel import IntelStore, Recipient, SharingPolicy, start_validation_workers, stixtime
+from ...intel import IntelStore, Recipient, SharingPolicy, prepare_validation, stixtime
 from ...storage import TaxiiStatusRecord
 from ..accounts import Account, Authenticator, Collection, LoginRefused, TaxiiSettings
 from .cursors import Cursors
@@ -38,7 +38,7 @@ MAX_VERSIONS = 100_000
 def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings) -> FastAPI:
     """The TAXII 2.1 application over ``store``, gated by ``policy``, with ``settings``' accounts and collections."""
     app = FastAPI(title=settings.title, docs_url=None, redoc_url=None, openapi_url=None,
-                  on_startup=[start_validation_workers])
+                  on_startup=[prepare_validation])
     auth = Authenticator(settings.accounts, settings.login_limits)
     cursors = Cursors(settings.cursor_secret)
     root = f"/{settings.api_root}"

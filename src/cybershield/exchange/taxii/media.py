@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
+
+from ...errors import CybershieldError
+
+log = logging.getLogger(__name__)
 
 TAXII = "application/taxii+json;version=2.1"
 STIX = "application/stix+json;version=2.1"
@@ -12,14 +18,15 @@ DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
 
 
-class TaxiiError(Exception):
+class TaxiiError(CybershieldError):
     """An error the server answers with a TAXII error message (section 3.6.1)."""
 
     def __init__(self, status: int, title: str, description: str = "", headers: dict | None = None):
-        super().__init__(title)
+        super().__init__(f"{title}: {description}" if description else title, http_status=status)
         self.status, self.title, self.description, self.headers = status, title, description, headers or {}
 
     def response(self) -> Response:
+        log.info("refused with %d %s: %s", self.status, self.title, self.description)
         body = {"title": self.title, "description": self.description, "http_status": str(self.status)}
         return Response(orjson.dumps(body), self.status, self.headers, media_type=TAXII)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import threading
 import time
@@ -11,10 +12,22 @@ from collections.abc import Iterator
 import uvicorn
 from fastapi import FastAPI
 
+from ...errors import CybershieldError
+
+log = logging.getLogger(__name__)
+
 
 def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 9000) -> None:
-    """Serve ``app`` until interrupted."""
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    """Serve ``app`` until interrupted; the port is taken first, so a busy one fails before anything starts."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise CybershieldError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    log.info("listening on %s:%d", host, port)
+    uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
 
 
 @contextlib.contextmanager
