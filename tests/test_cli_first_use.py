@@ -21,7 +21,7 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch):
     """Rich wraps at 80 columns when not on a terminal, folding long paths: one message, one line."""
-    from cybershield.cli.app import console
+    from cybershield.cli.base import console
 
     monkeypatch.setattr(console, "width", 1000)
 

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ..config import settings
 from ..response import ResponseError, ResponseService
-from .app import console
+from .base import console
 
 
 @contextlib.contextmanager

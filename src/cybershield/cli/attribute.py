@@ -11,7 +11,7 @@ import typer
 from ..config import settings
 from ..response import AttributionModel, ResponseError, load_profiles
 from ._response import emit, handled, print_ranking, split_list
-from .app import app, console
+from .base import app, console
 
 
 @app.command("attribute")

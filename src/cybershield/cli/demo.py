@@ -26,7 +26,7 @@ from ..exercise import ScenarioError, load_scenario
 from ..exercise.report import write_report
 from ..exercise.runner import play
 from ..network.launcher import NetworkStartError, stop_pids
-from .app import app, console
+from .base import app, console
 from .exercise import print_scorecard
 
 DEFAULT_SCENARIO = "ransomware-hospitals"

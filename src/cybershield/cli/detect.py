@@ -13,11 +13,11 @@ import typer
 from rich.table import Table
 
 from ..config import Settings, settings
-from ..detect import DetectorUnavailable, DetectRun, build_detectors
+from ..detect import DetectRun, build_detectors
+from ..errors import CybershieldError
 from ..events import Quarantine
-from ..hub import ConfigError, load_hub_config
 from ..storage import open_database, store_alerts
-from .app import app, console
+from .base import app, console
 from .ingest import run_ingest
 
 
@@ -67,6 +67,10 @@ def _placeholders(path: Path | None, cfg: Settings) -> dict[str, list[str]]:
         from ..detect.sigma import load_placeholders
 
         return load_placeholders(path)
+    if not cfg.hub_config_path.is_file():
+        return {}
+    from ..hub import load_hub_config  # only with a hub configuration: the hub package is heavy to load
+
     config = load_hub_config(cfg.hub_config_path)
     return {name: list(values) for name, values in config.sigma.placeholders.items()}
 
@@ -94,7 +98,7 @@ def detect_command(
             values = _placeholders(placeholders, cfg) if rules else {}
             detectors = build_detectors(rules, indicators, model, placeholders=values or None,
                                         rule_cache=None if no_cache else rule_cache_dir(cfg))
-    except (DetectorUnavailable, ConfigError, ValueError) as exc:
+    except (CybershieldError, ValueError) as exc:  # a missing rule path, a bad hub configuration
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
     if out:
@@ -105,7 +109,7 @@ def detect_command(
     sessions = open_database(cfg.db_url)
     stored = 0
 
-    def store(alerts: list) -> None:  # alerts are stored as they come, never held for the end
+    def store(alerts: list, _batch=None) -> None:  # alerts are stored as they come, never held for the end
         nonlocal stored
         stored += store_alerts(sessions, alerts)
 

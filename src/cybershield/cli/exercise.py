@@ -17,7 +17,7 @@ from ..exercise import ScenarioError, build_feed, load_scenario, scenario_names
 from ..exercise.report import write_report
 from ..exercise.runner import default_start, play
 from ..network.launcher import NetworkStartError
-from .app import app, console
+from .base import app, console
 
 exercise_app = typer.Typer(help="Exercises: multi-country campaign scenarios played into a network of hubs.",
                            no_args_is_help=True)

@@ -13,7 +13,7 @@ from .. import logs
 from ..config import settings
 from ..hub import HubConfig, HubContext, HubError, HubService, load_hub_config, serve
 from ..web import create_app
-from .app import app, console
+from .base import app, console
 
 hub_app = typer.Typer(help="A hub as a service: ingest, detection, alerts, warnings and TAXII on one port.",
                       no_args_is_help=True)

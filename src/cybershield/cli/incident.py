@@ -17,7 +17,7 @@ from ..response import (
     write_review,
 )
 from ._response import emit, handled, print_ranking, service, split_list
-from .app import app, console
+from .base import app, console
 
 incident_app = typer.Typer(help="Incidents: grouping, lifecycle, NIS2 clock and reports, audit trail, review.",
                            no_args_is_help=True)

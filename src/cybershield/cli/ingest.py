@@ -17,7 +17,7 @@ from rich.table import Table
 
 from ..errors import CybershieldError
 from ..events import PARSERS, FormatStats, IngestSummary, Quarantine, align, discover, ingest, unify_schema
-from .app import app, console
+from .base import app, console
 
 
 @contextlib.contextmanager

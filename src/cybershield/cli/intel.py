@@ -28,7 +28,7 @@ from ..intel import (
     write_misp_feed,
 )
 from ..intel.importer import discover
-from .app import app, console
+from .base import app, console
 from .hub import hub_config_or_exit
 
 intel_app = typer.Typer(help="The threat-intelligence store: import and export STIX 2.1.", no_args_is_help=True)

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ..config import settings
 from ..exchange import PASSPHRASE_ENV, HubIdentity, HubKeys, HubRole, KeyBundle, KeyStore, KeyStoreError
-from .app import console
+from .base import console
 from .hub import hub_app
 
 keys_app = typer.Typer(help="The hub's identity and keys (Ed25519 + ML-DSA-65, X25519 + ML-KEM-768).",

@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from ..config import settings
-from .app import app, console
+from .base import app, console
 
 if TYPE_CHECKING:
     from ..learning import FlowFeatures, ModelRegistry

@@ -11,7 +11,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ..network.launcher import NetworkStartError, Plan, start_network, status, stop_network
-from .app import app, console
+from .base import app, console
 
 network_app = typer.Typer(help="A network of national and cross-border hubs on 127.0.0.1.", no_args_is_help=True)
 app.add_typer(network_app, name="network")

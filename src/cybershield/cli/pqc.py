@@ -30,7 +30,7 @@ from ..pqc import (
     write_report,
 )
 from ..storage import open_database
-from .app import app, console
+from .base import app, console
 
 pqc_app = typer.Typer(help="Post-quantum readiness: inventory from TLS/SSH handshakes, CBOM, trend.",
                       no_args_is_help=True)

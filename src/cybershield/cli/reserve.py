@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..response import SupportNeeds, read_registry
 from ._response import emit, handled, service, split_list
-from .app import app, console
+from .base import app, console
 
 reserve_app = typer.Typer(help="EU Cybersecurity Reserve: providers, support requests, priority, clocks.",
                           no_args_is_help=True)

@@ -11,7 +11,7 @@ from rich.table import Table
 from ..config import settings
 from ..hub import FLOW_MODEL, HubContext, HubError, import_intel, job_sources, run_job
 from ..intel import rejections_by_reason
-from .app import app, console
+from .base import app, console
 from .detect import detect_summary, print_detect_summary
 from .ingest import file_progress, print_summary
 from .intel import print_rejections

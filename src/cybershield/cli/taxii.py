@@ -13,7 +13,7 @@ from .. import logs
 from ..config import settings
 from ..exchange import Exchange, create_app, hash_secret, serve
 from ..intel import IntelStore
-from .app import app, console
+from .base import app, console
 from .hub import hub_config_or_exit
 
 taxii_app = typer.Typer(help="TAXII 2.1: the hub's server and its exchange with peers.", no_args_is_help=True)

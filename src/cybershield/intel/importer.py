@@ -107,8 +107,9 @@ def _is_indicator_csv(source: Source) -> bool:
 
 def _misp(source: Source) -> tuple[list, list[str]]:
     conversion = misp_to_stix(source.data)
-    return conversion.objects, [f"MISP attribute type {kind!r} has no STIX form ({count} attributes)"
-                                for kind, count in sorted(conversion.skipped.items())]
+    return conversion.objects, conversion.rejected + [
+        f"MISP attribute type {kind!r} has no STIX form ({count} attributes)"
+        for kind, count in sorted(conversion.skipped.items())]
 
 
 def _csv(source: Source) -> tuple[list, list[str]]:

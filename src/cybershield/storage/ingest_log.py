@@ -15,6 +15,12 @@ def record_ingest(sessions: sessionmaker[Session], summary: dict, entries: list)
                         summary_json=orjson.dumps(summary).decode())
         session.add(run)
         session.flush()
-        session.add_all(QuarantineRecord(run_id=run.id, source=e.source, record_id=e.record_id, reason=e.reason,
-                                         detail=e.detail, sample=e.sample) for e in entries)
+        session.add_all(QuarantineRecord(run_id=run.id, source=_text(e.source), record_id=e.record_id,
+                                         reason=e.reason, detail=_text(e.detail), sample=_text(e.sample))
+                        for e in entries)
         return run.id
+
+
+def _text(value: str) -> str:
+    """What a quarantined record says, storable anywhere: PostgreSQL text holds no NUL, so it is written ``\\x00``."""
+    return value.replace("\x00", "\\x00") if isinstance(value, str) else value
