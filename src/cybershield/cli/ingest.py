@@ -35,7 +35,8 @@ def file_progress(paths: list[Path], show: bool) -> Iterator[Callable[[Path, For
 
 
 def run_ingest(paths: list[Path], fmt: str | None, out: Path | None, quarantine: Quarantine,
-               show_progress: bool, consumer: Callable[[pa.Table], None] | None = None) -> IngestSummary:
+               show_progress: bool, consumer: Callable[[pa.Table], None] | None = None,
+               batch_size: int = 50_000) -> IngestSummary:
     """Ingest with a progress bar over the files; hand each batch to ``consumer`` (detection, say) and
     write all events to one Parquet file if asked (batches go to disk as they come, so memory stays
     bounded; they are joined under one schema at the end)."""
@@ -54,7 +55,8 @@ def run_ingest(paths: list[Path], fmt: str | None, out: Path | None, quarantine:
             consumer(table)
 
     with file_progress(paths, show_progress) as on_file:
-        summary = ingest(paths, fmt, sink=sink if out or consumer else None, quarantine=quarantine, on_file=on_file)
+        summary = ingest(paths, fmt, sink=sink if out or consumer else None, quarantine=quarantine, on_file=on_file,
+                         batch_size=batch_size)
     quarantine.close()
     if out and parts and schemas:
         schema = unify_schema(schemas)
