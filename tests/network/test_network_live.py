@@ -8,6 +8,7 @@ lost and nothing applied twice; forged, tampered and replayed envelopes on the w
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import random
 import signal
@@ -34,7 +35,7 @@ C2 = INFRA.c2_addresses[0]
 
 
 def _phishing(country: str, network: str, seed: int) -> bytes:
-    victim = Constituent(f"org-{country.lower()}", "health", "essential", __import__("ipaddress").ip_network(network))
+    victim = Constituent(f"org-{country.lower()}", "health", "essential", ipaddress.ip_network(network))
     records = stage_records(StageContext(random.Random(seed), victim, INFRA, "phishing", f"{country}/initial-access",
                                          datetime.now(UTC) - timedelta(minutes=5), None))
     return b"\n".join(r.line() for r in records if r.format == "evtx-json") + b"\n"

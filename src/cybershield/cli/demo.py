@@ -25,12 +25,12 @@ from ..config import settings
 from ..exercise import ScenarioError, load_scenario
 from ..exercise.report import write_report
 from ..exercise.runner import play
+from ..hub import FLOW_MODEL
 from ..network.launcher import NetworkStartError, stop_pids
 from .base import app, console
 from .exercise import print_scorecard
 
 DEFAULT_SCENARIO = "ransomware-hospitals"
-FLOW_MODEL = "flows"
 
 
 @app.command("demo")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from pathlib import Path
 
 import matplotlib
+
+from .records import utc
 
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
@@ -19,10 +20,6 @@ def _outcome(stage: dict) -> str:
     return "prevented" if stage["prevented"] else "detected" if stage["detected"] else "missed"
 
 
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def timeline(run: dict, title: str, path: Path) -> Path:
     """One row per country: each stage at its start, coloured by its outcome, a line to its first detection."""
     countries = sorted({s["country"] for s in run["stages"]}, key=lambda c: min(
@@ -30,14 +27,14 @@ def timeline(run: dict, title: str, path: Path) -> Path:
     row = {c: i for i, c in enumerate(countries)}
     fig, ax = plt.subplots(figsize=(10, 0.6 * len(countries) + 1.6))
     for stage in run["stages"]:
-        y, started = row[stage["country"]], _time(stage["started"])
+        y, started = row[stage["country"]], utc(stage["started"])
         if stage["first_detected"]:
-            ax.plot([started, _time(stage["first_detected"])], [y, y], color="#888", lw=1)
+            ax.plot([started, utc(stage["first_detected"])], [y, y], color="#888", lw=1)
         ax.scatter([started], [y], s=70, color=_COLOURS[_outcome(stage)], zorder=3)
         ax.annotate(stage["stage"], (started, y), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7)
     for country, moment in run.get("warned_at", {}).items():
         if country in row:
-            ax.scatter([_time(moment)], [row[country]], marker="v", s=90, color="#1565c0", zorder=4)
+            ax.scatter([utc(moment)], [row[country]], marker="v", s=90, color="#1565c0", zorder=4)
     ax.set_yticks(range(len(countries)), countries)
     ax.set_ylim(-0.7, len(countries) - 0.3)
     ax.invert_yaxis()

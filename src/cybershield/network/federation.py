@@ -30,6 +30,7 @@ from ..exchange import (
     SqlReplayStore,
 )
 from ..hub import SHARING, HubService
+from ..intel import LEVELS
 from .correlation import Correlator
 from .escalation import write_escalation
 from .observables import external_observables
@@ -114,9 +115,8 @@ class Federation:
 
     def _tlp(self) -> str:
         agreements = [h.agreement for h in self.topology.cross_border_of(self.me.name)]
-        levels = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]
-        ceiling = min((levels.index(a.tlp_ceiling) for a in agreements), default=2)
-        return levels[min(levels.index(self.service.config.default_tlp), ceiling)]
+        ceiling = min((LEVELS.index(a.tlp_ceiling) for a in agreements), default=LEVELS.index("AMBER"))
+        return LEVELS[min(LEVELS.index(self.service.config.default_tlp), ceiling)]
 
     # -- in --------------------------------------------------------------------------------------
 

@@ -20,8 +20,10 @@ import orjson
 import stix2
 
 from ..intel import marking_definition
+from ..intel.stixtime import format_time
 from .correlation import Sighting
 from .observables import Observable
+from .warnings import stable_id
 
 _SEVERITY = {21: "low", 47: "medium", 73: "high", 99: "critical"}
 _STIX_TYPES = {"ipv4-addr": stix2.IPv4Address, "ipv6-addr": stix2.IPv6Address, "domain-name": stix2.DomainName,
@@ -49,7 +51,7 @@ def severity_name(score: int) -> str:
 def hub_identity(hub: str, country: str) -> dict:
     """The national hub as STIX sees it: an organisation in ``country`` (stable id)."""
     stamp = "2026-01-01T00:00:00.000Z"
-    return {"type": "identity", "spec_version": "2.1", "id": _id("identity", hub), "created": stamp,
+    return {"type": "identity", "spec_version": "2.1", "id": stable_id("identity", hub), "created": stamp,
             "modified": stamp, "name": hub, "identity_class": "organization", "x_cybershield_country": country}
 
 
@@ -93,37 +95,29 @@ def read_sightings(bundle: dict, hub: str, country: str) -> tuple[list[Sighting]
 
 
 def _objects(hub: str, identity: str, marking: str, item: Seen, observable: Observable) -> list[dict]:
-    now = _stamp(datetime.now(UTC))
+    now = format_time(datetime.now(UTC))
     common = {"spec_version": "2.1", "created": now, "modified": now, "created_by_ref": identity,
               "object_marking_refs": [marking]}
-    indicator = {"type": "indicator", "id": _id("indicator", hub, observable.key), **common,
+    indicator = {"type": "indicator", "id": stable_id("indicator", hub, observable.key), **common,
                  "name": observable.value, "pattern": observable.pattern(), "pattern_type": "stix",
-                 "valid_from": _stamp(item.first_seen), "indicator_types": ["malicious-activity"]}
+                 "valid_from": format_time(item.first_seen), "indicator_types": ["malicious-activity"]}
     out = [indicator]
     refs = []
     sco_type = _STIX_TYPES.get(observable.type)
     if sco_type is not None:
         sco = orjson.loads(sco_type(value=observable.value).serialize())
-        observed = {"type": "observed-data", "id": _id("observed-data", hub, item.alert_key, observable.key),
-                    **common, "first_observed": _stamp(item.first_seen), "last_observed": _stamp(item.last_seen),
+        observed = {"type": "observed-data", "id": stable_id("observed-data", hub, item.alert_key, observable.key),
+                    **common, "first_observed": format_time(item.first_seen), "last_observed": format_time(item.last_seen),
                     "number_observed": item.count, "object_refs": [sco["id"]]}
         out += [sco, observed]
         refs = [observed["id"]]
-    out.append({"type": "sighting", "id": _id("sighting", hub, item.alert_key, observable.key), **common,
+    out.append({"type": "sighting", "id": stable_id("sighting", hub, item.alert_key, observable.key), **common,
                 "sighting_of_ref": indicator["id"], "where_sighted_refs": [identity],
-                "first_seen": _stamp(item.first_seen), "last_seen": _stamp(item.last_seen), "count": item.count,
+                "first_seen": format_time(item.first_seen), "last_seen": format_time(item.last_seen), "count": item.count,
                 **({"observed_data_refs": refs} if refs else {}),
                 "x_cybershield_observable": observable.key, "x_cybershield_severity": item.severity,
                 "x_cybershield_techniques": list(item.techniques)})
     return out
-
-
-def _id(kind: str, *parts: str) -> str:
-    return f"{kind}--{uuid.uuid5(uuid.NAMESPACE_URL, 'cybershield/' + '/'.join(parts))}"
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _time(text: str) -> datetime:

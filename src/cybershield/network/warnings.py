@@ -14,6 +14,7 @@ import orjson
 import stix2
 
 from ..intel import marking_definition
+from ..intel.stixtime import format_time
 from .agreement import Agreement
 from .observables import Observable
 
@@ -30,12 +31,9 @@ class Warning:
     bundle: dict
 
 
-def _id(kind: str, *parts: str) -> str:
+def stable_id(kind: str, *parts: str) -> str:
+    """A STIX id derived from ``parts``: the same object made again (a redelivery, a new version) keeps its id."""
     return f"{kind}--{uuid.uuid5(uuid.NAMESPACE_URL, 'cybershield/' + '/'.join(parts))}"
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def build_warning(hub: str, observable: Observable, countries: list[dict], sightings: list, agreement: Agreement,
@@ -44,43 +42,43 @@ def build_warning(hub: str, observable: Observable, countries: list[dict], sight
     now = datetime.now(UTC)
     created = created or now
     marking = marking_definition(agreement.warning_tlp)
-    common = {"created": _stamp(created), "modified": _stamp(now), "object_marking_refs": [marking["id"]],
+    common = {"created": format_time(created), "modified": format_time(now), "object_marking_refs": [marking["id"]],
               "allow_custom": True}
-    author = stix2.Identity(id=_id("identity", hub), name=hub, identity_class="organization",
-                            created=_stamp(datetime(2026, 1, 1, tzinfo=UTC)),
-                            modified=_stamp(datetime(2026, 1, 1, tzinfo=UTC)))
+    author = stix2.Identity(id=stable_id("identity", hub), name=hub, identity_class="organization",
+                            created=format_time(datetime(2026, 1, 1, tzinfo=UTC)),
+                            modified=format_time(datetime(2026, 1, 1, tzinfo=UTC)))
     first = min(c["first_seen"] for c in countries)
     last = max(c["last_seen"] for c in countries)
     names = [c["country"] for c in countries]
     techniques = sorted({t for s in sightings for t in s.techniques})
     indicator = stix2.Indicator(
-        id=_id("indicator", hub, observable.key), name=f"{observable.value} ({observable.type})",
-        pattern=observable.pattern(), pattern_type="stix", valid_from=_stamp(first),
+        id=stable_id("indicator", hub, observable.key), name=f"{observable.value} ({observable.type})",
+        pattern=observable.pattern(), pattern_type="stix", valid_from=format_time(first),
         indicator_types=["malicious-activity"], created_by_ref=author.id,
-        description=f"Sighted in {', '.join(names)} between {_stamp(first)} and {_stamp(last)}.", **common)
+        description=f"Sighted in {', '.join(names)} between {format_time(first)} and {format_time(last)}.", **common)
     patterns = [stix2.AttackPattern(
-        id=_id("attack-pattern", "mitre-attack", t), name=t, created_by_ref=author.id,
+        id=stable_id("attack-pattern", "mitre-attack", t), name=t, created_by_ref=author.id,
         external_references=[{"source_name": "mitre-attack", "external_id": t,
                               "url": f"https://attack.mitre.org/techniques/{t.replace('.', '/')}/"}], **common)
         for t in techniques]
-    actions = [stix2.CourseOfAction(id=_id("course-of-action", hub, observable.key, name), name=name,
+    actions = [stix2.CourseOfAction(id=stable_id("course-of-action", hub, observable.key, name), name=name,
                                     description=text, created_by_ref=author.id, **common)
                for name, text in _recommendations(observable)]
     by_country: dict[str, dict] = defaultdict(dict)
     for c in countries:
-        by_country[c["country"]] = {"count": c["count"], "first_seen": _stamp(c["first_seen"]),
-                                    "last_seen": _stamp(c["last_seen"])}
+        by_country[c["country"]] = {"count": c["count"], "first_seen": format_time(c["first_seen"]),
+                                    "last_seen": format_time(c["last_seen"])}
     report = stix2.Report(
-        id=_id("report", hub, "warning", observable.key), name=f"Early warning: {observable.value} sighted in "
-        f"{len(names)} countries", report_types=["indicator", "threat-report"], published=_stamp(now),
+        id=stable_id("report", hub, "warning", observable.key), name=f"Early warning: {observable.value} sighted in "
+        f"{len(names)} countries", report_types=["indicator", "threat-report"], published=format_time(now),
         created_by_ref=author.id, object_refs=[indicator.id, *(p.id for p in patterns), *(a.id for a in actions)],
         description=f"{observable.value} was sighted in {', '.join(names)} within "
                     f"{agreement.warning.window.total_seconds() / 3600:g} h. Block it and hunt for it.",
         x_cybershield_warning={"observable": observable.key, "sightings": dict(by_country),
-                               "first_seen": _stamp(first), "last_seen": _stamp(last), "techniques": techniques,
+                               "first_seen": format_time(first), "last_seen": format_time(last), "techniques": techniques,
                                "escalated": escalated}, **common)
     objects = [dict(marking), *(orjson.loads(o.serialize()) for o in (author, indicator, *patterns, *actions, report))]
-    bundle = {"type": "bundle", "id": _id("bundle", hub, observable.key, _stamp(now)), "objects": objects}
+    bundle = {"type": "bundle", "id": stable_id("bundle", hub, observable.key, format_time(now)), "objects": objects}
     return Warning(report.id, names, created, now, escalated, bundle)
 
 
