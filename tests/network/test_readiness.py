@@ -64,6 +64,14 @@ class Net:
     xb: Hub
     de: Hub
     fr: Hub
+    sealers: dict[str, EnvelopeSealer] = dataclasses.field(default_factory=dict)
+
+    def seal(self, sender: str, payload: dict) -> bytes:
+        """An envelope from ``sender`` (its keys loaded once: a load derives the passphrase's key) to xb-1."""
+        if sender not in self.sealers:
+            self.sealers[sender] = EnvelopeSealer(KeyStore(self.directory / sender / "keys").load(),
+                                                  load_topology(self.directory / "network.yaml").keyring())
+        return self.sealers[sender].seal(payload, ["xb-1"])
 
 
 def _ssl(servers: list[tuple[str, str, int]]) -> bytes:
@@ -167,9 +175,7 @@ def _nl_summary(pq: int = 3, vulnerable: int = 2) -> dict:
 
 
 def _post(net: Net, sender: str, payload: dict, login: tuple[str, str] | None = None) -> httpx.Response:
-    sealer = EnvelopeSealer(KeyStore(net.directory / sender / "keys").load(),
-                            load_topology(net.directory / "network.yaml").keyring())
-    return httpx.post(net.xb.url + "/api/v1/exchange", content=sealer.seal(payload, ["xb-1"]),
+    return httpx.post(net.xb.url + "/api/v1/exchange", content=net.seal(sender, payload),
                       auth=login or _login(net.directory, sender, "xb-1"), timeout=30)
 
 
@@ -253,6 +259,13 @@ def test_the_api_and_the_cli_where_they_apply_and_where_not(net, monkeypatch):
     empty = net.xb.picture(period="2020-01-06")
     assert empty["countries"] == [] and empty["missing"] == ["DE", "FR", "NL"]
     assert WEEK.isoformat() in empty["periods"]
+
+    # the cross-border hub's dashboard shows the picture (open on loopback); a national hub's has no such panel
+    assert 'id="readiness-rows"' in httpx.get(net.xb.url + "/dashboard/").text
+    assert 'id="readiness"' not in httpx.get(net.de.url + "/dashboard/").text
+    panel = httpx.get(net.xb.url + "/dashboard/api/readiness").json()
+    assert "NL" in panel["by_country"] and panel["period"] == WEEK.isoformat()
+    assert httpx.get(net.de.url + "/dashboard/api/readiness").status_code == 404
 
     runner = CliRunner()
     monkeypatch.setenv("XB_PASSWORD", net.xb.login[1])
