@@ -1,8 +1,9 @@
 """Anonymised readiness figures a national hub can share upwards, and their roll-up across countries.
 
 A readiness summary holds counts only: endpoints and connections by status, and endpoints by sector and
-status. No address, host name, certificate or constituent name leaves the hub. The federation work
-carries these summaries between hubs; here are the two ends: ``readiness_summary`` and ``rollup``.
+status. No address, host name, certificate or constituent name leaves the hub. Here are the two ends:
+a summary of an inventory (``readiness_summary``) or of a week's stored snapshots (``week_summary``), and
+``rollup``; ``network.readiness`` carries the weekly ones between hubs.
 """
 
 from __future__ import annotations
