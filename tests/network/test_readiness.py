@@ -30,7 +30,7 @@ from cybershield.network.topology import load_topology
 from cybershield.pqc import ReadinessError, week_summary
 from cybershield.storage import open_database
 from cybershield.storage.models import OutboxRecord
-from cybershield.storage.readiness_log import keep_summary, summaries_of
+from cybershield.storage.readiness_log import keep_summary, readiness_periods, summaries_of
 from cybershield.web import create_app
 
 from .test_network_live import _login, _until
@@ -309,3 +309,4 @@ def test_the_newest_summary_per_country_and_week_is_kept(db_url):
     held = summaries_of(sessions, week)
     assert [(h["country"], h["document"]["n"], h["generated"]) for h in held] == [
         ("DE", 7, t0), ("NL", 2, t0 + timedelta(seconds=1))]
+    assert readiness_periods(sessions) == [week, week - timedelta(days=7)]
