@@ -277,6 +277,8 @@ def test_the_api_and_the_cli_where_they_apply_and_where_not(net, monkeypatch):
     monkeypatch.setenv("DE_PASSWORD", net.de.login[1])
     shared = runner.invoke(cli, ["pqc", "share", "--hub", net.de.url, "--password-env", "DE_PASSWORD", "--json"])
     assert shared.exit_code == 0 and orjson.loads(shared.stdout)["queued"][0]["hub"] == "xb-1"
+    told = runner.invoke(cli, ["pqc", "share", "--hub", net.de.url, "--password-env", "DE_PASSWORD"])
+    assert told.exit_code == 0 and f"de-hub -> xb-1: week of {WEEK}" in told.output
     monkeypatch.setenv("DE_PASSWORD", "wrong")
     refused = runner.invoke(cli, ["pqc", "share", "--hub", net.de.url, "--password-env", "DE_PASSWORD"])
     assert refused.exit_code == 2 and "401" in refused.output
