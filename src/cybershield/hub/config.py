@@ -21,6 +21,7 @@ that does not parse is one :class:`ConfigError` naming the file and the key. The
     sigma: {rules: [path, ...], placeholders: {admin_users: [alice, bob]}}
     dashboard: {open_on_loopback: true}   # the dashboard without login when the hub listens on loopback only
     detect: {indicator_reload_seconds: 10}
+    network: {file: ../network.yaml, keys: keys, readiness_share_seconds: 3600}
     response: {grouping: {rules: [host, user, indicator, campaign], window_minutes: 120, fields: {host: [host.name]}}}
 """
 
@@ -56,6 +57,7 @@ DEFAULT_PORT = 8400
 DEFAULT_RETENTION_DAYS = 30
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 DEFAULT_RELOAD_SECONDS = 10.0
+DEFAULT_READINESS_SHARE = 3600.0
 _TAXII_MAX = 10 * 1024 * 1024
 
 
@@ -146,10 +148,12 @@ class GroupingConfig:
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Where the network file is (hubs, URLs, public keys, agreements) and this hub's key folder."""
+    """Where the network file is (hubs, URLs, public keys, agreements) and this hub's key folder; how often a
+    national hub sends its anonymised readiness figures to its cross-border hubs (also whenever they change)."""
 
     file: Path | None = None
     keys: Path | None = None
+    readiness_share_seconds: float = DEFAULT_READINESS_SHARE
 
 
 @dataclass(frozen=True)
@@ -379,7 +383,7 @@ class _Parser:
         placeholders = {name: self.names({name: values}, "sigma.placeholders", name)
                         for name, values in self.mapping(sigma.get("placeholders"), "sigma.placeholders").items()}
         archive_dir = self.text(archive, "archive", "dir")
-        network = self.mapping(top.get("network"), "network", ("file", "keys"))
+        network = self.mapping(top.get("network"), "network", ("file", "keys", "readiness_share_seconds"))
         dashboard = self.mapping(top.get("dashboard"), "dashboard", ("open_on_loopback",))
         network_file, keys_dir = self.text(network, "network", "file"), self.text(network, "network", "keys")
         return HubConfig(
@@ -403,7 +407,9 @@ class _Parser:
                               MappingProxyType(placeholders)),
             indicator_reload_seconds=self.seconds(detect, "detect", "indicator_reload_seconds",
                                                   DEFAULT_RELOAD_SECONDS, 0.05, 86_400),
-            network=NetworkConfig(Path(network_file) if network_file else None, Path(keys_dir) if keys_dir else None),
+            network=NetworkConfig(Path(network_file) if network_file else None, Path(keys_dir) if keys_dir else None,
+                                  self.seconds(network, "network", "readiness_share_seconds", DEFAULT_READINESS_SHARE,
+                                               1, 7 * 86_400)),
             dashboard=DashboardConfig(self.boolean(dashboard, "dashboard", "open_on_loopback", True)),
             grouping=self.grouping(self.mapping(top.get("response"), "response", ("grouping",))),
         )
