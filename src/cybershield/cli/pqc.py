@@ -89,7 +89,7 @@ def inventory_command(
     """Inventory the cryptography of every TLS and SSH endpoint seen, classify it, and prioritise migration."""
     try:
         hub = load_hub_config(settings().hub_config_path)
-        known = {c.name: {"sector": c.sector, "entity_type": c.entity_type} for c in hub.constituents.values()}
+        known = {c.name: c.profile() for c in hub.constituents.values()}
         constituents = load_constituents(constituents_file, known)
     except (ConstituentsError, HubError) as exc:
         console.print(f"[red]{exc}[/]")

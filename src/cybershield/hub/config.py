@@ -27,6 +27,7 @@ that does not parse is one :class:`ConfigError` naming the file and the key. The
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,8 @@ SECTORS = ("energy", "transport", "banking", "financial-market-infrastructure", 
            "research", "other")
 #: NIS2 Art. 3 entity types.
 ENTITY_TYPES = ("essential", "important")
+#: The data sensitivity of a constituent (the post-quantum migration priorities weigh it).
+SENSITIVITIES = ("high", "medium", "low")
 DEFAULT_PORT = 8400
 DEFAULT_RETENTION_DAYS = 30
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
@@ -93,12 +96,20 @@ class PeerConfig:
 
 @dataclass(frozen=True)
 class ConstituentConfig:
-    """An organisation the hub serves, with its NIS2 sector and entity type."""
+    """An organisation the hub serves: its NIS2 sector and entity type, its data sensitivity and the
+    address ranges it owns (the post-quantum inventory counts its endpoints by them)."""
 
     name: str
     login: Login
     sector: str | None = None
     entity_type: str | None = None
+    sensitivity: str | None = None
+    networks: tuple[str, ...] = ()
+
+    def profile(self) -> dict:
+        """What ``pqc.parse_constituents`` reads of it."""
+        return {"sector": self.sector, "entity_type": self.entity_type, "sensitivity": self.sensitivity,
+                "networks": list(self.networks)}
 
 
 @dataclass(frozen=True)
@@ -484,10 +495,17 @@ class _Parser:
 
     def constituent(self, name: str, spec: object, collections: frozenset[str]) -> ConstituentConfig:
         key = f"constituents.{name}"
-        spec = self.mapping(spec, key, (*_LOGIN, "sector", "entity_type"))
+        spec = self.mapping(spec, key, (*_LOGIN, "sector", "entity_type", "sensitivity", "networks"))
+        networks = self.names(spec, key, "networks")
+        for network in networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise self.fail(f"{key}.networks", str(exc)) from None
         return ConstituentConfig(name, self.login(spec, key, collections, ("ingest",)),
                                  self.text(spec, key, "sector", None, SECTORS),
-                                 self.text(spec, key, "entity_type", None, ENTITY_TYPES))
+                                 self.text(spec, key, "entity_type", None, ENTITY_TYPES),
+                                 self.text(spec, key, "sensitivity", None, SENSITIVITIES), networks)
 
 
 def _join(key: str, name: str) -> str:
