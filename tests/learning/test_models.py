@@ -72,6 +72,19 @@ def test_rare_families_are_learnt_and_scores_calibrated():
         FlowClassifier().learn(matrix[labels == BENIGN], labels[labels == BENIGN])
 
 
+def test_a_family_smaller_than_a_leaf_is_still_named():
+    """The family model's leaves need 5 flows (FAMILY_PARAMS); a family of 3 training flows still gets its name,
+    as Heartbleed and SQL injection do with a handful of flows, and does not take the other families' flows."""
+    rng = np.random.default_rng(2)
+    matrix, labels = _blobs(rng, {BENIGN: 300, "DoS": 400, "Portscan": 400, "Heartbleed": 3})
+    model = FlowClassifier(rounds=20, family_rounds=25)
+    model.learn(matrix, labels)
+    test_matrix, test_labels = _blobs(rng, {BENIGN: 1, "DoS": 100, "Portscan": 100, "Heartbleed": 20})
+    named = model.family(test_matrix)
+    for family in ("DoS", "Portscan", "Heartbleed"):
+        assert (named[test_labels == family] == family).all(), family
+
+
 def test_anomaly_detector_learns_benign_only():
     rng = np.random.default_rng(2)
     benign = rng.lognormal(3, 0.5, size=(2000, len(FEATURE_NAMES))).astype(np.float32)
