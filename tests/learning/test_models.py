@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 
 import numpy as np
@@ -72,17 +73,17 @@ def test_rare_families_are_learnt_and_scores_calibrated():
         FlowClassifier().learn(matrix[labels == BENIGN], labels[labels == BENIGN])
 
 
-def test_a_family_smaller_than_a_leaf_is_still_named():
-    """The family model's leaves need 5 flows (FAMILY_PARAMS); a family of 3 training flows still gets its name,
-    as Heartbleed and SQL injection do with a handful of flows, and does not take the other families' flows."""
-    rng = np.random.default_rng(2)
-    matrix, labels = _blobs(rng, {BENIGN: 300, "DoS": 400, "Portscan": 400, "Heartbleed": 3})
-    model = FlowClassifier(rounds=20, family_rounds=25)
-    model.learn(matrix, labels)
-    test_matrix, test_labels = _blobs(rng, {BENIGN: 1, "DoS": 100, "Portscan": 100, "Heartbleed": 20})
-    named = model.family(test_matrix)
-    for family in ("DoS", "Portscan", "Heartbleed"):
-        assert (named[test_labels == family] == family).all(), family
+def test_family_figure_does_not_depend_on_the_alerts(small_scorer, small_flows):
+    """``family_macro_f1`` scores the family model's names on every attack test flow: a scorer that alerts on
+    nothing has a macro-F1 of the benign class alone but the same family figure."""
+    from cybershield.learning import evaluate
+
+    normal = evaluate(small_flows, scorer=small_scorer, leave_one_out=False, baselines=False).metrics
+    silent = copy.deepcopy(small_scorer)
+    silent.classifier.raw_threshold = silent.anomaly.raw_threshold = float("inf")
+    blind = evaluate(small_flows, scorer=silent, leave_one_out=False, baselines=False).metrics
+    assert blind["benign_fpr"] == 0 and blind["macro_f1"] < 0.1 < 0.8 < normal["macro_f1"]
+    assert blind["family_macro_f1"] == normal["family_macro_f1"] > 0.8
 
 
 def test_anomaly_detector_learns_benign_only():
