@@ -84,16 +84,16 @@ def later_period(flows: FlowFeatures) -> None:
         print(f"{name}: {metrics['split']['train_flows']:,} training flows, {metrics['split']['test_flows']:,} "
               f"test flows ({time.perf_counter() - started:.0f} s)", flush=True)
     names = [name.split(":")[0] for name, *_ in LATER_PERIOD]
-    print(f"{'F1 per class (test flows of each split)':52s}" + "".join(f"{n:>21s}" for n in names))
+    print(f"{'F1 per class (test flows of each split)':56s}" + "".join(f"{n:>21s}" for n in names))
     for label in runs[-1]["per_class"]:
         support = "/".join(str(m["per_class"].get(label, {}).get("support", 0)) for m in runs)
-        print(f"{label + ' (' + support + ')':52s}" + "".join(f"{m['per_class'].get(label, {}).get('f1', float('nan')):>21.3f}"
+        print(f"{label + ' (' + support + ')':56s}" + "".join(f"{m['per_class'].get(label, {}).get('f1', float('nan')):>21.3f}"
                                                           for m in runs))
-    print(f"{'macro-F1 (target >= ' + str(TARGETS['macro_f1']) + ')':52s}" + "".join(f"{m['macro_f1']:>21.4f}" for m in runs))
-    print(f"{'family names: macro-F1 over attack flows':52s}" + "".join(f"{m['family_macro_f1']:>21.4f}" for m in runs))
-    print(f"{'benign FPR (target <= ' + format(TARGETS['benign_fpr'], '.1%') + ')':52s}"
+    print(f"{'macro-F1 (target >= ' + str(TARGETS['macro_f1']) + ')':56s}" + "".join(f"{m['macro_f1']:>21.4f}" for m in runs))
+    print(f"{'family names: macro-F1 over attack flows':56s}" + "".join(f"{m['family_macro_f1']:>21.4f}" for m in runs))
+    print(f"{'benign FPR (target <= ' + format(TARGETS['benign_fpr'], '.1%') + ')':56s}"
           + "".join(f"{m['benign_fpr']:>21.3%}" for m in runs))
-    print(f"{'classes of >= 20 test flows with F1 < 0.9':52s}"
+    print(f"{'classes of >= 20 test flows with F1 < 0.9':56s}"
           + "".join(f"{sum(v['support'] >= 20 and v['f1'] < 0.9 for v in m['per_class'].values()):>21d}" for m in runs))
     for (name, *_), m in zip(LATER_PERIOD, runs, strict=True):
         if name.startswith("test"):
