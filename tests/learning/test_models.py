@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 
 import numpy as np
@@ -70,6 +71,19 @@ def test_rare_families_are_learnt_and_scores_calibrated():
     assert contrib.shape == (5, len(FEATURE_NAMES)) and contrib.sum(axis=1).min() > 0
     with pytest.raises(ValueError):
         FlowClassifier().learn(matrix[labels == BENIGN], labels[labels == BENIGN])
+
+
+def test_family_figure_does_not_depend_on_the_alerts(small_scorer, small_flows):
+    """``family_macro_f1`` scores the family model's names on every attack test flow: a scorer that alerts on
+    nothing has a macro-F1 of the benign class alone but the same family figure."""
+    from cybershield.learning import evaluate
+
+    normal = evaluate(small_flows, scorer=small_scorer, leave_one_out=False, baselines=False).metrics
+    silent = copy.deepcopy(small_scorer)
+    silent.classifier.raw_threshold = silent.anomaly.raw_threshold = float("inf")
+    blind = evaluate(small_flows, scorer=silent, leave_one_out=False, baselines=False).metrics
+    assert blind["benign_fpr"] == 0 and blind["macro_f1"] < 0.1 < 0.8 < normal["macro_f1"]
+    assert blind["family_macro_f1"] == normal["family_macro_f1"] > 0.8
 
 
 def test_anomaly_detector_learns_benign_only():

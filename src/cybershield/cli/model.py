@@ -259,6 +259,7 @@ def print_metrics(m: dict, title: str) -> None:
     head.add_column("target", justify="right")
     targets = m.get("targets", {})
     for key, label in (("macro_f1", "macro-F1 (alerts, family labels)"), ("macro_f1_classifier", "macro-F1 (classifier only)"),
+                       ("family_macro_f1", "macro-F1 of the family names, attack flows"),
                        ("benign_fpr", f"benign FPR at the threshold (budget {m['budget']:.2%})"),
                        ("anomaly_auc_mean", "anomaly ROC-AUC, mean over families"),
                        ("anomaly_auc_min", "anomaly ROC-AUC, worst family")):

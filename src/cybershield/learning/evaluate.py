@@ -102,6 +102,7 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
         "budget": scorer.budget,
         "macro_f1": _macro_f1(true, a.label, classes),
         "macro_f1_classifier": _macro_f1(true, classifier_labels, classes),
+        "family_macro_f1": _family_macro_f1(scorer, test.matrix[~benign], true[~benign], families),
         "per_class": _per_class(true, a.label, classes),
         "benign_fpr": round(float(a.alert[benign].mean()), 5) if benign.any() else None,
         "benign_fpr_classifier": round(float(a.by_classifier[benign].mean()), 5) if benign.any() else None,
@@ -128,6 +129,14 @@ def evaluate(features: FlowFeatures, test_fraction: float = 0.3, scorer: FlowSco
     metrics["targets"] = {name: {"target": goal, "reached": _reached(name, metrics.get(name), goal)}
                           for name, goal in TARGETS.items()}
     return Evaluation(metrics, true, a.label.astype(str), a.score, a.anomaly_score, classes)
+
+
+def _family_macro_f1(scorer: FlowScorer, matrix: np.ndarray, true: np.ndarray, families: list[str]) -> float | None:
+    """Macro-F1 of the family model's names over every attack test flow, alerted or not: how well it names
+    families, apart from how many flows the detector lets through."""
+    if not families or not scorer.classifier.family_names:
+        return None
+    return _macro_f1(true, scorer.classifier.family(matrix), families)
 
 
 def _reached(name: str, value: float | None, goal: float) -> bool | None:
