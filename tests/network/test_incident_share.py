@@ -138,6 +138,10 @@ def test_the_desk_keeps_each_version_once_warns_from_the_severity_and_escalates_
     assert report["object_marking_refs"] == [TLP2_IDS["AMBER"]]
     assert sum(o["type"] == "indicator" for o in taken.warning.bundle["objects"]) == 2
 
+    sightings_only = Agreement.from_dict({"members": AGREEMENT.members, "share_types": ["sighting", "indicator"]})
+    with pytest.raises(BadIncident, match="takes no incidents"):
+        IncidentDesk(desk.sessions, "xb-2", sightings_only).take(de)
+
     (campaign,) = campaigns(desk.sessions)
     assert campaign["countries"] == ["DE", "FR"] and campaign["severity"] == "critical"
     assert [i["id"] for i in campaign["incidents"]] == [de["id"], fr["id"]]

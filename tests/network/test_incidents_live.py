@@ -10,8 +10,8 @@ and a hostile incident are refused with their reason and counted.
 
 from __future__ import annotations
 
+import os
 import socket
-import time
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +20,9 @@ import httpx
 import orjson
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from cybershield.cli import app
 from cybershield.config import Settings
 from cybershield.exchange import EnvelopeSealer, KeyStore, background_server, hash_secret
 from cybershield.exercise import SAMPLE_RULES
@@ -33,6 +35,8 @@ from cybershield.storage.models.network import OutboxRecord
 from cybershield.storage.shared_incidents import shared_incidents
 from cybershield.web import create_app
 
+from .waiting import until
+
 MEMBERS = ("de-hub", "fr-hub", "nl-hub")
 PL_SECRET = "pl-hub-at-xb-1"
 
@@ -41,16 +45,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _until(condition, seconds: float = 30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    return condition()
 
 
 class Network:
@@ -132,6 +126,8 @@ def network(tmp_path_factory):
             services[name] = service = HubService(HubContext.open(settings, load_hub_config(home / "hub.yaml")))
             stack.callback(service.close)
             stack.enter_context(background_server(create_app(service), port=ports[name]))
+        # what `network up` writes once all are healthy (every hub runs in this process here)
+        (directory / "network.json").write_bytes(orjson.dumps({"hubs": [{**h, "pid": os.getpid()} for h in listed]}))
         yield Network(directory, listed, services)
 
 
@@ -152,7 +148,7 @@ def test_a_high_incident_is_shared_once_it_has_indicators_and_every_member_is_wa
     for private in (b"10.1.2.3", b"pacs-01", b"Klinikum", opened["id"].encode()):
         assert private not in envelope.body, private  # the constituent, its hosts and addresses stay home
     for name in MEMBERS:
-        assert _until(lambda name=name: warning in network.warning_ids(name)), f"{name} got no warning"
+        assert until(lambda name=name: warning in network.warning_ids(name)), f"{name} got no warning"
     (applied,) = [w for w in network.call("fr-hub", "GET", "/api/v1/warnings").json() if w["id"] == warning]
     assert applied["sender"] == "xb-1" and applied["indicators"] == 2
     assert applied["report"]["x_cybershield_warning"]["incident"] == shared
@@ -168,7 +164,7 @@ def test_incidents_in_two_countries_are_one_campaign_and_a_large_scale_case(netw
     c2 = "203.0.113.77"
     de = network.incident("de-hub", "high", f"ipv4-addr={c2}")
     de_id = _ids("de-hub", de)[0]
-    assert _until(lambda: network.stored(de_id))  # the order of arrival decides which warning is the large-scale one
+    assert until(lambda: network.stored(de_id))  # the order of arrival decides which warning is the large-scale one
     fr = network.incident("fr-hub", "critical", f"ipv4-addr={c2}", "url=http://203.0.113.77/stage2.bin",
                           software="Cobalt Strike")
     fr_id, fr_warning = _ids("fr-hub", fr)
@@ -177,20 +173,26 @@ def test_incidents_in_two_countries_are_one_campaign_and_a_large_scale_case(netw
         found = network.call("xb-1", "GET", "/api/v1/campaigns").raise_for_status().json()["campaigns"]
         return next((c for c in found if {i["id"] for i in c["incidents"]} >= {de_id, fr_id}), None)
 
-    found = _until(campaign)
+    found = until(campaign)
     assert found and found["countries"] == ["DE", "FR"] and found["severity"] == "critical"
     assert {"by": "indicator", "between": [de_id, fr_id], "shared": [f"ipv4-addr={c2}"]} in found["links"]
     assert all(set(i) == {"id", "country", "severity", "sector", "first_seen", "last_seen"} for i in found["incidents"])
-    assert _until(lambda: fr_warning in network.warning_ids("nl-hub"))
+    assert until(lambda: fr_warning in network.warning_ids("nl-hub"))
     report = next(w for w in network.call("nl-hub", "GET", "/api/v1/warnings").json() if w["id"] == fr_warning)["report"]
     facts = report["x_cybershield_warning"]
     assert facts["escalated"] and facts["campaign"]["id"] == found["id"] and set(facts["sightings"]) == {"DE", "FR"}
     package = network.directory / "xb-1" / "var" / "escalations" / fr_warning.replace("--", "-") / "case.json"
-    assert _until(package.is_file)
+    assert until(package.is_file)
     assert orjson.loads(package.read_bytes())["countries"] == ["DE", "FR"]
     # the campaigns need the right to handle incidents
     hub = network.by_name["xb-1"]
     assert network.client.get(hub["url"] + "/api/v1/campaigns").status_code == 401
+    # and the CLI shows them from network.json
+    shown = CliRunner().invoke(app, ["network", "campaigns", "--dir", str(network.directory), "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert found in orjson.loads(shown.output)["campaigns"]["xb-1"]
+    wrong = CliRunner().invoke(app, ["network", "campaigns", "--dir", str(network.directory), "--hub", "de-hub"])
+    assert wrong.exit_code == 2 and "no cross-border hub" in wrong.output
 
 
 def test_a_medium_incident_is_kept_without_a_warning_and_a_low_one_stays_home(network):
@@ -198,7 +200,7 @@ def test_a_medium_incident_is_kept_without_a_warning_and_a_low_one_stays_home(ne
     medium = network.incident("nl-hub", "medium", "domain-name=medium-case.example.org", software="Emotet")
     shared, warning = _ids("nl-hub", medium)
     # nl-hub's envelope is delivered once xb-1 has judged it: kept, and no warning went out
-    assert _until(lambda: all(r.delivered for r in network.outbox("nl-hub") if shared.encode() in r.body))
+    assert until(lambda: all(r.delivered for r in network.outbox("nl-hub") if shared.encode() in r.body))
     assert network.stored(shared) and network.counters("xb-1")["incidents_received"] > received
     assert not any(warning.encode() in row.body for row in network.outbox("xb-1"))
     before = len(network.outbox("nl-hub"))
@@ -209,7 +211,7 @@ def test_a_medium_incident_is_kept_without_a_warning_and_a_low_one_stays_home(ne
 def test_a_replayed_incident_is_applied_once(network):
     incident = network.incident("de-hub", "high", "domain-name=replay.example.com", software="Qakbot")
     shared, warning = _ids("de-hub", incident)
-    assert _until(lambda: warning in network.warning_ids("de-hub"))
+    assert until(lambda: warning in network.warning_ids("de-hub"))
     payload = orjson.loads(next(r.body for r in reversed(network.outbox("de-hub")) if shared.encode() in r.body))
     issued = network.counters("xb-1").get("warnings_issued", 0)
     envelope = network.seal("de-hub", payload)

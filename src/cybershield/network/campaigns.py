@@ -1,42 +1,65 @@
 """Campaigns across countries: a cross-border hub's shared incidents clustered by what they have in common.
 
 Two shared incidents belong to one campaign when they share an indicator, a piece of software or a chain of
-techniques (``response.attribution.cluster_incidents``); a campaign is named after its earliest incident, so
-its id stays while incidents join it. Only campaigns of two incidents or more are listed.
+techniques (``response.attribution.cluster_incidents``), among the incidents last seen within the window
+(:data:`WINDOW`, 90 days); a campaign is named after its earliest incident, so its id stays while incidents
+join it. Only campaigns of two incidents or more are listed.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..intel.stixtime import format_time
-from ..response.attribution import AttributionModel, attribute_campaign, cluster_incidents
+from ..response.attribution import (
+    AttributionModel,
+    Campaign,
+    attribute_campaign,
+    cluster_incidents,
+    cluster_of,
+)
 from ..storage.shared_incidents import shared_incidents
 from .agreement import SEVERITIES, severity_rank
 from .warnings import stable_id
 
-
-def campaigns(sessions: sessionmaker[Session], model: AttributionModel | None = None) -> list[dict]:
-    """Every campaign of the shared incidents, earliest first; ranked intrusion sets too with ``model``."""
-    incidents = {i["id"]: i for i in shared_incidents(sessions)}
-    found = cluster_incidents([{"id": i["id"], "hub": i["hub"], "indicators": i["observables"],
-                                "software": i["software"], "techniques": i["techniques"]} for i in incidents.values()])
-    out = []
-    for campaign in found:
-        members = sorted((incidents[i.id] for i in campaign.incidents), key=lambda i: (i["first_seen"], i["id"]))
-        facts = attribute_campaign(model, campaign) if model is not None else campaign.as_dict()
-        out.append({
-            "id": stable_id("campaign", members[0]["id"]), "countries": sorted({m["country"] for m in members}),
-            "severity": SEVERITIES[max(severity_rank(m["severity"]) for m in members)],
-            "first_seen": format_time(members[0]["first_seen"]),
-            "last_seen": format_time(max(m["last_seen"] for m in members)),
-            "incidents": [{"id": m["id"], "country": m["country"], "severity": m["severity"], "sector": m["sector"],
-                           "first_seen": format_time(m["first_seen"]), "last_seen": format_time(m["last_seen"])}
-                          for m in members],
-            **{k: v for k, v in facts.items() if k != "incidents"}})
-    return sorted(out, key=lambda c: (c["first_seen"], c["id"]))
+WINDOW = timedelta(days=90)
 
 
-def campaign_of(sessions: sessionmaker[Session], incident_id: str) -> dict | None:
+def campaigns(sessions: sessionmaker[Session], model: AttributionModel | None = None,
+              window: timedelta = WINDOW) -> list[dict]:
+    """Every campaign of the shared incidents within ``window``, earliest first; ranked intrusion sets too
+    with ``model``."""
+    incidents = _recent(sessions, window)
+    found = [_describe(c, incidents, model) for c in cluster_incidents(_clustered(incidents))]
+    return sorted(found, key=lambda c: (c["first_seen"], c["id"]))
+
+
+def campaign_of(sessions: sessionmaker[Session], incident_id: str, window: timedelta = WINDOW) -> dict | None:
     """The campaign that shared incident ``incident_id`` belongs to, or None."""
-    return next((c for c in campaigns(sessions) if any(i["id"] == incident_id for i in c["incidents"])), None)
+    incidents = _recent(sessions, window)
+    found = cluster_of(_clustered(incidents), incident_id)
+    return _describe(found, incidents) if found else None
+
+
+def _recent(sessions: sessionmaker[Session], window: timedelta) -> dict[str, dict]:
+    return {i["id"]: i for i in shared_incidents(sessions, datetime.now(UTC) - window)}
+
+
+def _clustered(incidents: dict[str, dict]) -> list[dict]:
+    return [{"id": i["id"], "hub": i["hub"], "indicators": i["observables"], "software": i["software"],
+             "techniques": i["techniques"]} for i in incidents.values()]
+
+
+def _describe(campaign: Campaign, incidents: dict[str, dict], model: AttributionModel | None = None) -> dict:
+    members = sorted((incidents[i.id] for i in campaign.incidents), key=lambda i: (i["first_seen"], i["id"]))
+    facts = attribute_campaign(model, campaign) if model is not None else campaign.as_dict()
+    return {
+        "id": stable_id("campaign", members[0]["id"]), "countries": sorted({m["country"] for m in members}),
+        "severity": SEVERITIES[max(severity_rank(m["severity"]) for m in members)],
+        "first_seen": format_time(members[0]["first_seen"]), "last_seen": format_time(max(m["last_seen"] for m in members)),
+        "incidents": [{"id": m["id"], "country": m["country"], "severity": m["severity"], "sector": m["sector"],
+                       "first_seen": format_time(m["first_seen"]), "last_seen": format_time(m["last_seen"])}
+                      for m in members],
+        **{k: v for k, v in facts.items() if k != "incidents"}}

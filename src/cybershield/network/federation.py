@@ -176,8 +176,6 @@ class Federation:
     def _take_incident(self, sender: str, country: str, payload: dict) -> dict:
         counters = self.service.context.counters
         try:
-            if "incident" not in self.me.agreement.share_types:
-                raise BadIncident(f"the agreement of {self.me.name} takes no incidents")
             taken = self.incidents.take(read_incident(payload, sender, country))
         except BadIncident as exc:
             counters.reject("bad-incident")

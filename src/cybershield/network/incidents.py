@@ -107,7 +107,10 @@ class IncidentDesk:
         self._lock = threading.Lock()  # one judgement at a time, as members' envelopes arrive concurrently
 
     def take(self, row: dict) -> Taken:
-        """Keep ``row`` (``read_incident``) unless a version as new is held; warn when the rule says so."""
+        """Keep ``row`` (``read_incident``) unless a version as new is held; warn when the rule says so.
+        BadIncident when the agreement takes no incidents."""
+        if "incident" not in self.agreement.share_types:
+            raise BadIncident(f"the agreement of {self.hub} takes no incidents")
         with self._lock:
             before = save_incident(self.sessions, row)
             if before is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,10 +33,13 @@ def save_incident(sessions: sessionmaker[Session], row: dict) -> dict | None:
     raise RuntimeError(f"the shared incident {row['id']} could not be saved")
 
 
-def shared_incidents(sessions: sessionmaker[Session]) -> list[dict]:
-    """Every shared incident (without its STIX document), oldest first."""
+def shared_incidents(sessions: sessionmaker[Session], since: datetime | None = None) -> list[dict]:
+    """The shared incidents last seen at or after ``since`` (all without), without their STIX document, oldest first."""
+    query = select(I).order_by(I.first_seen, I.id)
+    if since is not None:
+        query = query.where(I.last_seen >= since)
     with sessions() as session:
-        return [_row(r) for r in session.scalars(select(I).order_by(I.first_seen, I.id))]
+        return [_row(r) for r in session.scalars(query)]
 
 
 def _row(record: I) -> dict:
