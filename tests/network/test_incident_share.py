@@ -147,3 +147,14 @@ def test_the_desk_keeps_each_version_once_warns_from_the_severity_and_escalates_
     assert [i["id"] for i in campaign["incidents"]] == [de["id"], fr["id"]]
     assert campaign["software"] == ["Cobalt Strike", "LockBit"]
     assert campaign["id"] == facts["campaign"]["id"]  # named after its earliest incident
+
+
+def test_a_sector_that_is_no_short_name_stays_home_and_the_incident_still_travels(store):
+    opened = store.open_incident("Outage", datetime.now(UTC), "essential", sector="health <b>ICU at St. Anna</b>",
+                                 severity="high")
+    view = store.update(opened["id"], build_changes({"observable": [f"ipv4-addr={C2}"],
+                                                     "software": ["x" * 300, "Mimikatz"]}, "analyst", UTC))
+    bundle = incident_bundle("de-hub", "DE", view, [], AGREEMENT, "AMBER")
+    assert "St. Anna" not in orjson.dumps(bundle).decode()
+    row = read_incident(bundle, "de-hub", "DE")
+    assert row["sector"] is None and row["facts"]["software"] == ["Mimikatz"]

@@ -25,6 +25,10 @@ from .sightings import hub_identity
 from .warnings import attack_patterns, stable_id
 
 TECHNIQUE = re.compile(r"^T\d{4}(\.\d{3})?$")
+#: A sector as it may travel (a short name); another is left out of what is shared.
+SECTOR = re.compile(r"^[\w .,:/()+&'-]{1,64}$")
+#: At most this many observables, techniques and software travel with one incident.
+MAX_ITEMS = 500
 #: The incident's facts that travel, under this key of the STIX ``incident``.
 FACTS = "x_cybershield_incident"
 
@@ -41,8 +45,9 @@ def incident_bundle(hub: str, country: str, incident: dict, alerts: list[dict], 
                           *(o for a in alerts for o in alert_observables((a.get("document") or {}).get("context") or {}))})
     if not observables:
         return None
+    observables = observables[:MAX_ITEMS]
     techniques = sorted({t.upper() for t in [*incident.get("techniques", ()), *(t for a in alerts for t in a["techniques"])]
-                         if TECHNIQUE.match(t.upper())})
+                         if TECHNIQUE.match(t.upper())})[:MAX_ITEMS]
     seen = [parse_time(a["time"]) for a in alerts if a.get("time")] or [parse_time(incident["aware_at"])]
     modified = parse_time(incident["updated"])
     marking = marking_definition(tlp)
@@ -56,15 +61,15 @@ def incident_bundle(hub: str, country: str, incident: dict, alerts: list[dict], 
         valid_from=format_time(min(seen)), indicator_types=["malicious-activity"], **common)
         for o in observables] if "indicator" in shared else []
     patterns = attack_patterns(techniques, common) if "attack-pattern" in shared else []
-    facts = {"country": country, "severity": incident["severity"], "status": incident["status"],
-             "sector": incident.get("sector"), "entity_type": incident.get("entity_type"),
+    sector = incident.get("sector") if SECTOR.match(incident.get("sector") or "") else None
+    facts = {"country": country, "severity": incident["severity"], "status": incident["status"], "sector": sector,
+             "entity_type": incident.get("entity_type"),
              "first_seen": format_time(min(seen)), "last_seen": format_time(max(seen)),
              "observables": [o.key for o in observables], "techniques": techniques,
-             "software": sorted({str(s) for s in incident.get("software", ())})}
-    sector = f" ({incident['sector']})" if incident.get("sector") else ""
+             "software": sorted({str(s) for s in incident.get("software", ()) if 0 < len(str(s)) <= 128})[:MAX_ITEMS]}
     shared_incident = stix2.v21.Incident(
         id=stable_id("incident", hub, incident["id"]), name=f"{incident['severity'].capitalize()} incident in "
-        f"{country}{sector}", **{FACTS: facts}, **common)
+        f"{country}{f' ({sector})' if sector else ''}", **{FACTS: facts}, **common)
     objects = [identity] if author else []
     objects += [dict(marking), *(orjson.loads(o.serialize()) for o in (shared_incident, *indicators, *patterns))]
     return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}

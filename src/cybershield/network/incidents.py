@@ -12,7 +12,6 @@ newer version when its indicators or severity change), naming the campaign it be
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,13 +23,11 @@ from ..storage import network_state
 from ..storage.shared_incidents import save_incident
 from .agreement import SEVERITIES, Agreement, severity_rank
 from .campaigns import campaign_of
-from .incident_share import FACTS, TECHNIQUE
+from .incident_share import FACTS, MAX_ITEMS, SECTOR, TECHNIQUE
 from .observables import Observable, typed_observables
 from .warnings import Warning, build_incident_warning
 
 log = logging.getLogger(__name__)
-MAX_ITEMS = 500
-_NAME = re.compile(r"^[\w .,:/()+&'-]{1,64}$")
 
 
 class BadIncident(ValueError):
@@ -66,7 +63,7 @@ def read_incident(payload: dict, hub: str, country: str) -> dict:
     if not isinstance(facts, dict):
         raise BadIncident(f"the incident carries no {FACTS}")
     try:
-        keys = _texts(facts, "observables", 2048)
+        keys = _texts(facts, "observables", 2200)
         observables = [Observable(*key.split("=", 1)) for key in keys if "=" in key]
         if len(observables) != len(keys):
             raise BadIncident("an observable is TYPE=VALUE")
@@ -80,7 +77,7 @@ def read_incident(payload: dict, hub: str, country: str) -> dict:
         if severity not in SEVERITIES:
             raise BadIncident(f"severity must be one of {', '.join(SEVERITIES)}, not {str(severity)[:40]!r}")
         sector = facts.get("sector")
-        if sector is not None and not (isinstance(sector, str) and _NAME.match(sector)):
+        if sector is not None and not (isinstance(sector, str) and SECTOR.match(sector)):
             raise BadIncident("sector is a short name")
         first, last = parse_time(facts["first_seen"]), parse_time(facts["last_seen"])
         modified = parse_time(incident["modified"])
