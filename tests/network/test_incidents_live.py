@@ -191,6 +191,8 @@ def test_incidents_in_two_countries_are_one_campaign_and_a_large_scale_case(netw
     shown = CliRunner().invoke(app, ["network", "campaigns", "--dir", str(network.directory), "--json"])
     assert shown.exit_code == 0, shown.output
     assert found in orjson.loads(shown.output)["campaigns"]["xb-1"]
+    table = CliRunner().invoke(app, ["network", "campaigns", "--dir", str(network.directory)], env={"COLUMNS": "250"})
+    assert table.exit_code == 0 and found["id"] in table.output and "DE, FR" in table.output
     wrong = CliRunner().invoke(app, ["network", "campaigns", "--dir", str(network.directory), "--hub", "de-hub"])
     assert wrong.exit_code == 2 and "no cross-border hub" in wrong.output
 
