@@ -15,7 +15,10 @@ from cybershield.network.campaigns import campaigns
 from cybershield.network.incident_share import FACTS, incident_bundle
 from cybershield.network.incidents import BadIncident, IncidentDesk, carries_incident, read_incident
 from cybershield.response import IncidentStore, build_changes
+from cybershield.response.attribution import AttributionModel, Params, derive_profiles
 from cybershield.storage import open_database
+
+from ..response.test_attribution import tiny_bundle
 
 C2 = "198.51.100.23"
 AGREEMENT = Agreement.from_dict({"members": ["de-hub", "fr-hub", "nl-hub"], "incident_min_severity": "medium",
@@ -147,6 +150,14 @@ def test_the_desk_keeps_each_version_once_warns_from_the_severity_and_escalates_
     assert [i["id"] for i in campaign["incidents"]] == [de["id"], fr["id"]]
     assert campaign["software"] == ["Cobalt Strike", "LockBit"]
     assert campaign["id"] == facts["campaign"]["id"]  # named after its earliest incident
+    for hub, country in (("nl-hub", "NL"), ("de-hub", "DE")):  # a second campaign, of techniques ATT&CK knows
+        desk.take(_shared(store, hub, country, "high", "domain-name=known.example.com", techniques="T1001,T1002,T1005",
+                          software=f"tool-{country}"))
+    unknown, known = campaigns(desk.sessions, AttributionModel(derive_profiles(tiny_bundle()), Params()))
+    assert {k: v for k, v in unknown.items() if k != "attribution"} == campaign
+    assert unknown["attribution"] == {"error": "nothing to attribute: none of the given techniques or software is in "
+                                               "ATT&CK (unknown: T1059.001, T1105, T1486, Cobalt Strike, LockBit)"}
+    assert known["countries"] == ["DE", "NL"] and known["attribution"]["candidates"][0]["id"] == "G0002"
 
 
 def test_a_sector_that_is_no_short_name_stays_home_and_the_incident_still_travels(store):

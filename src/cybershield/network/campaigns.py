@@ -20,6 +20,7 @@ from ..response.attribution import (
     cluster_incidents,
     cluster_of,
 )
+from ..response.errors import ResponseError
 from ..storage.shared_incidents import shared_incidents
 from .agreement import SEVERITIES, severity_rank
 from .warnings import stable_id
@@ -29,8 +30,8 @@ WINDOW = timedelta(days=90)
 
 def campaigns(sessions: sessionmaker[Session], model: AttributionModel | None = None,
               window: timedelta = WINDOW) -> list[dict]:
-    """Every campaign of the shared incidents within ``window``, earliest first; ranked intrusion sets too
-    with ``model``."""
+    """Every campaign of the shared incidents within ``window``, earliest first; with ``model`` the intrusion
+    sets ranked for each too (``attribution``; ``{"error": why}`` for one with nothing known to ATT&CK)."""
     incidents = _recent(sessions, window)
     found = [_describe(c, incidents, model) for c in cluster_incidents(_clustered(incidents))]
     return sorted(found, key=lambda c: (c["first_seen"], c["id"]))
@@ -54,7 +55,12 @@ def _clustered(incidents: dict[str, dict]) -> list[dict]:
 
 def _describe(campaign: Campaign, incidents: dict[str, dict], model: AttributionModel | None = None) -> dict:
     members = sorted((incidents[i.id] for i in campaign.incidents), key=lambda i: (i["first_seen"], i["id"]))
-    facts = attribute_campaign(model, campaign) if model is not None else campaign.as_dict()
+    facts = campaign.as_dict()
+    if model is not None:
+        try:
+            facts = attribute_campaign(model, campaign)
+        except ResponseError as exc:  # nothing of it is in ATT&CK: the others are still ranked
+            facts["attribution"] = {"error": exc.message}
     return {
         "id": stable_id("campaign", members[0]["id"]), "countries": sorted({m["country"] for m in members}),
         "severity": SEVERITIES[max(severity_rank(m["severity"]) for m in members)],
