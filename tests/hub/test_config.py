@@ -65,7 +65,7 @@ def test_good_configuration_is_typed_and_feeds_policy_and_taxii(tmp_path, monkey
 def test_missing_file_gives_the_defaults(tmp_path):
     config = load_hub_config(tmp_path / "absent.yaml")
     assert (config.name, config.role, config.default_tlp, config.archive.retention_days) == ("hub", "national", "AMBER", 30)
-    assert config.logins == {}
+    assert config.logins == {} and config.network.readiness_share_seconds == 3600
 
 
 @pytest.mark.parametrize(("text", "key", "words"), [
@@ -84,11 +84,15 @@ def test_missing_file_gives_the_defaults(tmp_path):
     ("accounts: {soc: {rights: [root]}}", "accounts.soc.rights", "unknown: root"),
     ("accounts: {soc: {secret: x, rigths: [alerts]}}", "accounts.soc.rigths", "unknown key"),
     ("constituents: {c: {sector: knitting}}", "constituents.c.sector", "not one of"),
+    ("constituents: {c: {networks: [10.0.0.0/33]}}", "constituents.c.networks", "10.0.0.0/33"),
+    ("constituents: {c: {networks: 10.0.0.0/8x}}", "constituents.c.networks", "10.0.0.0/8x"),
+    ("constituents: {c: {sensitivity: secret}}", "constituents.c.sensitivity", "not one of"),
     ("groups: {g: [nobody]}", "groups.g", "unknown: nobody"),
     ("peers: {a: {}}\naccounts: {a: {}}", "accounts.a", "unique"),
     ("taxii: {collections: {hub: {id: not-a-uuid}}}", "taxii.collections.hub.id", "UUID"),
     ("detect: {indicator_reload_seconds: 0}", "detect.indicator_reload_seconds", "out of range"),
     ("detect: {indicator_reload_seconds: soon}", "detect.indicator_reload_seconds", "seconds"),
+    ("network: {readiness_share_seconds: 0}", "network.readiness_share_seconds", "out of range"),
     ("- just\n- a list", "", "mapping"),
 ])
 def test_bad_values_name_the_file_and_key(tmp_path, text, key, words):

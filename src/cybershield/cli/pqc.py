@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..config import settings
+from ..config import secret_from_env, settings
 from ..events import FormatStats, Quarantine
 from ..hub import HubError, load_hub_config
 from ..pqc import (
@@ -32,7 +32,7 @@ from ..pqc import (
 from ..storage import open_database
 from .base import app, console
 
-pqc_app = typer.Typer(help="Post-quantum readiness: inventory from TLS/SSH handshakes, CBOM, trend.",
+pqc_app = typer.Typer(help="Post-quantum readiness: inventory from TLS/SSH handshakes, CBOM, trend, sharing.",
                       no_args_is_help=True)
 app.add_typer(pqc_app, name="pqc")
 
@@ -89,7 +89,7 @@ def inventory_command(
     """Inventory the cryptography of every TLS and SSH endpoint seen, classify it, and prioritise migration."""
     try:
         hub = load_hub_config(settings().hub_config_path)
-        known = {c.name: {"sector": c.sector, "entity_type": c.entity_type} for c in hub.constituents.values()}
+        known = {c.name: c.profile() for c in hub.constituents.values()}
         constituents = load_constituents(constituents_file, known)
     except (ConstituentsError, HubError) as exc:
         console.print(f"[red]{exc}[/]")
@@ -147,26 +147,87 @@ def trend_command(
         console.print("no snapshots yet: run `cybershield pqc inventory ... --record`")
 
 
+HubUser = Annotated[str, typer.Option("--user", help="The account to log in to the hub as.")]
+PasswordEnv = Annotated[str, typer.Option("--password-env", help="The variable holding that account's password.")]
+
+
+def _call_hub(method: str, url: str, path: str, user: str, password_env: str, **params) -> dict:
+    """One JSON request to a hub's API; exit 2 with the hub's reason when it fails or refuses."""
+    import httpx
+
+    password = secret_from_env(password_env)
+    if not password:
+        console.print(f"[red]set {password_env} to the password of {user} at {url}[/]")
+        raise typer.Exit(2)
+    try:
+        response = httpx.request(method, url.rstrip("/") + path, auth=(user, password), params=params, timeout=30)
+    except httpx.HTTPError as exc:
+        console.print(f"[red]{url}: {type(exc).__name__}: {exc}[/]")
+        raise typer.Exit(2) from None
+    if not response.is_success:
+        console.print(f"[red]{url}: HTTP {response.status_code}: {response.text[:500]}[/]")
+        raise typer.Exit(2)
+    return response.json()
+
+
+@pqc_app.command("share")
+def share_command(
+    hub: Annotated[str, typer.Option("--hub", help="The national hub's URL (http://127.0.0.1:8400).")],
+    user: HubUser = "operator",
+    password_env: PasswordEnv = "CYBERSHIELD_HUB_PASSWORD",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the hub's answer as JSON.")] = False,
+) -> None:
+    """Have a national hub send its anonymised readiness summaries to its cross-border hubs now (right admin)."""
+    answer = _call_hub("POST", hub, "/api/v1/pqc/readiness/share", user, password_env)
+    if as_json:
+        _print_json(answer)
+        return
+    for item in answer["queued"]:
+        console.print(f"{answer['hub']} -> {item['hub']}: week of {item['period']}, {item['endpoints']:,} endpoints")
+    if not answer["queued"]:
+        console.print(f"nothing to share: {answer['hub']} has recorded no handshakes yet "
+                      f"(or shares with no cross-border hub: {', '.join(answer['recipients']) or 'none'})")
+
+
 @pqc_app.command("rollup")
 def rollup_command(
-    files: Annotated[list[Path], typer.Argument(help="Readiness summaries (JSON) of national hubs.")],
+    files: Annotated[list[Path] | None, typer.Argument(help="Readiness summaries (JSON) of national hubs.")] = None,
+    hub: Annotated[str | None, typer.Option("--hub", help="A cross-border hub's URL (http://127.0.0.1:8400).")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="With --hub: the week (its Monday, YYYY-MM-DD); "
+                                                                "default the newest.")] = None,
+    user: HubUser = "operator",
+    password_env: PasswordEnv = "CYBERSHIELD_HUB_PASSWORD",
     as_json: Annotated[bool, typer.Option("--json", help="Print the roll-up as JSON.")] = False,
 ) -> None:
-    """Roll anonymised readiness summaries of several countries up into one picture."""
-    try:
-        summaries = [orjson.loads(f.read_bytes()) for f in files]
-        picture = rollup(summaries)
-    except (OSError, orjson.JSONDecodeError, ReadinessError) as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
+    """Roll anonymised readiness summaries of several countries up into one picture: from files, or what a
+    cross-border hub (--hub) holds from its members."""
+    if bool(files) == bool(hub):
+        console.print("[red]give summary files or --hub, not both[/]" if files else "[red]give summary files or --hub[/]")
+        raise typer.Exit(2)
+    if hub:
+        picture = _call_hub("GET", hub, "/api/v1/pqc/readiness", user, password_env,
+                            **({"period": period} if period else {}))
+    else:
+        try:
+            picture = rollup([orjson.loads(f.read_bytes()) for f in files])
+        except (OSError, orjson.JSONDecodeError, ReadinessError) as exc:
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from None
     if as_json:
         _print_json(picture)
         return
-    table = Table(title=f"post-quantum readiness across {', '.join(picture['countries'])}")
+    week = f", week of {picture['period']}" if picture.get("period") else ""
+    table = Table(title=f"post-quantum readiness across {', '.join(picture['countries']) or 'no country'}{week}")
     table.add_column("country")
     for status in STATUSES:
         table.add_column(status, justify="right")
     table.add_column("protected share", justify="right")
+    table.add_column("of connections", justify="right")
     for country, c in picture["by_country"].items():
-        table.add_row(country, *(f"{c['endpoints'][s]:,}" for s in STATUSES), f"{c['protected_share']:.1%}")
+        table.add_row(country, *(f"{c['endpoints'][s]:,}" for s in STATUSES), f"{c['protected_share']:.1%}",
+                      f"{c['connections_protected_share']:.1%}")
+    table.add_row("all", *(f"{picture['endpoints'][s]:,}" for s in STATUSES), f"{picture['protected_share']:.1%}",
+                  f"{picture['connections_protected_share']:.1%}", style="bold")
     console.print(table)
+    if picture.get("missing"):
+        console.print(f"no summary yet from: {', '.join(picture['missing'])}")

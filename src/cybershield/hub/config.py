@@ -21,11 +21,13 @@ that does not parse is one :class:`ConfigError` naming the file and the key. The
     sigma: {rules: [path, ...], placeholders: {admin_users: [alice, bob]}}
     dashboard: {open_on_loopback: true}   # the dashboard without login when the hub listens on loopback only
     detect: {indicator_reload_seconds: 10}
+    network: {file: ../network.yaml, keys: keys, readiness_share_seconds: 3600}
     response: {grouping: {rules: [host, user, indicator, campaign], window_minutes: 120, fields: {host: [host.name]}}}
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,10 +54,13 @@ SECTORS = ("energy", "transport", "banking", "financial-market-infrastructure", 
            "research", "other")
 #: NIS2 Art. 3 entity types.
 ENTITY_TYPES = ("essential", "important")
+#: The data sensitivity of a constituent (the post-quantum migration priorities weigh it).
+SENSITIVITIES = ("high", "medium", "low")
 DEFAULT_PORT = 8400
 DEFAULT_RETENTION_DAYS = 30
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 DEFAULT_RELOAD_SECONDS = 10.0
+DEFAULT_READINESS_SHARE = 3600.0
 _TAXII_MAX = 10 * 1024 * 1024
 
 
@@ -91,12 +96,20 @@ class PeerConfig:
 
 @dataclass(frozen=True)
 class ConstituentConfig:
-    """An organisation the hub serves, with its NIS2 sector and entity type."""
+    """An organisation the hub serves: its NIS2 sector and entity type, its data sensitivity and the
+    address ranges it owns (the post-quantum inventory counts its endpoints by them)."""
 
     name: str
     login: Login
     sector: str | None = None
     entity_type: str | None = None
+    sensitivity: str | None = None
+    networks: tuple[str, ...] = ()
+
+    def profile(self) -> dict:
+        """What ``pqc.parse_constituents`` reads of it."""
+        return {"sector": self.sector, "entity_type": self.entity_type, "sensitivity": self.sensitivity,
+                "networks": list(self.networks)}
 
 
 @dataclass(frozen=True)
@@ -146,10 +159,12 @@ class GroupingConfig:
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Where the network file is (hubs, URLs, public keys, agreements) and this hub's key folder."""
+    """Where the network file is (hubs, URLs, public keys, agreements) and this hub's key folder; how often a
+    national hub sends its anonymised readiness figures to its cross-border hubs (also whenever they change)."""
 
     file: Path | None = None
     keys: Path | None = None
+    readiness_share_seconds: float = DEFAULT_READINESS_SHARE
 
 
 @dataclass(frozen=True)
@@ -379,7 +394,7 @@ class _Parser:
         placeholders = {name: self.names({name: values}, "sigma.placeholders", name)
                         for name, values in self.mapping(sigma.get("placeholders"), "sigma.placeholders").items()}
         archive_dir = self.text(archive, "archive", "dir")
-        network = self.mapping(top.get("network"), "network", ("file", "keys"))
+        network = self.mapping(top.get("network"), "network", ("file", "keys", "readiness_share_seconds"))
         dashboard = self.mapping(top.get("dashboard"), "dashboard", ("open_on_loopback",))
         network_file, keys_dir = self.text(network, "network", "file"), self.text(network, "network", "keys")
         return HubConfig(
@@ -403,7 +418,9 @@ class _Parser:
                               MappingProxyType(placeholders)),
             indicator_reload_seconds=self.seconds(detect, "detect", "indicator_reload_seconds",
                                                   DEFAULT_RELOAD_SECONDS, 0.05, 86_400),
-            network=NetworkConfig(Path(network_file) if network_file else None, Path(keys_dir) if keys_dir else None),
+            network=NetworkConfig(Path(network_file) if network_file else None, Path(keys_dir) if keys_dir else None,
+                                  self.seconds(network, "network", "readiness_share_seconds", DEFAULT_READINESS_SHARE,
+                                               1, 7 * 86_400)),
             dashboard=DashboardConfig(self.boolean(dashboard, "dashboard", "open_on_loopback", True)),
             grouping=self.grouping(self.mapping(top.get("response"), "response", ("grouping",))),
         )
@@ -478,10 +495,17 @@ class _Parser:
 
     def constituent(self, name: str, spec: object, collections: frozenset[str]) -> ConstituentConfig:
         key = f"constituents.{name}"
-        spec = self.mapping(spec, key, (*_LOGIN, "sector", "entity_type"))
+        spec = self.mapping(spec, key, (*_LOGIN, "sector", "entity_type", "sensitivity", "networks"))
+        networks = self.names(spec, key, "networks")
+        for network in networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise self.fail(f"{key}.networks", str(exc)) from None
         return ConstituentConfig(name, self.login(spec, key, collections, ("ingest",)),
                                  self.text(spec, key, "sector", None, SECTORS),
-                                 self.text(spec, key, "entity_type", None, ENTITY_TYPES))
+                                 self.text(spec, key, "entity_type", None, ENTITY_TYPES),
+                                 self.text(spec, key, "sensitivity", None, SENSITIVITIES), networks)
 
 
 def _join(key: str, name: str) -> str:

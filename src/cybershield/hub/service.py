@@ -22,7 +22,7 @@ import uvicorn
 
 from ..events import PARSERS, Quarantine
 from ..exchange import Account, Authenticator
-from ..pqc import PqcRecorder
+from ..pqc import PqcRecorder, parse_constituents
 from ..storage import count_warnings, record_ingest
 from .bus import EVENTS, WARNINGS, Bus, InProcessBus
 from .context import HubContext
@@ -55,7 +55,9 @@ class HubService:
         self.quarantine_dir = var / "quarantine"
         self._alert_log = (var / "alerts.jsonl").open("ab")
         self.pipeline = Pipeline(context, self.bus, detectors, live=True, alert_log=self._alert_log)
-        self.pqc = PqcRecorder(context.sessions)  # the post-quantum inventory, kept as handshakes arrive
+        # the post-quantum inventory, kept as handshakes arrive, its endpoints counted by constituent and sector
+        self.pqc = PqcRecorder(context.sessions, parse_constituents(
+            {}, "hub configuration", {c.name: c.profile() for c in self.config.constituents.values()}))
         self.bus.subscribe(EVENTS, self.pqc, name="pqc-inventory")
         taxii = self.config.taxii_settings()
         self.authenticator = Authenticator(taxii.accounts, taxii.login_limits)

@@ -8,6 +8,8 @@ from datetime import timedelta
 from ..intel import LEVELS
 
 SEVERITIES = ("low", "medium", "high", "critical")
+#: The share type of anonymised post-quantum readiness summaries (``pqc.readiness``), beside the STIX types.
+READINESS = "pqc-readiness"
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,12 @@ class EscalationRule:
 
 @dataclass(frozen=True)
 class Agreement:
-    """What members share up (object types, TLP ceiling, sightings and incidents anonymised to country level,
-    incidents from ``incident_min_severity``) and the rules."""
+    """What members share up (STIX object types, ``pqc-readiness`` summaries, TLP ceiling, sightings and incidents
+    anonymised to country level, incidents from ``incident_min_severity``) and the rules."""
 
     members: tuple[str, ...]
-    share_types: tuple[str, ...] = ("sighting", "indicator", "observed-data", "incident", "attack-pattern", "identity")
+    share_types: tuple[str, ...] = ("sighting", "indicator", "observed-data", "incident", "attack-pattern", "identity",
+                                    READINESS)
     incident_min_severity: str = "high"
     tlp_ceiling: str = "AMBER"
     warning_tlp: str = "AMBER"

@@ -5,8 +5,9 @@ into sightings (:mod:`.sightings`, anonymised to the country) and puts one messa
 belongs to in the outbox, which seals and delivers it at once (and again until delivered). A cross-border
 hub opens its members' envelopes, correlates their sightings and sends each early warning to every member;
 large-scale cases are also written as escalation packages under ``$CYBERSHIELD_VAR/escalations``. A national
-hub applies a warning from its cross-border hub (indicators into detection, retro-hunt). Anything refused
-is counted by reason in the hub's health.
+hub applies a warning from its cross-border hub (indicators into detection, retro-hunt). Anonymised
+post-quantum readiness summaries go up the same way (:mod:`.readiness`). Anything refused is counted by
+reason in the hub's health.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class Federation:
 
     def __init__(self, service: HubService, topology: Topology, keys: HubKeys):
         from .outbox import Outbox
+        from .readiness import ReadinessSharing
 
         self.service, self.topology, self.keys = service, topology, keys
         self.me = topology.entry(service.config.name)
@@ -71,6 +73,7 @@ class Federation:
         self.escalations = service.context.settings.var_dir / "escalations"
         service.bus.subscribe(SHARING, self._share, name="federation")
         service.bus.subscribe(INCIDENTS, self._share_incidents, name="incident-sharing", batch=16)
+        self.readiness = ReadinessSharing(service, topology, self.me, self._send)
         self.outbox.start()
 
     @classmethod
@@ -87,6 +90,7 @@ class Federation:
         return cls(service, topology, keys)
 
     def close(self) -> None:
+        self.readiness.close()
         self.outbox.stop()
 
     # -- out -------------------------------------------------------------------------------------
@@ -153,6 +157,8 @@ class Federation:
         sender = self.topology.entry(opened.sender)
         counters.add("envelopes_received")
         if self.correlator is not None and sender.name in self.me.agreement.members:
+            if self.readiness.carries(opened.payload):
+                return self.readiness.receive(sender, opened.payload)
             if carries_incident(opened.payload):
                 return self._take_incident(sender.name, sender.country, opened.payload)
             return self._correlate(sender.name, sender.country, opened.payload)

@@ -7,16 +7,16 @@ from .classify import classify, classify_use
 from .handshakes import HandshakeCollector
 from .inventory import Inventory, build_inventory, read_inventory
 from .priorities import Constituent, ConstituentsError, load_constituents, parse_constituents
-from .readiness import ReadinessError, readiness_summary, rollup
+from .readiness import ReadinessError, readiness_summary, rollup, week_summary
 from .recorder import PqcRecorder
 from .report import write_report
 from .status import BROKEN, HYBRID, PQ, STATUSES, UNKNOWN, VULNERABLE
-from .trend import read_trend, record_snapshots, weekly
+from .trend import read_trend, read_weeks, record_snapshots, weekly
 
 __all__ = [
     "BROKEN", "HYBRID", "PQ", "STATUSES", "UNKNOWN", "VULNERABLE",
     "Constituent", "ConstituentsError", "HandshakeCollector", "Inventory", "PqcRecorder", "ReadinessError",
     "build_cbom", "build_inventory", "cbom_json", "classify", "classify_use", "load_constituents",
-    "parse_constituents", "read_inventory", "read_trend", "readiness_summary", "record_snapshots", "rollup",
-    "validate_cbom", "weekly", "write_report",
+    "parse_constituents", "read_inventory", "read_trend", "read_weeks", "readiness_summary", "record_snapshots",
+    "rollup", "validate_cbom", "week_summary", "weekly", "write_report",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import pyarrow as pa
@@ -28,6 +29,8 @@ class PqcRecorder:
         self.sessions, self.constituents, self.every, self.weeks = sessions, constituents or [], every, weeks
         self.collector = HandshakeCollector()
         self.recorded = 0
+        #: Called (with nothing, from the recording thread) after snapshots were stored: keep them quick.
+        self.on_record: list[Callable[[], None]] = []
         self._pending = 0
         self._last = time.monotonic()
         self._lock = threading.Lock()
@@ -61,4 +64,6 @@ class PqcRecorder:
         self.collector.keep_since(newest - timedelta(weeks=self.weeks))
         log.info("post-quantum inventory: %d handshakes, %d endpoints, %d weekly rows stored", timed.height,
                  inventory.summary["endpoints"], stored)
+        for hook in self.on_record:
+            hook()
         return stored

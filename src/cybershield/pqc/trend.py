@@ -50,6 +50,18 @@ def record_snapshots(sessions: sessionmaker[Session], rows: list[dict]) -> int:
     return len(rows)
 
 
+def read_weeks(sessions: sessionmaker[Session], weeks: int) -> dict[date, list[dict]]:
+    """The snapshot rows (``sector, status, endpoints, connections``) of the newest ``weeks`` weeks stored."""
+    with sessions() as session:
+        newest = list(session.scalars(select(PqcSnapshot.week).distinct().order_by(PqcSnapshot.week.desc())
+                                      .limit(weeks)))
+        found: dict[date, list[dict]] = {week: [] for week in sorted(newest)}
+        for row in session.scalars(select(PqcSnapshot).where(PqcSnapshot.week.in_(newest))):
+            found[row.week].append({"sector": row.sector, "status": row.status, "endpoints": row.endpoints,
+                                    "connections": row.connections})
+    return found
+
+
 def read_trend(sessions: sessionmaker[Session], sector: str | None = None) -> list[dict]:
     """Per week: endpoints and connections by status, and the shares protected (pq or hybrid-pq)."""
     query = select(PqcSnapshot).order_by(PqcSnapshot.week)
@@ -71,4 +83,4 @@ def read_trend(sessions: sessionmaker[Session], sector: str | None = None) -> li
     return list(weeks.values())
 
 
-__all__ = ["read_trend", "record_snapshots", "weekly"]
+__all__ = ["read_trend", "read_weeks", "record_snapshots", "weekly"]

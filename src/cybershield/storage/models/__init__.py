@@ -7,7 +7,7 @@ from .foundation import IngestRun, QuarantineRecord
 from .hub import WarningRecord
 from .intel import IntelClock, StixObjectRecord, TaxiiBookmark, TaxiiStatusRecord
 from .network import NetworkSightingRecord, NetworkWarningRecord, OutboxRecord
-from .pqc import PqcSnapshot
+from .pqc import PqcReadinessShared, PqcSnapshot
 from .response import (
     AuditEntryRecord,
     AuditHeadRecord,
@@ -32,6 +32,7 @@ __all__ = [  # one name a line: areas add theirs without touching the others'
     "NetworkSightingRecord",
     "NetworkWarningRecord",
     "OutboxRecord",
+    "PqcReadinessShared",
     "PqcSnapshot",
     "QuarantineRecord",
     "ReserveProviderRecord",

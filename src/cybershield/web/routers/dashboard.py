@@ -1,5 +1,6 @@
 """The dashboard: ``/`` redirects to ``/dashboard/``, the page itself, and the JSON it polls under
-``/dashboard/api/`` (network, alerts, one alert with its events, warnings, incidents, campaign, activity).
+``/dashboard/api/`` (network, alerts, one alert with its events, warnings, incidents, campaign, activity, and
+on a cross-border hub its members' post-quantum readiness).
 
 Every route needs :data:`~cybershield.web.auth.CanReadDashboard`: open on loopback when the configuration
 allows it, else an account with the right ``alerts``.
@@ -86,6 +87,15 @@ async def incidents(request: Request, _: CanReadDashboard) -> dict:
 @router.get("/dashboard/api/campaign")
 async def campaign(request: Request, _: CanReadDashboard) -> dict:
     return await dashboard.campaign(service_of(request), _topology(request))
+
+
+@router.get("/dashboard/api/readiness")
+async def readiness(request: Request, _: CanReadDashboard) -> dict:
+    """A cross-border hub's members' post-quantum readiness, rolled up for the newest week."""
+    federation = request.app.state.federation
+    if federation is None or federation.me.role != "cross-border":
+        raise HTTPException(404, "only a cross-border hub rolls up its members' readiness figures")
+    return await run_in_threadpool(federation.readiness.picture)
 
 
 @router.get("/dashboard/api/activity")

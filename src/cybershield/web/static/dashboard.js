@@ -300,6 +300,22 @@ async function loadIncidents() {
   }) : [el("p", { class: "empty" }, "No incident open.")]));
 }
 
+// -- post-quantum readiness (a cross-border hub) ---------------------------------------------------------
+const STATUSES = ["pq", "hybrid-pq", "quantum-vulnerable", "classically-broken", "unknown"];
+const pct = (share) => `${(100 * share).toFixed(1)} %`;
+
+function drawReadiness(data) {
+  const row = (name, c, total) => el("tr", total ? { class: "total" } : {}, el("th", { scope: "row" }, name),
+    STATUSES.map((s) => el("td", { class: "num" }, fmt(c.endpoints[s]))),
+    el("td", { class: "num" }, pct(c.protected_share)), el("td", { class: "num" }, pct(c.connections_protected_share)));
+  const countries = Object.entries(data.by_country);
+  $("readiness-rows").replaceChildren(...(countries.length
+    ? [...countries.map(([country, c]) => row(country, c, false)), row("All", data, true)]
+    : [el("tr", {}, el("td", { colspan: 8, class: "empty" }, "No member has shared its readiness figures yet."))]));
+  $("readiness-note").textContent = (data.period ? `week of ${data.period}` : "no week yet")
+    + (data.missing.length ? ` · no summary from ${data.missing.join(", ")}` : "");
+}
+
 // -- the campaign timeline ------------------------------------------------------------------------------
 function drawTimeline(data) {
   const svg = $("timeline");
@@ -373,6 +389,7 @@ async function refresh() {
   const jobs = [getJSON("/dashboard/api/network").then(drawNetwork), loadAlerts()];
   if (state.slow === 1 || state.firstRound !== false) {
     jobs.push(loadWarnings(), loadIncidents(), getJSON("/dashboard/api/campaign").then(drawTimeline));
+    if ($("readiness")) jobs.push(getJSON("/dashboard/api/readiness").then(drawReadiness));
     state.firstRound = false;
   }
   const results = await Promise.allSettled(jobs);
