@@ -12,7 +12,6 @@ import ipaddress
 import os
 import random
 import signal
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +28,8 @@ from cybershield.exercise.recipes import StageContext, stage_records
 from cybershield.exercise.scenario import Constituent
 from cybershield.network.launcher import Plan, start_hub, start_network, stop_pids, wait_healthy
 from cybershield.network.topology import load_topology
+
+from .waiting import until as _until
 
 INFRA = Infrastructure.draw(random.Random(5), c2_addresses=1, domains=1, payloads=1)
 C2 = INFRA.c2_addresses[0]
@@ -79,16 +80,6 @@ def _dead(pid: int) -> bool:
         return os.waitpid(pid, os.WNOHANG)[0] == pid
     except ChildProcessError:
         return True
-
-
-def _until(condition, seconds: float = 90.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    return condition()
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from cybershield.response.attribution import (
     Params,
     attribute_campaign,
     cluster_incidents,
+    cluster_of,
     derive_profiles,
     simulate,
 )
@@ -87,6 +88,10 @@ def test_campaign_clustering_links_by_indicator_software_and_technique_chain():
     assert [c["incidents"] for c in campaigns] == [["be-1", "nl-1"], ["fr-1", "de-1", "pl-1"]]
     assert {link["by"] for link in campaigns[1]["links"]} == {"software", "technique-chain"}
     assert campaigns[0]["hubs"] == ["BE", "NL"]
+    # one incident's campaign, searched from it alone, is the same
+    for member in ("pl-1", "fr-1", "de-1"):
+        assert cluster_of(incidents, member).as_dict() == campaigns[1]
+    assert cluster_of(incidents, "it-1") is None and cluster_of(incidents, "xx-9") is None
     model = AttributionModel(derive_profiles(tiny_bundle()), Params())
     attributed = attribute_campaign(model, cluster_incidents(incidents)[1], top=1)
     assert attributed["attribution"]["candidates"][0]["id"] == "G0002"

@@ -10,7 +10,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from ..network.launcher import NetworkStartError, Plan, start_network, status, stop_network
+from ..network.launcher import NetworkStartError, Plan, network_campaigns, start_network, status, stop_network
 from .base import app, console
 
 network_app = typer.Typer(help="A network of national and cross-border hubs on 127.0.0.1.", no_args_is_help=True)
@@ -75,6 +75,32 @@ def status_command(directory: Folder,
         table.add_row(row["name"], row["country"], row["role"], row["url"], state,
                       *(str(counters.get(k, "-")) for k in ("events", "alerts_stored", "envelopes_sent",
                                                              "envelopes_received", "envelopes_rejected", "warnings")))
+    console.print(table)
+
+
+@network_app.command("campaigns")
+def campaigns_command(
+    directory: Folder,
+    hub: Annotated[str | None, typer.Option("--hub", help="Only this cross-border hub.")] = None,
+    attribute: Annotated[bool, typer.Option("--attribute", help="Rank intrusion sets for each (ATT&CK data).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """The campaigns across countries each cross-border hub clustered from its members' shared incidents."""
+    try:
+        found = network_campaigns(directory, hub, attribute)
+    except (FileNotFoundError, ValueError) as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(orjson.dumps({"campaigns": found}).decode())
+        return
+    table = Table(title=f"campaigns in {directory}")
+    for column in ("hub", "campaign", "countries", "severity", "incidents", "first seen", "last seen", "linked by"):
+        table.add_column(column)
+    for name, listed in found.items():
+        for c in listed:
+            table.add_row(name, c["id"], ", ".join(c["countries"]), c["severity"], str(len(c["incidents"])),
+                          c["first_seen"][:19], c["last_seen"][:19], ", ".join(sorted({link["by"] for link in c["links"]})))
     console.print(table)
 
 

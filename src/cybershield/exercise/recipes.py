@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pyarrow.csv as pacsv
 
+from ..intel.stixtime import parse_time as utc
 from .infrastructure import BACKGROUND_RANGE, Infrastructure
-from .records import AddressMap, Record, readdress, retime, utc
+from .records import AddressMap, Record, readdress, retime
 from .scenario import Constituent
 from .telemetry import sysmon_event
 

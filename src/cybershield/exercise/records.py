@@ -11,7 +11,7 @@ import ipaddress
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import orjson
 
@@ -119,6 +119,3 @@ def _is_ipv4(value: str) -> bool:
     return True
 
 
-def utc(text: str) -> datetime:
-    """An ISO 8601 time (``Z`` or an offset) as an aware UTC datetime."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)

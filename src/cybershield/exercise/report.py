@@ -7,7 +7,7 @@ from pathlib import Path
 
 import matplotlib
 
-from .records import utc
+from ..intel.stixtime import parse_time as utc
 
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402

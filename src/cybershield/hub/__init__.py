@@ -2,7 +2,7 @@
 retro-hunt, early warnings, the batch main job and the service lifecycle."""
 
 from .archive import RETRO_HUNT, Archive, retro_hunt
-from .bus import ALERTS, EVENTS, SHARING, SUBJECTS, WARNINGS, Bus, InProcessBus
+from .bus import ALERTS, EVENTS, INCIDENTS, SHARING, SUBJECTS, WARNINGS, Bus, InProcessBus
 from .config import RIGHTS, ROLES, GroupingConfig, HubConfig, load_hub_config, parse_hub_config
 from .context import FLOW_MODEL, Counters, HubContext
 from .errors import ConfigError, HubError, PortInUse
@@ -11,7 +11,7 @@ from .pipeline import Pipeline
 from .service import BadRequest, HubService, bind, serve
 from .warnings import AppliedWarning, BadWarning, WarningMessage, apply_warning
 
-__all__ = ["ALERTS", "EVENTS", "FLOW_MODEL", "RETRO_HUNT", "RIGHTS", "ROLES", "SHARING", "SUBJECTS", "WARNINGS",
+__all__ = ["ALERTS", "EVENTS", "FLOW_MODEL", "INCIDENTS", "RETRO_HUNT", "RIGHTS", "ROLES", "SHARING", "SUBJECTS", "WARNINGS",
            "AppliedWarning", "Archive", "BadRequest", "BadWarning", "Bus", "ConfigError", "Counters", "GroupingConfig",
            "HubConfig",
            "HubContext", "HubError", "HubService", "InProcessBus", "JobResult", "JobSources", "Pipeline", "PortInUse",

@@ -19,9 +19,10 @@ from typing import Protocol
 
 log = logging.getLogger(__name__)
 
-#: The hub's subjects: event batches, alerts, what goes to the federation, early warnings received.
-EVENTS, ALERTS, SHARING, WARNINGS = "events", "alerts", "sharing", "warnings"
-SUBJECTS = (EVENTS, ALERTS, SHARING, WARNINGS)
+#: The hub's subjects: event batches, alerts, what goes to the federation, early warnings received, and
+#: incidents opened or changed (their stored view, for the federation to share).
+EVENTS, ALERTS, SHARING, WARNINGS, INCIDENTS = "events", "alerts", "sharing", "warnings", "incidents"
+SUBJECTS = (EVENTS, ALERTS, SHARING, WARNINGS, INCIDENTS)
 
 Handler = Callable[[list], None]
 

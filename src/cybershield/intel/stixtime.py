@@ -22,6 +22,11 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time (``Z`` or an offset) as an aware UTC datetime; ValueError if it is none."""
+    return datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(UTC)
+
+
 def now() -> str:
     return format_time(datetime.now(UTC))
 

@@ -33,12 +33,13 @@ class EscalationRule:
 
 @dataclass(frozen=True)
 class Agreement:
-    """What members share up (STIX object types, ``pqc-readiness`` summaries, TLP ceiling, sightings anonymised
-    to country level) and the rules."""
+    """What members share up (STIX object types, ``pqc-readiness`` summaries, TLP ceiling, sightings and incidents
+    anonymised to country level, incidents from ``incident_min_severity``) and the rules."""
 
     members: tuple[str, ...]
     share_types: tuple[str, ...] = ("sighting", "indicator", "observed-data", "incident", "attack-pattern", "identity",
                                     READINESS)
+    incident_min_severity: str = "high"
     tlp_ceiling: str = "AMBER"
     warning_tlp: str = "AMBER"
     warning: WarningRule = field(default_factory=WarningRule)
@@ -54,6 +55,7 @@ class Agreement:
         escalation = spec.get("escalation") or {}
         agreement = cls(
             members=members, share_types=tuple(spec.get("share_types") or cls.share_types),
+            incident_min_severity=str(spec.get("incident_min_severity", "high")),
             tlp_ceiling=str(spec.get("tlp_ceiling", "AMBER")).upper(),
             warning_tlp=str(spec.get("warning_tlp", "AMBER")).upper(),
             warning=WarningRule(int(warning.get("min_countries", 2)),
@@ -64,7 +66,8 @@ class Agreement:
         for name, level in (("tlp_ceiling", agreement.tlp_ceiling), ("warning_tlp", agreement.warning_tlp)):
             if level not in LEVELS:
                 raise ValueError(f"{name} must be one of {', '.join(LEVELS)}, not {level!r}")
-        for name, severity in (("warning.incident_severity", agreement.warning.incident_severity),
+        for name, severity in (("incident_min_severity", agreement.incident_min_severity),
+                               ("warning.incident_severity", agreement.warning.incident_severity),
                                ("escalation.min_severity", agreement.escalation.min_severity)):
             if severity not in SEVERITIES:
                 raise ValueError(f"{name} must be one of {', '.join(SEVERITIES)}, not {severity!r}")

@@ -30,11 +30,14 @@ from ..exchange import (
     Rejection,
     SqlReplayStore,
 )
-from ..hub import SHARING, HubService
+from ..hub import INCIDENTS, SHARING, HubService
 from ..intel import LEVELS
+from ..response.store import IncidentStore
 from .correlation import Correlator
 from .escalation import write_escalation
-from .observables import external_observables
+from .incident_share import incident_bundle
+from .incidents import BadIncident, IncidentDesk, carries_incident, read_incident
+from .observables import alert_observables
 from .sightings import Seen, read_sightings, severity_name, sightings_bundle
 from .topology import NetworkError, Topology, load_topology
 from .warnings import Warning
@@ -66,8 +69,10 @@ class Federation:
         self.receiver = EnvelopeReceiver(keys, keyring, SqlReplayStore(sessions))
         self.outbox = Outbox(sessions, self._login_at, self._seal, on_sent=self._sent)
         self.correlator = Correlator(sessions, self.me.name, self.me.agreement) if self.me.agreement else None
+        self.incidents = IncidentDesk(sessions, self.me.name, self.me.agreement) if self.me.agreement else None
         self.escalations = service.context.settings.var_dir / "escalations"
         service.bus.subscribe(SHARING, self._share, name="federation")
+        service.bus.subscribe(INCIDENTS, self._share_incidents, name="incident-sharing", batch=16)
         self.readiness = ReadinessSharing(service, topology, self.me, self._send)
         self.outbox.start()
 
@@ -98,6 +103,19 @@ class Federation:
         if bundle["objects"]:
             for hub in self.topology.cross_border_of(self.me.name):
                 self._send(hub.name, bundle)
+
+    def _share_incidents(self, views: list[dict]) -> None:
+        """Share each incident opened or changed (its newest view) up to every cross-border hub whose agreement
+        takes it (``incident_share``)."""
+        if self.me.role != "national":
+            return
+        store = IncidentStore(self.service.context.sessions)
+        for view in {v["id"]: v for v in views}.values():
+            alerts = store.alerts(view["id"])
+            for hub in self.topology.cross_border_of(self.me.name):
+                bundle = incident_bundle(self.me.name, self.me.country, view, alerts, hub.agreement, self._tlp())
+                if bundle is not None:
+                    self._send(hub.name, bundle)
 
     def _send(self, recipient: str, payload: dict) -> None:
         entry = self.topology.entry(recipient)
@@ -141,6 +159,8 @@ class Federation:
         if self.correlator is not None and sender.name in self.me.agreement.members:
             if self.readiness.carries(opened.payload):
                 return self.readiness.receive(sender, opened.payload)
+            if carries_incident(opened.payload):
+                return self._take_incident(sender.name, sender.country, opened.payload)
             return self._correlate(sender.name, sender.country, opened.payload)
         if self.me.role == "national" and sender.agreement is not None and self.me.name in sender.agreement.members:
             applied = self.service.apply_warning(opened.payload, sender.name)
@@ -159,6 +179,19 @@ class Federation:
         return {"status": "applied", "sightings": len(sightings), "refused": refused,
                 "warnings": [w.report_id for w in warnings]}
 
+    def _take_incident(self, sender: str, country: str, payload: dict) -> dict:
+        counters = self.service.context.counters
+        try:
+            taken = self.incidents.take(read_incident(payload, sender, country))
+        except BadIncident as exc:
+            counters.reject("bad-incident")
+            log.warning("incident from %s refused: %s", sender, exc)
+            raise Refused("bad-incident", str(exc), 400) from None
+        counters.add("incidents_received" if taken.new else "incidents_known")
+        if taken.warning is not None:
+            self._warn(taken.warning)
+        return taken.as_dict()
+
     def _warn(self, warning: Warning) -> None:
         self.service.context.counters.add("warnings_issued")
         for member in self.me.agreement.members:
@@ -169,11 +202,7 @@ class Federation:
 
 
 def _seen(alert: Alert) -> Seen | None:
-    observed = alert.context.get("observed") or []
-    matched = alert.context.get("matched")
-    if isinstance(matched, dict) and matched.get("field") and matched.get("value") is not None:
-        observed = [*observed, {matched["field"]: str(matched["value"])}]
-    observables = sorted({o for event in observed if isinstance(event, dict) for o in external_observables(event)})
+    observables = alert_observables(alert.context)
     if not observables:
         return None
     first = alert.timestamp or alert.created

@@ -209,6 +209,27 @@ def status(directory: Path) -> list[dict]:
     return out
 
 
+def network_campaigns(directory: Path, hub: str | None = None, attribute: bool = False) -> dict[str, list[dict]]:
+    """Per cross-border hub of the network (or only ``hub``), its campaigns (``GET /api/v1/campaigns`` with the
+    operator login); ValueError naming the hub that does not answer them."""
+    found = {}
+    with httpx.Client(timeout=30.0) as client:
+        for entry in read_network(directory):
+            if entry["role"] != "cross-border" or hub not in (None, entry["name"]):
+                continue
+            try:
+                response = client.get(f"{entry['url']}/api/v1/campaigns", params={"attribute": attribute},
+                                      auth=(entry["username"], entry["password"]))
+            except httpx.HTTPError as exc:
+                raise ValueError(f"{entry['name']} does not answer: {exc}") from None
+            if response.status_code != 200:
+                raise ValueError(f"{entry['name']}: HTTP {response.status_code}: {response.text[:300]}")
+            found[entry["name"]] = response.json()["campaigns"]
+    if hub is not None and hub not in found:
+        raise ValueError(f"{hub} is no cross-border hub of the network")
+    return found
+
+
 def stop_pids(pids: list[int], timeout: float = 15.0) -> None:
     """SIGTERM each process group, SIGKILL what is left after ``timeout``."""
     for pid in pids:

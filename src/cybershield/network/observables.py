@@ -71,3 +71,28 @@ def external_observables(event: Mapping[str, object], networks: Iterable[ipaddre
         found.add(Observable(kind, value))
     return sorted(found)
 
+
+#: The ECS field that holds each STIX cyber-observable type (the first of :data:`FIELDS` that does).
+_FIELD_OF = {kind: field for field, kind in reversed(FIELDS.items())} | {"ipv6-addr": "source.ip"}
+
+
+def typed_observables(items: Iterable[Mapping[str, object]], networks: Iterable[ipaddress._BaseNetwork] = ()
+                      ) -> list[Observable]:
+    """The shareable ones of ``{"type", "value"}`` observables (an incident's): internal addresses, hosts,
+    user accounts and any other type that is not an external observable are left out."""
+    found: set[Observable] = set()
+    for item in items:
+        field = _FIELD_OF.get(str(item.get("type"))) if isinstance(item, Mapping) else None
+        if field is not None:
+            found.update(external_observables({field: item.get("value")}, networks))
+    return sorted(found)
+
+
+def alert_observables(context: Mapping[str, object]) -> list[Observable]:
+    """The shareable observables of an alert's context: the events it observed and the value it matched."""
+    observed = context.get("observed") or []
+    matched = context.get("matched")
+    if isinstance(matched, Mapping) and matched.get("field") and matched.get("value") is not None:
+        observed = [*observed, {matched["field"]: str(matched["value"])}]
+    return sorted({o for event in observed if isinstance(event, Mapping) for o in external_observables(event)})
+

@@ -20,7 +20,7 @@ import orjson
 import stix2
 
 from ..intel import marking_definition
-from ..intel.stixtime import format_time
+from ..intel.stixtime import format_time, parse_time
 from .correlation import Sighting
 from .observables import Observable
 from .warnings import stable_id
@@ -85,7 +85,7 @@ def read_sightings(bundle: dict, hub: str, country: str) -> tuple[list[Sighting]
                 raise ValueError(f"bad observable {key[:80]!r}")
             indicator = by_id.get(obj["sighting_of_ref"]) or {}
             found.append(Sighting(
-                obj["id"], Observable(kind, value), country, hub, _time(obj["first_seen"]), _time(obj["last_seen"]),
+                obj["id"], Observable(kind, value), country, hub, parse_time(obj["first_seen"]), parse_time(obj["last_seen"]),
                 int(obj.get("count", 1)), str(obj.get("x_cybershield_severity", "medium")),
                 tuple(str(t) for t in obj.get("x_cybershield_techniques", ())[:50]),
                 indicator.get("id")))
@@ -118,7 +118,3 @@ def _objects(hub: str, identity: str, marking: str, item: Seen, observable: Obse
                 "x_cybershield_observable": observable.key, "x_cybershield_severity": item.severity,
                 "x_cybershield_techniques": list(item.techniques)})
     return out
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(UTC)

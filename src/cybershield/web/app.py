@@ -15,9 +15,9 @@ from fastapi.staticfiles import StaticFiles
 from ..exchange import create_app as create_taxii_app
 from ..hub import HubService
 from ..network import Federation
-from .routers import alerts, dashboard, exchange, health, incidents, ingest, pqc, warnings
+from .routers import alerts, campaigns, dashboard, exchange, health, incidents, ingest, pqc, warnings
 
-ROUTERS = (health.router, ingest.router, alerts.router, warnings.router, incidents.router, pqc.router,
+ROUTERS = (health.router, ingest.router, alerts.router, warnings.router, incidents.router, campaigns.router, pqc.router,
            dashboard.router)
 
 

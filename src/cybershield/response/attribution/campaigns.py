@@ -76,6 +76,26 @@ def cluster_incidents(incidents: list[dict], min_shared: int = 3, min_jaccard: f
     return [c for c in clusters.values() if len(c.incidents) > 1]
 
 
+def cluster_of(incidents: list[dict], incident_id: str, min_shared: int = 3, min_jaccard: float = 0.5
+               ) -> Campaign | None:
+    """The campaign ``incident_id`` belongs to among ``incidents`` (as ``cluster_incidents`` would find it), or
+    None: only its connected component is searched, at a cost of its size times the incidents'."""
+    items = {i.id: i for i in map(SharedIncident.of, incidents)}
+    if incident_id not in items:
+        return None
+    component, frontier = {incident_id}, [incident_id]
+    while frontier:
+        current = items[frontier.pop()]
+        for other in items.values():
+            if other.id not in component and _link(current, other, min_shared, min_jaccard):
+                component.add(other.id)
+                frontier.append(other.id)
+    if len(component) < 2:
+        return None
+    (campaign,) = cluster_incidents([i for i in incidents if str(i["id"]) in component], min_shared, min_jaccard)
+    return campaign
+
+
 def attribute_campaign(model: AttributionModel, campaign: Campaign, top: int = 5) -> dict:
     found = campaign.as_dict()
     return {**found, "attribution": model.rank(found["techniques"], found["software"], top=top)}

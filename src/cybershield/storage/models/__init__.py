@@ -17,6 +17,7 @@ from .response import (
     ReserveRequestRecord,
     SubmissionRecord,
 )
+from .shared_incidents import SharedIncidentRecord
 
 __all__ = [  # one name a line: areas add theirs without touching the others'
     "AlertRecord",
@@ -36,6 +37,7 @@ __all__ = [  # one name a line: areas add theirs without touching the others'
     "QuarantineRecord",
     "ReserveProviderRecord",
     "ReserveRequestRecord",
+    "SharedIncidentRecord",
     "StixObjectRecord",
     "SubmissionRecord",
     "TaxiiBookmark",

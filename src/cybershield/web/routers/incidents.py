@@ -10,7 +10,8 @@
 - ``POST /api/v1/incidents/{id}/submissions``: ``{"report": K, "at": ISO}`` records a submission
 
 A refused operation answers its status (400 bad input, 404 unknown incident, 409 a move the lifecycle
-does not allow) with ``{"detail": reason}``.
+does not allow) with ``{"detail": reason}``. An incident opened or updated here is published on the hub's
+``incidents`` subject (a hub in a network shares it up, ``network.incident_share``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from ...exchange import Account
+from ...hub import INCIDENTS
 from ...response import ResponseError, ResponseService, build_changes
 from ..auth import requires, service_of
 from ..body import json_body
@@ -32,9 +34,16 @@ MAX_BODY = 1024 * 1024
 _MEDIA = {"json": "application/json", "stix": "application/stix+json;version=2.1", "html": "text/html; charset=utf-8"}
 
 
-async def _call(request: Request, fn: Callable[[ResponseService], object]):
+async def _call(request: Request, fn: Callable[[ResponseService], object], changes: bool = False):
+    """``fn`` on the hub's response service; an incident it opened or changed (``changes``) is published on the
+    bus's ``incidents`` subject, where the federation shares it up."""
+    hub = service_of(request)
+
     def run():
-        return fn(ResponseService.for_hub(service_of(request).context))
+        result = fn(ResponseService.for_hub(hub.context))
+        if changes:
+            hub.bus.publish(INCIDENTS, result)  # off the event loop: a full queue makes it wait
+        return result
     try:
         return await run_in_threadpool(run)
     except ResponseError as exc:
@@ -70,7 +79,7 @@ async def open_incident(request: Request, account: CanHandleIncidents) -> dict:
                                        owner=body.get("owner"), entity=body.get("entity"),
                                        country=body.get("country"), actor=account.name,
                                        alerts=[str(a) for a in body.get("alerts", [])])
-    return await _call(request, run)
+    return await _call(request, run, changes=True)
 
 
 @router.get("/api/v1/incidents/{incident_id}")
@@ -82,7 +91,7 @@ async def show_incident(request: Request, _: CanHandleIncidents, incident_id: st
 async def update_incident(request: Request, account: CanHandleIncidents, incident_id: str) -> dict:
     body = await _body(request)
     return await _call(request, lambda svc: svc.store.update(incident_id, build_changes(body, account.name, svc.tz),
-                                                             account.name))
+                                                             account.name), changes=True)
 
 
 @router.get("/api/v1/incidents/{incident_id}/clock")
