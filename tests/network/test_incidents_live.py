@@ -31,6 +31,8 @@ from cybershield.network.incident_share import FACTS
 from cybershield.network.launcher import Plan, write_network
 from cybershield.network.topology import load_topology
 from cybershield.network.warnings import stable_id
+from cybershield.response import build_changes
+from cybershield.response.store import IncidentStore
 from cybershield.storage.models.network import OutboxRecord
 from cybershield.storage.shared_incidents import shared_incidents
 from cybershield.web import create_app
@@ -254,3 +256,20 @@ def test_a_hostile_incident_is_refused_with_its_reason_and_counted(network):
     assert network.counters("xb-1")["envelopes_rejected_by_reason"]["bad-incident"] == before + 2
     assert facts["severity"] == "high"  # the stored version is the member's own
     assert "ipv4-addr=192.168.7.7" not in network.stored(shared)["observables"]
+
+
+def test_an_incident_changed_outside_the_api_is_shared_at_the_next_look(network):
+    """``cybershield incident`` writes to the hub's database, not through its API: the hub's watch publishes
+    the change at its next look, once per version."""
+    service = network.services["fr-hub"]
+    store = IncidentStore(service.context.sessions)
+    opened = store.open_incident("Wiper at Port Authority", datetime.now(UTC), "essential", sector="transport",
+                                 severity="high", entity="Port Authority")
+    incident = store.update(opened["id"], build_changes({"observable": ["domain-name=wiper-cli.example.org"],
+                                                          "technique": ["T1485"]}, "analyst", UTC))
+    shared, warning = _ids("fr-hub", incident)
+    assert service.incidents.look() >= 1  # the watch does this every detect.indicator_reload_seconds
+    assert until(lambda: all(name in {m for m in MEMBERS if warning in network.warning_ids(m)} for name in MEMBERS))
+    assert network.stored(shared)["observables"] == ["domain-name=wiper-cli.example.org"]
+    sent = len(network.outbox("fr-hub"))
+    assert service.incidents.look() == 0 and len(network.outbox("fr-hub")) == sent  # each version once

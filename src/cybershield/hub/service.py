@@ -23,10 +23,12 @@ import uvicorn
 from ..events import PARSERS, Quarantine
 from ..exchange import Account, Authenticator
 from ..pqc import PqcRecorder, parse_constituents
+from ..response.store import IncidentStore
 from ..storage import count_warnings, record_ingest
 from .bus import EVENTS, WARNINGS, Bus, InProcessBus
 from .context import HubContext
 from .errors import HubError, PortInUse
+from .incidents import IncidentWatch
 from .pipeline import Pipeline
 from .warnings import AppliedWarning, WarningMessage, apply_warning
 
@@ -64,7 +66,9 @@ class HubService:
         self._intel_lock = threading.Lock()
         self.bus.subscribe(WARNINGS, self._on_warnings, name="apply-warnings", batch=1)
         self._stop = threading.Event()
-        self._watcher = threading.Thread(target=self._watch_intel, name="intel-watch", daemon=True)
+        #: Publishes each incident version once on the bus (the API's changes at once, others at the next look).
+        self.incidents = IncidentWatch(IncidentStore(context.sessions), self.bus, self.started_at)
+        self._watcher = threading.Thread(target=self._watch, name="intel-watch", daemon=True)
         self._watcher.start()
         self._closed = False
         #: Called at ``close`` (the federation stops its outbox there).
@@ -142,13 +146,16 @@ class HubService:
                 log.info("warning %s from %s: %s", applied.id, message.sender or "?",
                          f"applied, {applied.retro_hunt_alerts} retro-hunt alerts" if applied.new else "known already")
 
-    def _watch_intel(self) -> None:
-        """Reload the live indicators when the intel store changed (a TAXII push, a sync, an import)."""
+    def _watch(self) -> None:
+        """Reload the live indicators when the intel store changed (a TAXII push, a sync, an import), and
+        publish the incidents changed outside the API."""
         while not self._stop.wait(self.config.indicator_reload_seconds):
-            try:
-                self.reload_indicators()
-            except Exception:  # a database hiccup must not end the watch
-                log.exception("reloading the indicators failed")
+            for look, what in ((self.reload_indicators, "reloading the indicators"),
+                               (self.incidents.look, "looking for changed incidents")):
+                try:
+                    look()
+                except Exception:  # a database hiccup must not end the watch
+                    log.exception("%s failed", what)
 
     def reload_indicators(self, force: bool = False) -> bool:
         """Reload the live indicators from the store if it changed since the last look; whether it did."""

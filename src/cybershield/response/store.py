@@ -84,6 +84,13 @@ class IncidentStore:
                 query = query.where(IncidentRecord.merged_into.is_(None))
             return [self._view(session, r, full=False) for r in session.scalars(query)]
 
+    def changed_since(self, moment: datetime) -> list[dict]:
+        """Incidents changed at or after ``moment`` (merged ones included), oldest change first."""
+        with self.sessions() as session:
+            query = (select(IncidentRecord).where(IncidentRecord.updated >= moment.astimezone(UTC))
+                     .order_by(IncidentRecord.updated, IncidentRecord.id))
+            return [self._view(session, r) for r in session.scalars(query)]
+
     def alerts(self, incident_id: str) -> list[dict]:
         """The stored alert documents of an incident, oldest first."""
         with self.sessions() as session:

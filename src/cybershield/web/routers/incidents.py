@@ -23,7 +23,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from ...exchange import Account
-from ...hub import INCIDENTS
 from ...response import ResponseError, ResponseService, build_changes
 from ..auth import requires, service_of
 from ..body import json_body
@@ -42,7 +41,7 @@ async def _call(request: Request, fn: Callable[[ResponseService], object], chang
     def run():
         result = fn(ResponseService.for_hub(hub.context))
         if changes:
-            hub.bus.publish(INCIDENTS, result)  # off the event loop: a full queue makes it wait
+            hub.incidents.publish(result)  # off the event loop: a full queue makes it wait
         return result
     try:
         return await run_in_threadpool(run)
