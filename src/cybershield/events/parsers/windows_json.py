@@ -23,7 +23,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..batch import BatchBuilder, concat, events_table
+from ..batch import BatchBuilder, events_table, stack
 from ..quarantine import QuarantineEntry
 from ..readers import head_bytes, open_binary
 from .base import Item, RecordError, loads_json_object
@@ -43,6 +43,8 @@ from .windows import (
 #: Pretty-printed or array JSON is read whole: larger documents are refused (JSON lines stream).
 MAX_JSON_DOCUMENT = 64 * 1024 * 1024
 DATA = "winlog.event_data."
+#: A decoded block's column of each event's position in the block (taken out by ``record_ids``).
+_POSITION = "event.provenance.block_position"
 #: Top-level fields that make a block a shape the record-by-record path reads, and of which kind.
 _OTHER_SHAPES = {"Event": pa.types.is_struct, "winlog": pa.types.is_struct, "EventData": pa.types.is_string}
 #: The partition keys of a line, found in its bytes before it is decoded.
@@ -165,13 +167,17 @@ def _beyond_int64(col) -> bool:
     return pc.max(pc.abs(col)).as_py() >= 2.0**63
 
 
+def _is_flat(raw: pa.Table) -> bool:
+    """Whether decoded records are flat Windows events (a record without EventID is no Windows
+    event: the record path says so, per record)."""
+    return "EventID" in raw.column_names and not raw.column("EventID").null_count and not any(
+        name in raw.column_names and kind(raw.schema.field(name).type) for name, kind in _OTHER_SHAPES.items())
+
+
 def flat_columns(raw: pa.Table) -> dict | None:
     """The event columns of a block of flat records, or None when the block is another shape."""
-    if "EventID" not in raw.column_names or any(
-            name in raw.column_names and kind(raw.schema.field(name).type) for name, kind in _OTHER_SHAPES.items()):
+    if not _is_flat(raw):
         return None
-    if raw.column("EventID").null_count:
-        return None  # a record without EventID is no Windows event: the record path says so, per record
     data = {name: raw.column(name) for name in raw.column_names
             if not pa.types.is_nested(raw.column(name).type)}
     for name in [k for k in data if " " in k]:
@@ -220,31 +226,47 @@ class EvtxJsonParser(ColumnarLineParser):
         return windows_event(loads_json_object(line))
 
     def decode_block(self, lines: list[bytes]) -> pa.Table | None:
-        """The block's events, decoded per (channel, EventID) part: one name has one kind of value
-        within a kind of event (Sysmon's ProcessId is a number, Security's a hex text), so Arrow
-        can type each part; a part Arrow cannot take goes record by record. The parts are joined
-        (a name of two kinds becomes text, as when the record path joins its batches) and put
-        back in the order of the lines. None when a record needs the quarantine."""
+        """The block's events, grouped by kind (channel, EventID) and in line order within a kind;
+        each event's position in the block is its record id until ``record_ids`` says which it is.
+
+        Lines are decoded per kind: one name has one kind of value within a kind of event (Sysmon's
+        ProcessId is a number, Security's a hex text), so Arrow can type each part, and a part holds
+        few of the hundreds of names a block has. The parts are stacked into one table (a name of
+        two kinds becomes text, as when the record path joins its batches) and normalised at once;
+        a part Arrow cannot take goes record by record. None when a record needs the quarantine."""
         parts: dict[tuple, list[int]] = {}
         for i, line in enumerate(lines):
             channel, event_id = _CHANNEL.search(line), _EVENT_ID.search(line)
             parts.setdefault((channel and channel.group(1), event_id and event_id.group(1)), []).append(i)
-        tables, order = [], []
+        decoded, decoded_rows, tables, positions = [], [], [], []
         for rows in parts.values():
             part = [lines[i] for i in rows] if len(parts) > 1 else lines
-            table = self._decode_part(part)
-            if table is None:
-                table = self._parse_part(part)
+            raw = self._decode_part(part)
+            if raw is not None:
+                decoded.append(raw)
+                decoded_rows += rows
+                continue
+            table = self._parse_part(part)
             if table is None:
                 return None
             tables.append(table)
-            order += rows
-        if len(tables) == 1:
-            return tables[0]
-        return concat(tables).combine_chunks().take(pc.sort_indices(pa.array(order, pa.int64())))
+            positions += rows
+        if decoded:
+            raw = stack(decoded)
+            try:
+                columns = flat_columns(raw)
+            except (TypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                columns = None
+            if columns is None:
+                return None
+            tables.insert(0, events_table(columns, "", pa.nulls(raw.num_rows, pa.int64())))
+            positions[:0] = decoded_rows
+        table = tables[0] if len(tables) == 1 else stack(tables)
+        return table.append_column(_POSITION, pa.array(positions, pa.int64()))
 
     def _decode_part(self, lines: list[bytes]) -> pa.Table | None:
-        """Lines of one kind of event, column-wise; None when Arrow cannot type them."""
+        """Lines of one kind of flat event, column-wise, as the source's own fields; None when
+        Arrow cannot type them or they are another shape."""
         raw = decode_json_lines(lines, self._text_fields)
         if raw is None:
             return None
@@ -258,11 +280,7 @@ class EvtxJsonParser(ColumnarLineParser):
                         and raw.column(name).null_count == raw.num_rows])  # fields of the schema no record has
         if any(_beyond_int64(col) for col in raw.columns):
             return None  # Arrow made a number of 64 bits and more a float: the record path keeps its digits
-        try:
-            columns = flat_columns(raw)
-        except (TypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-            return None
-        return None if columns is None else events_table(columns, "", pa.nulls(raw.num_rows, pa.int64()))
+        return raw if _is_flat(raw) else None
 
     def _parse_part(self, lines: list[bytes]) -> pa.Table | None:
         """Lines record by record (``windows_event``); None when one of them is not an event."""
@@ -279,6 +297,9 @@ class EvtxJsonParser(ColumnarLineParser):
 
     def record_ids(self, columns: dict, lines: pa.Array) -> pa.Array:
         """The EventRecordID where the event has one, else the line number (as ``_one`` does)."""
+        position = columns.pop(_POSITION, None)
+        if position is not None:  # a decoded block: its events are in the order of their kinds
+            lines = lines.take(position)
         record_id = columns.get("winlog.record_id")
         if record_id is None:
             return lines
