@@ -58,8 +58,8 @@ def test_real_flat_events_of_one_kind_decode_column_wise(docs):
     parser = EvtxJsonParser()
     for channel, event_id in (("Microsoft-Windows-Sysmon/Operational", 1), ("Security", 4624), ("Security", 4688)):
         lines = [orjson.dumps(e) for e in events if e["Channel"] == channel and e["EventID"] == event_id]
-        raw = parser._decode_part(lines)  # not the record-by-record fallback
-        assert len(lines) > 20 and raw is not None and raw.num_rows == len(lines)
+        shape, raw = parser._decode_part(lines)  # not the record-by-record fallback
+        assert len(lines) > 20 and shape == "flat" and raw.num_rows == len(lines)
         columns = flat_columns(raw)
         assert columns["@timestamp"].null_count == 0 and set(columns["winlog.event_id"].to_pylist()) == {event_id}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,18 +97,18 @@ def _timestamp_of_text(text: str | None) -> int | None:
     return None
 
 
-def decode_json_lines(lines: list[bytes], text_fields: Iterable[str] = ()) -> pa.Table | None:
+def decode_json_lines(lines: list[bytes], text: pa.Schema | None = None) -> pa.Table | None:
     """A block of JSON-object lines as one table, or None when any line needs a closer look.
-    ``text_fields``: top-level fields read as text whatever they look like (Arrow would make
-    ``2019-04-27 16:19:31`` a timestamp and lose how it was written)."""
+    ``text``: fields read as text whatever they look like (Arrow would make ``2019-04-27 16:19:31``
+    a timestamp and lose how it was written); the others are inferred."""
     data = b"\n".join(lines)
     # pyarrow parses fastest in blocks of about a megabyte; a block must hold the longest line
-    options = pa_json.ReadOptions(block_size=max(1 << 20, 2 * max(map(len, lines))))
-    text = pa.schema([(name, pa.string()) for name in text_fields])
+    # threads pay only on much data (a part of a Windows block is often a few kilobytes)
+    options = pa_json.ReadOptions(block_size=max(1 << 20, 2 * max(map(len, lines))), use_threads=len(data) > 1 << 23)
     try:
         data.decode("utf-8")
         table = pa_json.read_json(io.BytesIO(data), read_options=options,
-                                  parse_options=pa_json.ParseOptions(explicit_schema=text) if len(text) else None)
+                                  parse_options=pa_json.ParseOptions(explicit_schema=text) if text else None)
     except (UnicodeDecodeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     return table if table.num_rows == len(lines) else None

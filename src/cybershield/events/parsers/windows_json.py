@@ -23,11 +23,11 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..batch import BatchBuilder, events_table, stack
+from ..batch import BatchBuilder, concat, events_table, stack
 from ..quarantine import QuarantineEntry
 from ..readers import head_bytes, open_binary
 from .base import Item, RecordError, loads_json_object
-from .columnar import TIMESTAMP_US, ColumnarLineParser, decode_json_lines
+from .columnar import TIMESTAMP_US, ColumnarLineParser, decode_json_lines, flatten_structs
 from .windows import (
     EVENT_DATA_ECS,
     HASH_ECS,
@@ -48,8 +48,31 @@ _POSITION = "event.provenance.block_position"
 #: Top-level fields that make a block a shape the record-by-record path reads, and of which kind.
 _OTHER_SHAPES = {"Event": pa.types.is_struct, "winlog": pa.types.is_struct, "EventData": pa.types.is_string}
 #: The partition keys of a line, found in its bytes before it is decoded.
-_CHANNEL = re.compile(rb'"(?:Channel|EventLog)"\s*:\s*"([^"]*)"')
-_EVENT_ID = re.compile(rb'"EventID"\s*:\s*"?(-?\d+)')
+_CHANNEL = re.compile(rb'"(?:Channel|EventLog|channel)"\s*:\s*"([^"]*)"')
+_EVENT_ID = re.compile(rb'"(?:EventID|event_id)"\s*:\s*"?(-?\d+)')
+
+
+def _text_schema(paths: set[str]) -> pa.Schema | None:
+    """The explicit schema that has Arrow read these (dotted) fields as text."""
+    tree: dict = {}
+    for path in sorted(paths):
+        node = tree
+        *parents, leaf = path.split(".")
+        for parent in parents:
+            node = node.setdefault(parent, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node.setdefault(leaf, None)
+
+    def kind(node: dict | None) -> pa.DataType:
+        return pa.string() if node is None else pa.struct([(name, kind(child)) for name, child in node.items()])
+    return pa.schema([(name, kind(child)) for name, child in tree.items()]) if tree else None
+
+
+def _without_empty(raw: pa.Table, names: set[str]) -> pa.Table:
+    """``raw`` less those of ``names`` that no record has (an explicit schema adds its fields to every part)."""
+    return raw.drop([name for name in names if name in raw.column_names and raw.column(name).null_count == raw.num_rows])
 
 
 def _is_text(col) -> bool:
@@ -105,22 +128,22 @@ def _as_int(col) -> pa.Array | pa.ChunkedArray:
     raise TypeError(f"integer field of kind {col.type}")
 
 
+def _event_times(col) -> pa.Array | pa.ChunkedArray:
+    """``windows.event_time`` of a text column: ISO 8601 (naive meaning UTC) column-wise, other texts per value."""
+    try:
+        return col.cast(TIMESTAMP_US)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:
+        return pc.assume_timezone(col.cast(pa.timestamp("us")), "UTC").cast(TIMESTAMP_US)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _per_distinct(col, event_time, pa.int64()).cast(TIMESTAMP_US)
+
+
 def _times(data: dict, n: int) -> pa.Array | pa.ChunkedArray:
     """``windows.first_time`` column-wise: per row the first time field that parses."""
-    found = []
-    for name in TIME_FIELDS:
-        col = data.get(name)
-        if col is None or not pa.types.is_string(col.type):
-            continue
-        try:
-            found.append(col.cast(TIMESTAMP_US))
-            continue
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
-        try:
-            found.append(pc.assume_timezone(col.cast(pa.timestamp("us")), "UTC").cast(TIMESTAMP_US))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            found.append(_per_distinct(col, event_time, pa.int64()).cast(TIMESTAMP_US))
+    found = [_event_times(data[name]) for name in TIME_FIELDS
+             if name in data and pa.types.is_string(data[name].type)]
     if not found:
         return pa.nulls(n, TIMESTAMP_US)
     return found[0] if len(found) == 1 else pc.coalesce(*found)
@@ -167,6 +190,16 @@ def _beyond_int64(col) -> bool:
     return pc.max(pc.abs(col)).as_py() >= 2.0**63
 
 
+def _with_spaceless_names(data: dict) -> dict:
+    """``windows.with_spaceless_names`` column-wise: a name with spaces also without them, where
+    the event has no value under that name."""
+    for name in [k for k in data if " " in k]:
+        alias = name.replace(" ", "")
+        data[alias] = pc.coalesce(data[alias], data[name]) if alias in data and data[alias].type == data[name].type \
+            else data.get(alias, data[name])
+    return data
+
+
 def _is_flat(raw: pa.Table) -> bool:
     """Whether decoded records are flat Windows events (a record without EventID is no Windows
     event: the record path says so, per record)."""
@@ -178,12 +211,8 @@ def flat_columns(raw: pa.Table) -> dict | None:
     """The event columns of a block of flat records, or None when the block is another shape."""
     if not _is_flat(raw):
         return None
-    data = {name: raw.column(name) for name in raw.column_names
-            if not pa.types.is_nested(raw.column(name).type)}
-    for name in [k for k in data if " " in k]:
-        alias = name.replace(" ", "")
-        data[alias] = pc.coalesce(data[alias], data[name]) if alias in data and data[alias].type == data[name].type \
-            else data.get(alias, data[name])
+    data = _with_spaceless_names({name: raw.column(name) for name in raw.column_names
+                                  if not pa.types.is_nested(raw.column(name).type)})
     n = raw.num_rows
     event_id = _as_int(raw.column("EventID"))
     channel = _truthy(data, ("Channel", "EventLog"), n)
@@ -208,11 +237,53 @@ def flat_columns(raw: pa.Table) -> dict | None:
     return columns
 
 
+def _is_winlogbeat(raw: pa.Table) -> bool:
+    """Whether decoded records are all winlogbeat documents (a ``winlog`` object, no ``Event``)."""
+    names = raw.column_names
+    return "winlog" in names and pa.types.is_struct(raw.schema.field("winlog").type) \
+        and not raw.column("winlog").null_count and not ("Event" in names and pa.types.is_struct(raw.schema.field("Event").type))
+
+
+#: ECS fields that ``windows.derive_ecs`` sets whatever the document had (the others only where it had none).
+_DERIVED_OVER = {"user.name", "user.domain", "event.module", *HASH_ECS.values()}
+
+
+def winlogbeat_columns(raw: pa.Table) -> dict:
+    """The event columns of winlogbeat documents (``raw`` flattened to dotted names), as
+    ``windows.from_flat_json`` makes them: every field kept, the event data also under its
+    space-less names, the event id an integer, the ECS fields derived from the event data."""
+    n = raw.num_rows
+    columns = dict(zip(raw.column_names, raw.columns, strict=True))
+    data = _with_spaceless_names({name[len(DATA):]: col for name, col in columns.items() if name.startswith(DATA)})
+    columns.update({f"{DATA}{name}": col for name, col in data.items()})
+    if "winlog.event_id" in columns:
+        event_id = columns["winlog.event_id"] = _as_int(columns["winlog.event_id"])
+        code = event_id.cast(pa.string())
+        columns["event.code"] = pc.coalesce(columns["event.code"].cast(pa.string()), code) if "event.code" in columns \
+            else code
+    if "@timestamp" in columns and pa.types.is_string(columns["@timestamp"].type):
+        columns["@timestamp"] = _event_times(columns["@timestamp"])
+    kind = pa.repeat(pa.scalar("event"), n)
+    columns["event.kind"] = pc.coalesce(columns["event.kind"], kind) if "event.kind" in columns else kind
+    channel = columns.get("winlog.channel")
+    if channel is not None and not _is_text(channel):
+        raise TypeError("winlog.channel is no text")
+    for ecs, col in _derive_ecs(data, channel, n).items():
+        have = columns.get(ecs)
+        columns[ecs] = col if have is None or ecs == "event.module" else \
+            pc.coalesce(col, have) if ecs in _DERIVED_OVER else pc.coalesce(have, col)
+    return columns
+
+
+#: What each shape of decoded records becomes: (whether records are of it, their event columns).
+_SHAPES = {"flat": (_is_flat, flat_columns), "winlogbeat": (_is_winlogbeat, winlogbeat_columns)}
+
+
 class EvtxJsonParser(ColumnarLineParser):
     """EVTX as JSON: JSON lines (in blocks), or concatenated/pretty-printed documents, or one JSON array."""
 
     name = "evtx-json"
-    block_lines = 10_000  # Windows events have hundreds of distinct fields: a block of them is wide
+    block_lines = 20_000  # Windows events have hundreds of distinct fields: a block of them is wide
 
     def __init__(self) -> None:
         self._text_fields: set[str] = set()
@@ -231,56 +302,62 @@ class EvtxJsonParser(ColumnarLineParser):
 
         Lines are decoded per kind: one name has one kind of value within a kind of event (Sysmon's
         ProcessId is a number, Security's a hex text), so Arrow can type each part, and a part holds
-        few of the hundreds of names a block has. The parts are stacked into one table (a name of
-        two kinds becomes text, as when the record path joins its batches) and normalised at once;
-        a part Arrow cannot take goes record by record. None when a record needs the quarantine."""
+        few of the hundreds of names a block has. The parts of a shape are stacked into one table
+        (a name of two kinds becomes text, as when the record path joins its batches) and normalised
+        at once; a part Arrow cannot take goes record by record. None when a record needs the quarantine."""
         parts: dict[tuple, list[int]] = {}
         for i, line in enumerate(lines):
             channel, event_id = _CHANNEL.search(line), _EVENT_ID.search(line)
             parts.setdefault((channel and channel.group(1), event_id and event_id.group(1)), []).append(i)
-        decoded, decoded_rows, tables, positions = [], [], [], []
+        decoded: dict[str, tuple[list[int], list[pa.Table]]] = {}
+        tables, positions = [], []
         for rows in parts.values():
             part = [lines[i] for i in rows] if len(parts) > 1 else lines
-            raw = self._decode_part(part)
-            if raw is not None:
-                decoded.append(raw)
-                decoded_rows += rows
+            found = self._decode_part(part)
+            if found is not None:
+                shape_rows, raws = decoded.setdefault(found[0], ([], []))
+                shape_rows += rows
+                raws.append(found[1])
                 continue
             table = self._parse_part(part)
             if table is None:
                 return None
             tables.append(table)
             positions += rows
-        if decoded:
-            raw = stack(decoded)
+        for shape, (rows, raws) in decoded.items():
+            raw = stack(raws)
             try:
-                columns = flat_columns(raw)
+                columns = _SHAPES[shape][1](raw)
             except (TypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-                columns = None
-            if columns is None:
                 return None
-            tables.insert(0, events_table(columns, "", pa.nulls(raw.num_rows, pa.int64())))
-            positions[:0] = decoded_rows
-        table = tables[0] if len(tables) == 1 else stack(tables)
+            tables.append(events_table(columns, "", pa.nulls(raw.num_rows, pa.int64())))
+            positions += rows
+        table = tables[0] if len(tables) == 1 else concat(tables)  # chunks: a few records by the record path cost a few rows
         return table.append_column(_POSITION, pa.array(positions, pa.int64()))
 
-    def _decode_part(self, lines: list[bytes]) -> pa.Table | None:
-        """Lines of one kind of flat event, column-wise, as the source's own fields; None when
-        Arrow cannot type them or they are another shape."""
-        raw = decode_json_lines(lines, self._text_fields)
-        if raw is None:
-            return None
-        dated = {f.name for f in raw.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)}
-        if dated:  # Arrow took a text for a time: read the part again with those fields as text
-            self._text_fields |= dated
-            raw = decode_json_lines(lines, self._text_fields)
+    def _decode_part(self, lines: list[bytes]) -> tuple[str, pa.Table] | None:
+        """Lines of one kind of event, column-wise: their shape and their own fields (winlogbeat's
+        flattened to dotted names); None when Arrow cannot type them or they are no shape read so."""
+        for _ in range(2):
+            raw = decode_json_lines(lines, _text_schema(self._text_fields))
             if raw is None:
                 return None
-        raw = raw.drop([name for name in self._text_fields if name in raw.column_names
-                        and raw.column(name).null_count == raw.num_rows])  # fields of the schema no record has
+            raw = _without_empty(raw, {name.split(".")[0] for name in self._text_fields})
+            shape = next((name for name, (test, _) in _SHAPES.items() if test(raw)), None)
+            if shape is None:
+                return None
+            if shape == "winlogbeat":
+                raw = flatten_structs(raw)
+            dated = {f.name for f in raw.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)}
+            if not dated:
+                break
+            self._text_fields |= dated  # Arrow took a text for a time: read the part again with those fields as text
+        else:
+            return None
+        raw = _without_empty(raw, self._text_fields)
         if any(_beyond_int64(col) for col in raw.columns):
             return None  # Arrow made a number of 64 bits and more a float: the record path keeps its digits
-        return raw if _is_flat(raw) else None
+        return shape, raw
 
     def _parse_part(self, lines: list[bytes]) -> pa.Table | None:
         """Lines record by record (``windows_event``); None when one of them is not an event."""
