@@ -7,12 +7,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import evtx
 import orjson
 import pytest
 
-from cybershield.events import PROVENANCE_RECORD_ID, BatchBuilder, concat, ingest
-from cybershield.events.parsers.windows import windows_event
-from cybershield.events.parsers.windows_json import EvtxJsonParser, flat_columns
+from cybershield.events import PROVENANCE_RECORD_ID, PROVENANCE_SOURCE, BatchBuilder, concat, ingest
+from cybershield.events.parsers.windows import from_evtx_xml_json, windows_event
+from cybershield.events.parsers.windows_json import EvtxJsonParser, evtx_columns, flat_columns
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
 from _windows_json import flat_events, real_events  # noqa: E402
@@ -74,3 +75,46 @@ def test_a_block_with_a_bad_record_quarantines_it_and_keeps_the_rest(tmp_path, d
     summary = ingest([path], sink=batches.append)
     assert (summary.parsed, summary.quarantined) == (298, 2)
     assert dict(summary.by_reason) == {"invalid-json": 1, "not-a-windows-event": 1}
+
+
+def _evtx_record_path(files: list[Path]) -> list[dict]:
+    """Every record of the files mapped one at a time (``from_evtx_xml_json``), joined by ``BatchBuilder``."""
+    builder = BatchBuilder(10**9)
+    for path in files:
+        try:
+            for ordinal, rec in enumerate(evtx.PyEvtxParser(str(path), 1).records_json(), 1):
+                fields = from_evtx_xml_json(orjson.loads(rec["data"]))
+                builder.add(str(path), fields.get("winlog.record_id") or rec["event_record_id"] or ordinal, fields)
+        except RuntimeError:
+            continue
+    return builder.flush().to_pylist()
+
+
+def _by_source_and_id(events: list[dict]) -> dict[tuple, dict]:
+    return {(e[PROVENANCE_SOURCE], e[PROVENANCE_RECORD_ID]): {k: v for k, v in e.items() if v is not None and k not in IGNORED}
+            for e in events}
+
+
+def test_binary_evtx_in_blocks_equals_the_record_path_on_all_shared_samples(shared_data):
+    files = sorted((shared_data / "evtx-attack-samples").rglob("*.evtx"))
+    batches: list = []
+    summary = ingest(files, "evtx", sink=batches.append)
+    ours, reference = _by_source_and_id(concat(batches).to_pylist()), _by_source_and_id(_evtx_record_path(files))
+    assert summary.parsed == len(ours) == len(reference) > 6000
+    differing = [key for key in reference if ours.get(key) != reference[key]]
+    assert differing == [], {k: (ours.get(differing[0], {}).get(k), v) for k, v in reference[differing[0]].items()
+                             if ours.get(differing[0], {}).get(k) != v}
+
+
+def test_evtx_dump_lines_decode_column_wise(docs):
+    """evtx_dump JSON lines ({"Event": …}) of one kind take the columnar path, with the record path's result."""
+    lines = [orjson.dumps(d) for d in docs if d["Event"]["System"]["Channel"] == "Microsoft-Windows-Sysmon/Operational"
+             and d["Event"]["System"]["EventID"] == 1]
+    shape, raw = EvtxJsonParser()._decode_part(lines)
+    assert len(lines) > 20 and shape == "evtx_dump"
+    columns = evtx_columns(raw)
+    expected = [from_evtx_xml_json(d) for d in map(orjson.loads, lines)]
+    for name in ("@timestamp", "process.executable", "user.name", "file.hash.sha256", "winlog.event_data.CommandLine"):
+        values = columns[name].to_pylist()
+        assert values == [e.get(name) if name != "@timestamp" else values[i] for i, e in enumerate(expected)]
+    assert columns["@timestamp"].null_count == 0

@@ -23,7 +23,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..batch import BatchBuilder, concat, events_table, stack
+from ..batch import BatchBuilder, concat, events_table, stack, unified_type
 from ..quarantine import QuarantineEntry
 from ..readers import head_bytes, open_binary
 from .base import Item, RecordError, loads_json_object
@@ -44,8 +44,8 @@ from .windows import (
 MAX_JSON_DOCUMENT = 64 * 1024 * 1024
 DATA = "winlog.event_data."
 #: A decoded block's column of each event's position in the block (taken out by ``record_ids``).
-_POSITION = "event.provenance.block_position"
-#: Top-level fields that make a block a shape the record-by-record path reads, and of which kind.
+BLOCK_POSITION = "event.provenance.block_position"
+#: Top-level fields that make records no flat ones, and of which kind.
 _OTHER_SHAPES = {"Event": pa.types.is_struct, "winlog": pa.types.is_struct, "EventData": pa.types.is_string}
 #: The partition keys of a line, found in its bytes before it is decoded.
 _CHANNEL = re.compile(rb'"(?:Channel|EventLog|channel)"\s*:\s*"([^"]*)"')
@@ -275,8 +275,85 @@ def winlogbeat_columns(raw: pa.Table) -> dict:
     return columns
 
 
+def _is_evtx_dump(raw: pa.Table) -> bool:
+    """Whether decoded records are all evtx_dump records (``Event`` with ``System``) that the columns
+    can take as they are: no ``UserData``, and event data of named values (no lists, no nesting)."""
+    if "Event" not in raw.column_names or raw.column("Event").null_count:
+        return False
+    event = raw.schema.field("Event").type
+    if not pa.types.is_struct(event) or event.get_field_index("UserData") >= 0 or event.get_field_index("System") < 0:
+        return False
+    system = event.field("System").type
+    if not pa.types.is_struct(system) or pc.struct_field(raw.column("Event"), "System").null_count:
+        return False
+    index = event.get_field_index("EventData")
+    data = event.field(index).type if index >= 0 else pa.null()
+    if pa.types.is_struct(data):
+        return not any(pa.types.is_nested(f.type) for f in data if f.name != "#attributes")
+    return pa.types.is_null(data) or pa.types.is_string(data)
+
+
+_SYSTEM = "Event.System."
+_EVENT_DATA = "Event.EventData"
+
+
+def _element(columns: dict, name: str):
+    """An element's value column-wise, as ``windows._text`` reads it (``{"#text": …}`` or the value
+    itself; a name of two kinds becomes text); None when no record has it."""
+    found = [columns[key] for key in (name, f"{name}.#text") if key in columns]
+    if len(found) < 2:
+        return found[0] if found else None
+    typ = unified_type({col.type for col in found})
+    return pc.coalesce(*(col if col.type == typ else col.cast(typ) for col in found))
+
+
+def evtx_columns(raw: pa.Table) -> dict:
+    """The event columns of evtx_dump records (``raw`` flattened to dotted names), as
+    ``windows.from_evtx_xml_json`` makes them."""
+    n = raw.num_rows
+    columns = dict(zip(raw.column_names, raw.columns, strict=True))
+    data = _with_spaceless_names({name[len(_EVENT_DATA) + 1:]: col for name, col in columns.items()
+                                  if name.startswith(f"{_EVENT_DATA}.") and not name.startswith(f"{_EVENT_DATA}.#attributes")})
+    if _EVENT_DATA in columns and pa.types.is_string(columns[_EVENT_DATA].type):  # <EventData>text</EventData>
+        data["Data"] = _element({"Data": data["Data"], "Data.#text": columns[_EVENT_DATA]} if "Data" in data
+                                else {"Data": columns[_EVENT_DATA]}, "Data")
+    event_id = _element(columns, f"{_SYSTEM}EventID")
+    event_id = pa.nulls(n, pa.int64()) if event_id is None else _as_int(event_id)
+    channel = columns.get(f"{_SYSTEM}Channel")
+    if channel is not None and not _is_text(channel):
+        raise TypeError("Channel is no text")
+    computer = columns.get(f"{_SYSTEM}Computer", pa.nulls(n, pa.string()))
+    record_id = columns.get(f"{_SYSTEM}EventRecordID")
+    out: dict = {f"{DATA}{name}": col for name, col in data.items()}
+    out.update({
+        "event.kind": pa.repeat(pa.scalar("event"), n),
+        "event.code": event_id.cast(pa.string()),
+        "winlog.event_id": event_id,
+        "winlog.channel": channel if channel is not None else pa.nulls(n, pa.string()),
+        "winlog.provider_name": columns.get(f"{_SYSTEM}Provider.#attributes.Name", pa.nulls(n, pa.string())),
+        "winlog.computer_name": computer,
+        "host.name": computer,
+        "winlog.record_id": pa.nulls(n, pa.int64()) if record_id is None else _as_int(record_id),
+    })
+    stamp = columns.get(f"{_SYSTEM}TimeCreated.#attributes.SystemTime")
+    if stamp is not None and pa.types.is_string(stamp.type):
+        out["@timestamp"] = stamp.cast(TIMESTAMP_US)  # ArrowInvalid where iso_to_us would fail: the record path says so
+    for key in ("Level", "Task", "Opcode", "Keywords", "Version"):
+        value = _element(columns, f"{_SYSTEM}{key}")
+        if value is not None:
+            out[f"winlog.{key.lower()}"] = value
+    for key, name in (("Execution.#attributes.ProcessID", "winlog.process.pid"),
+                      ("Execution.#attributes.ThreadID", "winlog.process.thread.id"),
+                      ("Security.#attributes.UserID", "winlog.user.identifier")):
+        if f"{_SYSTEM}{key}" in columns:
+            out[name] = columns[f"{_SYSTEM}{key}"]
+    out.update(_derive_ecs(data, channel, n))
+    return out
+
+
 #: What each shape of decoded records becomes: (whether records are of it, their event columns).
-_SHAPES = {"flat": (_is_flat, flat_columns), "winlogbeat": (_is_winlogbeat, winlogbeat_columns)}
+_SHAPES = {"flat": (_is_flat, flat_columns), "winlogbeat": (_is_winlogbeat, winlogbeat_columns),
+           "evtx_dump": (_is_evtx_dump, evtx_columns)}
 
 
 class EvtxJsonParser(ColumnarLineParser):
@@ -333,7 +410,7 @@ class EvtxJsonParser(ColumnarLineParser):
             tables.append(events_table(columns, "", pa.nulls(raw.num_rows, pa.int64())))
             positions += rows
         table = tables[0] if len(tables) == 1 else concat(tables)  # chunks: a few records by the record path cost a few rows
-        return table.append_column(_POSITION, pa.array(positions, pa.int64()))
+        return table.append_column(BLOCK_POSITION, pa.array(positions, pa.int64()))
 
     def _decode_part(self, lines: list[bytes]) -> tuple[str, pa.Table] | None:
         """Lines of one kind of event, column-wise: their shape and their own fields (winlogbeat's
@@ -346,7 +423,7 @@ class EvtxJsonParser(ColumnarLineParser):
             shape = next((name for name, (test, _) in _SHAPES.items() if test(raw)), None)
             if shape is None:
                 return None
-            if shape == "winlogbeat":
+            if shape != "flat":
                 raw = flatten_structs(raw)
             dated = {f.name for f in raw.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)}
             if not dated:
@@ -374,7 +451,7 @@ class EvtxJsonParser(ColumnarLineParser):
 
     def record_ids(self, columns: dict, lines: pa.Array) -> pa.Array:
         """The EventRecordID where the event has one, else the line number (as ``_one`` does)."""
-        position = columns.pop(_POSITION, None)
+        position = columns.pop(BLOCK_POSITION, None)
         if position is not None:  # a decoded block: its events are in the order of their kinds
             lines = lines.take(position)
         record_id = columns.get("winlog.record_id")
