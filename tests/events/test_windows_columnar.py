@@ -9,9 +9,11 @@ from pathlib import Path
 
 import evtx
 import orjson
+import pyarrow as pa
 import pytest
 
 from cybershield.events import PROVENANCE_RECORD_ID, PROVENANCE_SOURCE, BatchBuilder, concat, ingest
+from cybershield.events.parsers.evtx_binary import columnar_block
 from cybershield.events.parsers.windows import from_evtx_xml_json, windows_event
 from cybershield.events.parsers.windows_json import EvtxJsonParser, evtx_columns, flat_columns
 
@@ -107,14 +109,20 @@ def test_binary_evtx_in_blocks_equals_the_record_path_on_all_shared_samples(shar
 
 
 def test_evtx_dump_lines_decode_column_wise(docs):
-    """evtx_dump JSON lines ({"Event": …}) of one kind take the columnar path, with the record path's result."""
+    """evtx_dump JSON lines ({"Event": …}) of one kind take the columnar path, with the record path's values."""
     lines = [orjson.dumps(d) for d in docs if d["Event"]["System"]["Channel"] == "Microsoft-Windows-Sysmon/Operational"
              and d["Event"]["System"]["EventID"] == 1]
     shape, raw = EvtxJsonParser()._decode_part(lines)
     assert len(lines) > 20 and shape == "evtx_dump"
     columns = evtx_columns(raw)
     expected = [from_evtx_xml_json(d) for d in map(orjson.loads, lines)]
-    for name in ("@timestamp", "process.executable", "user.name", "file.hash.sha256", "winlog.event_data.CommandLine"):
-        values = columns[name].to_pylist()
-        assert values == [e.get(name) if name != "@timestamp" else values[i] for i, e in enumerate(expected)]
-    assert columns["@timestamp"].null_count == 0
+    for name in ("process.executable", "process.pid", "user.name", "file.hash.sha256", "winlog.event_data.CommandLine"):
+        assert columns[name].to_pylist() == [e.get(name) for e in expected]
+    assert columns["@timestamp"].cast(pa.int64()).to_pylist() == [e["@timestamp"] for e in expected]
+
+
+def test_all_shared_evtx_records_decode_as_one_columnar_block(docs):
+    lines = [orjson.dumps(d) for d in docs]
+    table = columnar_block(["s"] * len(lines), lines, list(range(1, len(lines) + 1)))
+    assert table is not None and table.num_rows == len(lines)  # not the record-by-record fallback
+    assert table.column("@timestamp").null_count == 0 and table.column("winlog.event_id").null_count == 0

@@ -76,7 +76,8 @@ def _column_of(values: pa.Array | pa.ChunkedArray | list, typ: pa.DataType | Non
         return _ecs_column(values.to_pylist(), typ)
 
 
-def events_table(columns: dict, source: str | list[str] | pa.Array, record_ids: list[int] | pa.Array) -> pa.Table:
+def events_table(columns: dict, source: str | list[str] | pa.Array | pa.ChunkedArray,
+                 record_ids: list[int] | pa.Array | pa.ChunkedArray) -> pa.Table:
     """The event table: every ECS column in schema order (null where absent), then the originals sorted.
 
     ``columns`` maps field names to Python lists or Arrow arrays of one length; provenance (one
@@ -87,10 +88,10 @@ def events_table(columns: dict, source: str | list[str] | pa.Array, record_ids: 
     out: dict[str, pa.Array | pa.ChunkedArray] = {}
     for name, typ in ECS_FIELDS:
         if name == PROVENANCE_SOURCE:
-            out[name] = source if isinstance(source, pa.Array) else \
+            out[name] = source if isinstance(source, pa.Array | pa.ChunkedArray) else \
                 pa.array(source if isinstance(source, list) else [source] * n, pa.string())
         elif name == PROVENANCE_RECORD_ID:
-            out[name] = record_ids if isinstance(record_ids, pa.Array) else pa.array(record_ids, pa.int64())
+            out[name] = record_ids if isinstance(record_ids, pa.Array | pa.ChunkedArray) else pa.array(record_ids, pa.int64())
         elif name == "event.ingested":
             out[name] = pa.array([now] * n, typ)
         elif name in columns:

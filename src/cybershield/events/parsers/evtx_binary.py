@@ -88,19 +88,27 @@ class EvtxParser:
             yield Pending(source, lines, ids, decode_records)
 
 
-def decode_records(sources: list[str], lines: list[bytes], ids: list[int]) -> Iterator[Block | QuarantineEntry]:
-    """Records (source, evtx_dump JSON line and record id of each) as one block of events: column-wise,
-    or record by record when one of them needs the quarantine."""
+def columnar_block(sources: list[str], lines: list[bytes], ids: list[int]) -> pa.Table | None:
+    """Records (source, evtx_dump JSON line and record id of each) as one table of events, decoded
+    column-wise; None when one of them needs a closer look."""
     columnar = EvtxJsonParser()
     try:
         table = columnar.decode_block(lines)
-        if table is not None:
-            columns = dict(zip(table.column_names, table.columns, strict=True))
-            source = pa.array(sources, pa.string()).take(columns[BLOCK_POSITION])
-            yield Block(events_table(columns, source, columnar.record_ids(columns, pa.array(ids, pa.int64()))))
-            return
+        if table is None:
+            return None
+        columns = dict(zip(table.column_names, table.columns, strict=True))
+        source = pa.array(sources, pa.string()).take(columns[BLOCK_POSITION])
+        return events_table(columns, source, columnar.record_ids(columns, pa.array(ids, pa.int64())))
     except ARROW_ERRORS:
-        pass  # a value the column operations refuse: the record path types it afresh
+        return None  # a value the column operations refuse: the record path types it afresh
+
+
+def decode_records(sources: list[str], lines: list[bytes], ids: list[int]) -> Iterator[Block | QuarantineEntry]:
+    """Records as one block of events: column-wise, or record by record when one of them needs the quarantine."""
+    table = columnar_block(sources, lines, ids)
+    if table is not None:
+        yield Block(table)
+        return
     builder = BatchBuilder(len(lines))
     for source, line, record_id in zip(sources, lines, ids, strict=True):
         try:
