@@ -150,6 +150,7 @@ def ingest(
     # Records of small files of one format share a batch: building a table has a cost per batch.
     builder, builder_format = BatchBuilder(batch_size), None
     gathered: list[Pending] = []
+    gathered_records = 0
 
     def emit(table: pa.Table | None) -> None:
         if table is not None and sink is not None:
@@ -164,6 +165,7 @@ def ingest(
     def decode_gathered() -> None:
         """Decode the gathered records at once; those that go to the quarantine were counted parsed
         (in their file's figures too, which have been reported: the format's and the run's are right)."""
+        nonlocal gathered_records
         if not gathered:
             return
         stats = summary.by_format[str(builder_format)]
@@ -175,6 +177,7 @@ def ingest(
                 stats.parsed -= 1
                 quarantined(item, stats)
         gathered.clear()
+        gathered_records = 0
 
     for path in discover(paths, summary.skipped):
         file_started = time.perf_counter()
@@ -199,7 +202,8 @@ def ingest(
                 file_stats.read += len(item)
                 file_stats.parsed += len(item)
                 gathered.append(item)
-                if sum(map(len, gathered)) >= min(batch_size, BLOCK_LINES):
+                gathered_records += len(item)
+                if gathered_records >= min(batch_size, BLOCK_LINES):
                     decode_gathered()
                 continue
             file_stats.read += 1

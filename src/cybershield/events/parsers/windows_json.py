@@ -45,6 +45,8 @@ MAX_JSON_DOCUMENT = 64 * 1024 * 1024
 DATA = "winlog.event_data."
 #: A decoded block's column of each event's position in the block (taken out by ``record_ids``).
 BLOCK_POSITION = "event.provenance.block_position"
+#: Kinds of event whose types a parser remembers (beyond that it starts afresh).
+_MAX_KINDS = 4096
 #: Top-level fields that make records no flat ones, and of which kind.
 _OTHER_SHAPES = {"Event": pa.types.is_struct, "winlog": pa.types.is_struct, "EventData": pa.types.is_string}
 #: The partition keys of a line, found in its bytes before it is decoded.
@@ -364,6 +366,7 @@ class EvtxJsonParser(ColumnarLineParser):
 
     def __init__(self) -> None:
         self._text_fields: set[str] = set()
+        self._schemas: dict[tuple, pa.Schema] = {}  # per kind of event, the types Arrow found last
 
     def records(self, path: Path, source: str) -> Iterator[Item]:
         if _json_lines(head_bytes(path)):
@@ -388,9 +391,9 @@ class EvtxJsonParser(ColumnarLineParser):
             parts.setdefault((channel and channel.group(1), event_id and event_id.group(1)), []).append(i)
         decoded: dict[str, tuple[list[int], list[pa.Table]]] = {}
         tables, positions = [], []
-        for rows in parts.values():
+        for kind, rows in parts.items():
             part = [lines[i] for i in rows] if len(parts) > 1 else lines
-            found = self._decode_part(part)
+            found = self._decode_part(part, kind)
             if found is not None:
                 shape_rows, raws = decoded.setdefault(found[0], ([], []))
                 shape_rows += rows
@@ -412,29 +415,49 @@ class EvtxJsonParser(ColumnarLineParser):
         table = tables[0] if len(tables) == 1 else concat(tables)  # chunks: a few records by the record path cost a few rows
         return table.append_column(BLOCK_POSITION, pa.array(positions, pa.int64()))
 
-    def _decode_part(self, lines: list[bytes]) -> tuple[str, pa.Table] | None:
+    def _decode_part(self, lines: list[bytes], kind: tuple | None = None) -> tuple[str, pa.Table] | None:
         """Lines of one kind of event, column-wise: their shape and their own fields (winlogbeat's
-        flattened to dotted names); None when Arrow cannot type them or they are no shape read so."""
-        for _ in range(2):
-            raw = decode_json_lines(lines, _text_schema(self._text_fields))
-            if raw is None:
+        and evtx_dump's flattened to dotted names); None when Arrow cannot type them or they are no
+        shape read so. The types Arrow found for a kind are given to it for the next part of that
+        kind (a third faster than inferring them); where they no longer fit, it infers afresh."""
+        known = self._schemas.get(kind)
+        read = self._read_part(lines, known) if known is not None else None
+        if read is None or read[2]:
+            for _ in range(2):
+                read = self._read_part(lines, _text_schema(self._text_fields))
+                if read is None or not read[2]:
+                    break
+                self._text_fields |= read[2]  # Arrow took a text for a time: read the part again with those fields as text
+            if read is None or read[2]:
                 return None
-            raw = _without_empty(raw, {name.split(".")[0] for name in self._text_fields})
-            shape = next((name for name, (test, _) in _SHAPES.items() if test(raw)), None)
-            if shape is None:
-                return None
-            if shape != "flat":
-                raw = flatten_structs(raw)
-            dated = {f.name for f in raw.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)}
-            if not dated:
-                break
-            self._text_fields |= dated  # Arrow took a text for a time: read the part again with those fields as text
-        else:
-            return None
-        raw = _without_empty(raw, self._text_fields)
+        shape, raw, _, schema = read
         if any(_beyond_int64(col) for col in raw.columns):
             return None  # Arrow made a number of 64 bits and more a float: the record path keeps its digits
+        if kind is not None:
+            if len(self._schemas) >= _MAX_KINDS:
+                self._schemas.clear()
+            self._schemas[kind] = schema
         return shape, raw
+
+    @staticmethod
+    def _read_part(lines: list[bytes], declared: pa.Schema | None) -> tuple[str, pa.Table, set[str], pa.Schema] | None:
+        """The part decoded with the ``declared`` types: (shape, own fields, names Arrow took for
+        times, the types to declare next time); fields declared that no record has are left out."""
+        raw = decode_json_lines(lines, declared)
+        if raw is None:
+            return None
+        if declared is not None:
+            raw = _without_empty(raw, set(declared.names))
+        schema = pa.schema([f for f in raw.schema if not pa.types.is_null(f.type)])
+        shape = next((name for name, (test, _) in _SHAPES.items() if test(raw)), None)
+        if shape is None:
+            return None
+        if shape != "flat":
+            raw = flatten_structs(raw)
+            if declared is not None:
+                raw = _without_empty(raw, set(flatten_structs(declared.empty_table()).column_names))
+        dated = {f.name for f in raw.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)}
+        return shape, raw, dated, schema
 
     def _parse_part(self, lines: list[bytes]) -> pa.Table | None:
         """Lines record by record (``windows_event``); None when one of them is not an event."""
