@@ -5,6 +5,7 @@ that needs the quarantine)."""
 from __future__ import annotations
 
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,10 +89,16 @@ class EvtxParser:
             yield Pending(source, lines, ids, decode_records)
 
 
+#: The decoder of each thread: it learns the types of each kind of event from block to block.
+_COLUMNAR = threading.local()
+
+
 def columnar_block(sources: list[str], lines: list[bytes], ids: list[int]) -> pa.Table | None:
     """Records (source, evtx_dump JSON line and record id of each) as one table of events, decoded
     column-wise; None when one of them needs a closer look."""
-    columnar = EvtxJsonParser()
+    columnar = getattr(_COLUMNAR, "parser", None)
+    if columnar is None:
+        columnar = _COLUMNAR.parser = EvtxJsonParser()
     try:
         table = columnar.decode_block(lines)
         if table is None:

@@ -74,7 +74,8 @@ def _text_schema(paths: set[str]) -> pa.Schema | None:
 
 def _without_empty(raw: pa.Table, names: set[str]) -> pa.Table:
     """``raw`` less those of ``names`` that no record has (an explicit schema adds its fields to every part)."""
-    return raw.drop([name for name in names if name in raw.column_names and raw.column(name).null_count == raw.num_rows])
+    have = set(raw.column_names)
+    return raw.drop([name for name in names & have if raw.column(name).null_count == raw.num_rows])
 
 
 def _is_text(col) -> bool:
