@@ -1,6 +1,7 @@
-"""Flat Windows JSON lines on the columnar block path give exactly the events of the record path
-(``windows_event`` per record, joined by ``BatchBuilder``), field by field, on all the shared
-EVTX samples written as NXLog-style and winlogbeat JSON lines."""
+"""Windows events on the columnar block path are exactly the events of the record path
+(``windows_event`` / ``from_evtx_xml_json`` per record, joined by ``BatchBuilder``), field by field:
+on all the shared EVTX samples written as NXLog-style and winlogbeat JSON lines, and read as binary
+EVTX (the shared attack samples and the held-out Sigma regression samples)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,16 @@ import orjson
 import pyarrow as pa
 import pytest
 
-from cybershield.events import PROVENANCE_RECORD_ID, PROVENANCE_SOURCE, BatchBuilder, concat, ingest
-from cybershield.events.parsers.evtx_binary import columnar_block
+from cybershield.events import (
+    PROVENANCE_RECORD_ID,
+    PROVENANCE_SOURCE,
+    BatchBuilder,
+    QuarantineEntry,
+    concat,
+    ingest,
+)
+from cybershield.events.parsers.columnar import Block
+from cybershield.events.parsers.evtx_binary import columnar_block, decode_records
 from cybershield.events.parsers.windows import from_evtx_xml_json, windows_event
 from cybershield.events.parsers.windows_json import EvtxJsonParser, evtx_columns, flat_columns
 
@@ -97,12 +106,13 @@ def _by_source_and_id(events: list[dict]) -> dict[tuple, dict]:
             for e in events}
 
 
-def test_binary_evtx_in_blocks_equals_the_record_path_on_all_shared_samples(shared_data):
-    files = sorted((shared_data / "evtx-attack-samples").rglob("*.evtx"))
+@pytest.mark.parametrize("folder", ["evtx-attack-samples", "sigma/regression_data"])
+def test_binary_evtx_in_blocks_equals_the_record_path_on_all_shared_samples(shared_data, folder):
+    files = sorted((shared_data / folder).rglob("*.evtx"))
     batches: list = []
     summary = ingest(files, "evtx", sink=batches.append)
     ours, reference = _by_source_and_id(concat(batches).to_pylist()), _by_source_and_id(_evtx_record_path(files))
-    assert summary.parsed == len(ours) == len(reference) > 6000
+    assert summary.parsed == len(ours) == len(reference) > 150
     differing = [key for key in reference if ours.get(key) != reference[key]]
     assert differing == [], {k: (ours.get(differing[0], {}).get(k), v) for k, v in reference[differing[0]].items()
                              if ours.get(differing[0], {}).get(k) != v}
@@ -126,3 +136,19 @@ def test_all_shared_evtx_records_decode_as_one_columnar_block(docs):
     table = columnar_block(["s"] * len(lines), lines, list(range(1, len(lines) + 1)))
     assert table is not None and table.num_rows == len(lines)  # not the record-by-record fallback
     assert table.column("@timestamp").null_count == 0 and table.column("winlog.event_id").null_count == 0
+
+
+def test_gathered_evtx_records_with_a_bad_one_quarantine_it_and_keep_the_others(docs):
+    lines = [orjson.dumps(d) for d in docs[:50]]
+    lines[7] = b'{"Event": {"EventData": {"Image": "x.exe"}}}'  # no System element
+    lines[9] = b'{"Event": {"System": {"TimeCreated": {"#attributes": {"SystemTime": "not a time"}}}}}'
+    sources = ["a.evtx"] * 25 + ["b.evtx"] * 25
+    items = list(decode_records(sources, lines, list(range(1, 51))))
+    blocks = [item.table for item in items if isinstance(item, Block)]
+    entries = [item for item in items if isinstance(item, QuarantineEntry)]
+    assert sorted((e.source, e.record_id, e.reason) for e in entries) == [
+        ("a.evtx", 8, "not-a-windows-event"), ("a.evtx", 10, "malformed-record")]
+    events = concat(blocks)
+    assert events.num_rows == 48
+    assert events.column(PROVENANCE_SOURCE).value_counts().to_pylist() == [
+        {"values": "a.evtx", "counts": 23}, {"values": "b.evtx", "counts": 25}]
