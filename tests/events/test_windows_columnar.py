@@ -24,7 +24,8 @@ from cybershield.events import (
 from cybershield.events.parsers.columnar import Block
 from cybershield.events.parsers.evtx_binary import columnar_block, decode_records
 from cybershield.events.parsers.windows import from_evtx_xml_json, windows_event
-from cybershield.events.parsers.windows_json import EvtxJsonParser, evtx_columns, flat_columns
+from cybershield.events.parsers.windows_columns import evtx_columns, flat_columns
+from cybershield.events.parsers.windows_json import EvtxJsonParser
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
 from _windows_json import flat_events, real_events  # noqa: E402
