@@ -1,17 +1,30 @@
-"""Flat Windows JSON lines on the columnar block path give exactly the events of the record path
-(``windows_event`` per record, joined by ``BatchBuilder``), field by field, on all the shared
-EVTX samples written as NXLog-style and winlogbeat JSON lines."""
+"""Windows events on the columnar block path are exactly the events of the record path
+(``windows_event`` / ``from_evtx_xml_json`` per record, joined by ``BatchBuilder``), field by field:
+on all the shared EVTX samples written as NXLog-style and winlogbeat JSON lines, and read as binary
+EVTX (the shared attack samples and the held-out Sigma regression samples)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+import evtx
 import orjson
+import pyarrow as pa
 import pytest
 
-from cybershield.events import PROVENANCE_RECORD_ID, BatchBuilder, concat, ingest
-from cybershield.events.parsers.windows import windows_event
+from cybershield.events import (
+    PROVENANCE_RECORD_ID,
+    PROVENANCE_SOURCE,
+    BatchBuilder,
+    QuarantineEntry,
+    concat,
+    ingest,
+)
+from cybershield.events.parsers.columnar import Block
+from cybershield.events.parsers.evtx_binary import columnar_block, decode_records
+from cybershield.events.parsers.windows import from_evtx_xml_json, windows_event
+from cybershield.events.parsers.windows_columns import evtx_columns, flat_columns
 from cybershield.events.parsers.windows_json import EvtxJsonParser
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
@@ -58,9 +71,10 @@ def test_real_flat_events_of_one_kind_decode_column_wise(docs):
     parser = EvtxJsonParser()
     for channel, event_id in (("Microsoft-Windows-Sysmon/Operational", 1), ("Security", 4624), ("Security", 4688)):
         lines = [orjson.dumps(e) for e in events if e["Channel"] == channel and e["EventID"] == event_id]
-        table = parser._decode_part(lines)  # not the record-by-record fallback
-        assert len(lines) > 20 and table is not None and table.num_rows == len(lines)
-        assert table.column("@timestamp").null_count == 0 and set(table.column("winlog.event_id").to_pylist()) == {event_id}
+        shape, raw = parser._decode_part(lines)  # not the record-by-record fallback
+        assert len(lines) > 20 and shape == "flat" and raw.num_rows == len(lines)
+        columns = flat_columns(raw)
+        assert columns["@timestamp"].null_count == 0 and set(columns["winlog.event_id"].to_pylist()) == {event_id}
 
 
 def test_a_block_with_a_bad_record_quarantines_it_and_keeps_the_rest(tmp_path, docs):
@@ -73,3 +87,69 @@ def test_a_block_with_a_bad_record_quarantines_it_and_keeps_the_rest(tmp_path, d
     summary = ingest([path], sink=batches.append)
     assert (summary.parsed, summary.quarantined) == (298, 2)
     assert dict(summary.by_reason) == {"invalid-json": 1, "not-a-windows-event": 1}
+
+
+def _evtx_record_path(files: list[Path]) -> list[dict]:
+    """Every record of the files mapped one at a time (``from_evtx_xml_json``), joined by ``BatchBuilder``."""
+    builder = BatchBuilder(10**9)
+    for path in files:
+        try:
+            for ordinal, rec in enumerate(evtx.PyEvtxParser(str(path), 1).records_json(), 1):
+                fields = from_evtx_xml_json(orjson.loads(rec["data"]))
+                builder.add(str(path), fields.get("winlog.record_id") or rec["event_record_id"] or ordinal, fields)
+        except RuntimeError:
+            continue
+    return builder.flush().to_pylist()
+
+
+def _by_source_and_id(events: list[dict]) -> dict[tuple, dict]:
+    return {(e[PROVENANCE_SOURCE], e[PROVENANCE_RECORD_ID]): {k: v for k, v in e.items() if v is not None and k not in IGNORED}
+            for e in events}
+
+
+@pytest.mark.parametrize("folder", ["evtx-attack-samples", "sigma/regression_data"])
+def test_binary_evtx_in_blocks_equals_the_record_path_on_all_shared_samples(shared_data, folder):
+    files = sorted((shared_data / folder).rglob("*.evtx"))
+    batches: list = []
+    summary = ingest(files, "evtx", sink=batches.append)
+    ours, reference = _by_source_and_id(concat(batches).to_pylist()), _by_source_and_id(_evtx_record_path(files))
+    assert summary.parsed == len(ours) == len(reference) > 150
+    differing = [key for key in reference if ours.get(key) != reference[key]]
+    assert differing == [], {k: (ours.get(differing[0], {}).get(k), v) for k, v in reference[differing[0]].items()
+                             if ours.get(differing[0], {}).get(k) != v}
+
+
+def test_evtx_dump_lines_decode_column_wise(docs):
+    """evtx_dump JSON lines ({"Event": …}) of one kind take the columnar path, with the record path's values."""
+    lines = [orjson.dumps(d) for d in docs if d["Event"]["System"]["Channel"] == "Microsoft-Windows-Sysmon/Operational"
+             and d["Event"]["System"]["EventID"] == 1]
+    shape, raw = EvtxJsonParser()._decode_part(lines)
+    assert len(lines) > 20 and shape == "evtx_dump"
+    columns = evtx_columns(raw)
+    expected = [from_evtx_xml_json(d) for d in map(orjson.loads, lines)]
+    for name in ("process.executable", "process.pid", "user.name", "file.hash.sha256", "winlog.event_data.CommandLine"):
+        assert columns[name].to_pylist() == [e.get(name) for e in expected]
+    assert columns["@timestamp"].cast(pa.int64()).to_pylist() == [e["@timestamp"] for e in expected]
+
+
+def test_all_shared_evtx_records_decode_as_one_columnar_block(docs):
+    lines = [orjson.dumps(d) for d in docs]
+    table = columnar_block(["s"] * len(lines), lines, list(range(1, len(lines) + 1)))
+    assert table is not None and table.num_rows == len(lines)  # not the record-by-record fallback
+    assert table.column("@timestamp").null_count == 0 and table.column("winlog.event_id").null_count == 0
+
+
+def test_gathered_evtx_records_with_a_bad_one_quarantine_it_and_keep_the_others(docs):
+    lines = [orjson.dumps(d) for d in docs[:50]]
+    lines[7] = b'{"Event": {"EventData": {"Image": "x.exe"}}}'  # no System element
+    lines[9] = b'{"Event": {"System": {"TimeCreated": {"#attributes": {"SystemTime": "not a time"}}}}}'
+    sources = ["a.evtx"] * 25 + ["b.evtx"] * 25
+    items = list(decode_records(sources, lines, list(range(1, 51))))
+    blocks = [item.table for item in items if isinstance(item, Block)]
+    entries = [item for item in items if isinstance(item, QuarantineEntry)]
+    assert sorted((e.source, e.record_id, e.reason) for e in entries) == [
+        ("a.evtx", 8, "not-a-windows-event"), ("a.evtx", 10, "malformed-record")]
+    events = concat(blocks)
+    assert events.num_rows == 48
+    assert events.column(PROVENANCE_SOURCE).value_counts().to_pylist() == [
+        {"values": "a.evtx", "counts": 23}, {"values": "b.evtx", "counts": 25}]

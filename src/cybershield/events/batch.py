@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .schema import ECS_FIELDS, ECS_NAMES, ECS_SCHEMA, PROVENANCE_RECORD_ID, PROVENANCE_SOURCE
 
@@ -76,7 +76,8 @@ def _column_of(values: pa.Array | pa.ChunkedArray | list, typ: pa.DataType | Non
         return _ecs_column(values.to_pylist(), typ)
 
 
-def events_table(columns: dict, source: str | list[str] | pa.Array, record_ids: list[int] | pa.Array) -> pa.Table:
+def events_table(columns: dict, source: str | list[str] | pa.Array | pa.ChunkedArray,
+                 record_ids: list[int] | pa.Array | pa.ChunkedArray) -> pa.Table:
     """The event table: every ECS column in schema order (null where absent), then the originals sorted.
 
     ``columns`` maps field names to Python lists or Arrow arrays of one length; provenance (one
@@ -87,10 +88,10 @@ def events_table(columns: dict, source: str | list[str] | pa.Array, record_ids: 
     out: dict[str, pa.Array | pa.ChunkedArray] = {}
     for name, typ in ECS_FIELDS:
         if name == PROVENANCE_SOURCE:
-            out[name] = source if isinstance(source, pa.Array) else \
+            out[name] = source if isinstance(source, pa.Array | pa.ChunkedArray) else \
                 pa.array(source if isinstance(source, list) else [source] * n, pa.string())
         elif name == PROVENANCE_RECORD_ID:
-            out[name] = record_ids if isinstance(record_ids, pa.Array) else pa.array(record_ids, pa.int64())
+            out[name] = record_ids if isinstance(record_ids, pa.Array | pa.ChunkedArray) else pa.array(record_ids, pa.int64())
         elif name == "event.ingested":
             out[name] = pa.array([now] * n, typ)
         elif name in columns:
@@ -176,13 +177,57 @@ class BatchBuilder:
         self._sources, self._ids, self._columns = [], [], Columns()
         if len(groups) == 1:
             return events_table(groups[0][1], sources, ids)
-        # Each group is dense; Arrow fills the fields a group lacks with nulls when joining them.
         parts, order = [], []
         for rows, columns in groups:
             positions = pa.array(rows, pa.int64())
             parts.append(events_table(columns, sources.take(positions), ids.take(positions)))
             order.extend(rows)
-        return concat(parts).combine_chunks().take(pc.sort_indices(pa.array(order, pa.int64())))
+        return stack(parts).take(np.argsort(order, kind="stable"))
+
+
+def unified_type(seen: set[pa.DataType]) -> pa.DataType:
+    """The type of a column whose batches hold ``seen`` types: null gives way to any, int to float,
+    anything else mixed becomes text."""
+    if len(seen) > 1:
+        seen = seen - {pa.null()}
+    if len(seen) == 1:
+        return next(iter(seen))
+    if seen <= {pa.int64(), pa.float64()}:
+        return pa.float64()
+    return pa.string()
+
+
+def _column_order(names: set[str]) -> list[str]:
+    """ECS fields first in schema order, then the originals sorted."""
+    return [n for n in ECS_SCHEMA.names if n in names] + sorted(names - ECS_NAMES)
+
+
+def stack(tables: list[pa.Table]) -> pa.Table:
+    """Tables one after the other as one table with the columns and types that ``concat`` gives
+    them (null where a table lacks a field), each column copied once: a field that only a few of
+    many tables have costs its values and the nulls between them, not a null array per table."""
+    by_name: dict[str, list[tuple[int, pa.Array | pa.ChunkedArray]]] = {}
+    starts, n = [], 0
+    for table in tables:
+        starts.append(n)
+        for name, col in zip(table.column_names, table.columns, strict=True):
+            by_name.setdefault(name, []).append((n, col))
+        n += table.num_rows
+    columns = {}
+    for name in _column_order(set(by_name)):
+        present = by_name[name]
+        typ = unified_type({col.type for _, col in present})
+        pieces, end = [], 0
+        for start, col in present:
+            if start > end:
+                pieces.append(pa.nulls(start - end, typ))
+            col = col if col.type == typ else _cast(col, typ)
+            pieces.extend(col.chunks if isinstance(col, pa.ChunkedArray) else [col])
+            end = start + len(col)
+        if end < n:
+            pieces.append(pa.nulls(n - end, typ))
+        columns[name] = pieces[0] if len(pieces) == 1 else pa.concat_arrays(pieces)
+    return pa.table(columns)
 
 
 def unify_schema(schemas: list[pa.Schema]) -> pa.Schema:
@@ -192,16 +237,7 @@ def unify_schema(schemas: list[pa.Schema]) -> pa.Schema:
     for schema in schemas:
         for field in schema:
             types.setdefault(field.name, set()).add(field.type)
-    target: dict[str, pa.DataType] = {}
-    for name, seen in types.items():
-        if len(seen) > 1:
-            seen = seen - {pa.null()}
-        if len(seen) == 1:
-            target[name] = next(iter(seen))
-        elif seen <= {pa.int64(), pa.float64()}:
-            target[name] = pa.float64()
-        else:
-            target[name] = pa.string()
+    target = {name: unified_type(seen) for name, seen in types.items()}
     order = list(ECS_SCHEMA.names) + sorted(set(target) - ECS_NAMES)
     return pa.schema([pa.field(n, target.get(n, ECS_SCHEMA.field(n).type if n in ECS_NAMES else pa.string()))
                       for n in order])

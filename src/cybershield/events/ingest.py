@@ -18,7 +18,7 @@ import pyarrow as pa
 from .batch import BatchBuilder
 from .formats import sniff
 from .parsers import PARSERS
-from .parsers.columnar import Block
+from .parsers.columnar import BLOCK_LINES, Block, Pending
 from .quarantine import Quarantine, QuarantineEntry
 from .readers import LineTooLong, iter_lines, open_binary
 
@@ -149,10 +149,35 @@ def ingest(
     started = time.perf_counter()
     # Records of small files of one format share a batch: building a table has a cost per batch.
     builder, builder_format = BatchBuilder(batch_size), None
+    gathered: list[Pending] = []
+    gathered_records = 0
 
     def emit(table: pa.Table | None) -> None:
         if table is not None and sink is not None:
             sink(table)
+
+    def quarantined(item: QuarantineEntry, stats: FormatStats) -> None:
+        log.debug("quarantined %s record %d: %s (%s)", item.source, item.record_id, item.reason, item.detail)
+        stats.quarantined += 1
+        quarantine.add(item)
+        summary.by_reason[item.reason] += 1
+
+    def decode_gathered() -> None:
+        """Decode the gathered records at once; those that go to the quarantine were counted parsed
+        (in their file's figures too, which have been reported: the format's and the run's are right)."""
+        nonlocal gathered_records
+        if not gathered:
+            return
+        stats = summary.by_format[str(builder_format)]
+        sources = [p.source for p in gathered for _ in range(len(p))]
+        for item in gathered[-1].decode(sources, [x for p in gathered for x in p.lines], [x for p in gathered for x in p.ids]):
+            if isinstance(item, Block):
+                emit(item.table)
+            else:
+                stats.parsed -= 1
+                quarantined(item, stats)
+        gathered.clear()
+        gathered_records = 0
 
     for path in discover(paths, summary.skipped):
         file_started = time.perf_counter()
@@ -160,6 +185,7 @@ def ingest(
         name = str(next(items))
         if name != builder_format:
             emit(builder.flush())
+            decode_gathered()
             builder_format = name
         stats = summary.by_format.setdefault(name, FormatStats())
         stats.files += 1
@@ -172,12 +198,17 @@ def ingest(
                 emit(builder.flush())
                 emit(item.table)
                 continue
+            if isinstance(item, Pending):  # counted parsed here; decode_gathered moves any it quarantines
+                file_stats.read += len(item)
+                file_stats.parsed += len(item)
+                gathered.append(item)
+                gathered_records += len(item)
+                if gathered_records >= min(batch_size, BLOCK_LINES):
+                    decode_gathered()
+                continue
             file_stats.read += 1
             if isinstance(item, QuarantineEntry):
-                log.debug("quarantined %s record %d: %s (%s)", path, item.record_id, item.reason, item.detail)
-                file_stats.quarantined += 1
-                quarantine.add(item)
-                summary.by_reason[item.reason] += 1
+                quarantined(item, file_stats)
                 continue
             file_stats.parsed += 1
             builder.add(source, *item)
@@ -193,6 +224,7 @@ def ingest(
         if on_file:
             on_file(path, file_stats)
     emit(builder.flush())
+    decode_gathered()
     summary.seconds = time.perf_counter() - started
     log.info("ingest done: %d files, %d records, %d parsed, %d quarantined in %.1f s",
              sum(s.files for s in summary.by_format.values()), summary.read, summary.parsed, summary.quarantined,

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from .base import Item, LineParser, Record, RecordError
 from .cef import CefParser
+from .evtx_binary import EvtxParser
 from .flows import CicFlowMeterParser, NetFlowV2Parser
 from .suricata import SuricataEveParser
 from .syslog import Syslog3164Parser, Syslog5424Parser
-from .windows import EvtxParser
 from .windows_json import EvtxJsonParser
 from .zeek import ZeekJsonParser, ZeekTsvParser
 

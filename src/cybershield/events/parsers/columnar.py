@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from ..readers import LineTooLong, iter_line_chunks, open_binary
 from .base import LineParser, epoch_to_us, iso_to_us
 
 BLOCK_LINES = 20_000
-_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
+ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
 TIMESTAMP_US = pa.timestamp("us", tz="UTC")
 _MAX_EPOCH_S = 9.2e12  # int64 microseconds reach about 9.22e12 seconds
 
@@ -38,6 +38,21 @@ class Block:
 
     def __len__(self) -> int:
         return self.table.num_rows
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Records of one source read but not yet decoded (one JSON line and record id each): the ingest
+    loop gathers those of many small files and has ``decode`` (sources, lines, ids per record) turn
+    them into blocks at once, with a quarantine entry for each record that cannot be decoded."""
+
+    source: str
+    lines: list[bytes]
+    ids: list[int]
+    decode: Callable[[list[str], list[bytes], list[int]], Iterator[Block | QuarantineEntry]]
+
+    def __len__(self) -> int:
+        return len(self.lines)
 
 
 def constant(value: str, n: int) -> pa.Array:
@@ -97,18 +112,18 @@ def _timestamp_of_text(text: str | None) -> int | None:
     return None
 
 
-def decode_json_lines(lines: list[bytes], text_fields: Iterable[str] = ()) -> pa.Table | None:
+def decode_json_lines(lines: list[bytes], text: pa.Schema | None = None) -> pa.Table | None:
     """A block of JSON-object lines as one table, or None when any line needs a closer look.
-    ``text_fields``: top-level fields read as text whatever they look like (Arrow would make
-    ``2019-04-27 16:19:31`` a timestamp and lose how it was written)."""
+    ``text``: fields read as text whatever they look like (Arrow would make ``2019-04-27 16:19:31``
+    a timestamp and lose how it was written); the others are inferred."""
     data = b"\n".join(lines)
     # pyarrow parses fastest in blocks of about a megabyte; a block must hold the longest line
-    options = pa_json.ReadOptions(block_size=max(1 << 20, 2 * max(map(len, lines))))
-    text = pa.schema([(name, pa.string()) for name in text_fields])
+    # threads pay only on much data (a part of a Windows block is often a few kilobytes)
+    options = pa_json.ReadOptions(block_size=max(1 << 20, 2 * max(map(len, lines))), use_threads=len(data) > 1 << 23)
     try:
         data.decode("utf-8")
         table = pa_json.read_json(io.BytesIO(data), read_options=options,
-                                  parse_options=pa_json.ParseOptions(explicit_schema=text) if len(text) else None)
+                                  parse_options=pa_json.ParseOptions(explicit_schema=text) if text else None)
     except (UnicodeDecodeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     return table if table.num_rows == len(lines) else None
@@ -166,7 +181,7 @@ class ColumnarLineParser(LineParser):
             try:
                 yield from self._events(raw, ids, source)
                 return
-            except _ARROW_ERRORS:
+            except ARROW_ERRORS:
                 pass  # a column of an unexpected type: the line-by-line decoding types it afresh
         good, kept = Columns(), []
         for record_id, line in zip(ids, lines, strict=True):
@@ -179,11 +194,11 @@ class ColumnarLineParser(LineParser):
         raw = good.table()
         try:
             yield from self._events(raw, kept, source)
-        except _ARROW_ERRORS:  # some record has a value the column operations refuse: find it, keep the others
+        except ARROW_ERRORS:  # some record has a value the column operations refuse: find it, keep the others
             for i, record_id in enumerate(kept):
                 try:
                     yield from self._events(raw.slice(i, 1), [record_id], source)
-                except _ARROW_ERRORS as exc:
+                except ARROW_ERRORS as exc:
                     yield QuarantineEntry.of(source, record_id, "normalise-failed", f"{type(exc).__name__}: {exc}")
 
     def _events(self, raw: pa.Table, ids: list[int], source: str) -> Iterator[Block]:

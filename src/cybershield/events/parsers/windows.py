@@ -1,4 +1,4 @@
-"""Windows event logs: binary EVTX (the ``evtx`` package) and EVTX as JSON.
+"""Windows events as JSON, record by record (binary EVTX is read into this shape by ``evtx_binary``).
 
 JSON comes as evtx_dump output (``{"Event": {"System": …, "EventData": …}}``, one per line or
 pretty-printed and concatenated), winlogbeat documents (``{"winlog": {…}}``) or flat
@@ -11,17 +11,10 @@ EventRecordID.
 from __future__ import annotations
 
 import re
-import tempfile
-import warnings
-from collections.abc import Iterator
-from pathlib import Path
 
-import evtx
 import orjson
 
-from ..quarantine import QuarantineEntry
-from ..readers import GZIP_MAGIC, open_binary
-from .base import Item, RecordError, flatten, iso_to_us, to_int
+from .base import RecordError, flatten, iso_to_us, to_int
 
 #: EventData name -> ECS field (Sysmon and the Security log).
 EVENT_DATA_ECS = {
@@ -289,84 +282,3 @@ def windows_event(doc: dict) -> dict:
     if isinstance(doc.get("winlog"), dict) or "EventID" in doc:
         return from_flat_json(doc)
     raise RecordError("not-a-windows-event", "neither Event.System, winlog nor EventID present")
-
-
-EVTX_HEADER_BLOCK = 4096
-EVTX_CHUNK = 65536
-MAX_GUNZIPPED_EVTX = 4 * 1024 * 1024 * 1024
-
-
-def _missing_chunks(path: Path) -> int:
-    """How many of the chunks the file header announces are not (wholly) in the file."""
-    try:
-        with open(path, "rb") as f:
-            header = f.read(48)
-            size = f.seek(0, 2)
-    except OSError:
-        return 0
-    if len(header) < 44:
-        return 1
-    announced = int.from_bytes(header[42:44], "little")
-    present = max(0, size - EVTX_HEADER_BLOCK) // EVTX_CHUNK
-    return max(0, announced - present)
-
-
-class EvtxParser:
-    """Binary .evtx files, read with the ``evtx`` (Rust) package; a gzip-compressed one is unpacked first
-    (the package reads files), to a temporary file beside nothing else, removed afterwards."""
-
-    name = "evtx"
-
-    def records(self, path: Path, source: str) -> Iterator[Item]:
-        with open(path, "rb") as f:
-            packed = f.read(2) == GZIP_MAGIC
-        if not packed:
-            yield from self._records(path, source)
-            return
-        with tempfile.TemporaryDirectory(prefix="cybershield-evtx-") as folder:
-            plain = Path(folder) / "unpacked.evtx"
-            problem = _gunzip(path, plain, MAX_GUNZIPPED_EVTX)
-            if problem:
-                yield QuarantineEntry.of(source, 0, *problem)
-            yield from self._records(plain, source)
-
-    def _records(self, path: Path, source: str) -> Iterator[Item]:
-        missing = _missing_chunks(path)
-        if missing:
-            yield QuarantineEntry.of(source, 0, "truncated", f"EVTX file is cut short: {missing} of its chunks are missing"
-                                     " or incomplete; the records in them are lost")
-        ordinal = 0
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                parser = evtx.PyEvtxParser(str(path), 1)
-                for rec in parser.records_json():
-                    ordinal += 1
-                    record_id = rec.get("event_record_id") or ordinal
-                    try:
-                        fields = from_evtx_xml_json(orjson.loads(rec["data"]))
-                        yield fields.get("winlog.record_id") or record_id, fields
-                    except (RecordError, orjson.JSONDecodeError, ValueError, TypeError, AttributeError) as exc:
-                        yield QuarantineEntry.of(source, record_id, getattr(exc, "reason", "malformed-record"),
-                                                 str(exc), rec.get("data", ""))
-                    for warning in caught:
-                        yield QuarantineEntry.of(source, ordinal, "evtx-record-error", str(warning.message))
-                    caught.clear()
-        except (RuntimeError, OSError) as exc:
-            yield QuarantineEntry.of(source, ordinal + 1, "evtx-unreadable", f"EVTX parsing stopped: {exc}")
-
-
-def _gunzip(packed: Path, plain: Path, limit: int) -> tuple[str, str] | None:
-    """Unpack ``packed`` into ``plain`` (at most ``limit`` bytes); the quarantine reason and detail of a
-    problem (a cut gzip stream, too large), or None. What came before the problem is kept."""
-    size = 0
-    with open_binary(packed) as stream, open(plain, "wb") as out:
-        try:
-            while chunk := stream.read(1 << 20):
-                size += len(chunk)
-                if size > limit:
-                    return "too-large", f"unpacked EVTX is over {limit} bytes; the rest is not read"
-                out.write(chunk)
-        except (OSError, EOFError) as exc:
-            return "truncated", f"gzip stream is cut short: {exc}"
-    return None

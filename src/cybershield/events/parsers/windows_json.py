@@ -2,214 +2,77 @@
 concatenated, one array) record by record.
 
 JSON lines of flat records (NXLog, Sysmon-as-JSON, OTRF/Mordor: ``EventID``, ``Channel``,
-``Hostname``, … and the EventData names at the top level) are decoded a block at a time by
-``pyarrow.json`` and normalised with column operations into exactly the events that
-``windows.from_flat_json`` makes of each record: the same rules (first truthy of the name
-variants, the first event time that parses, the ECS fields derived from the payload), column-wise;
-what only a per-value rule can decide (hex process ids, ``DOMAIN\\user``, Sysmon hashes, time
-texts Arrow does not parse) is decided once per distinct value. A block holding anything else
-(evtx_dump ``Event`` envelopes, winlogbeat ``winlog`` objects, EventData as JSON text, values of
-mixed types) goes record by record through ``windows.windows_event``, with the same result.
+``Hostname``, … and the EventData names at the top level), winlogbeat documents and evtx_dump
+records are decoded a block at a time by ``pyarrow.json``, per kind of event, and normalised with
+column operations (``windows_columns``) into exactly the events that ``windows.windows_event``
+makes of each record. A part of a block holding anything else (EventData as JSON text, evtx
+``UserData``, values of mixed types) goes record by record through ``windows.windows_event``,
+with the same result.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..batch import BatchBuilder, concat, events_table
+from ..batch import BatchBuilder, concat, events_table, stack
 from ..quarantine import QuarantineEntry
 from ..readers import head_bytes, open_binary
 from .base import Item, RecordError, loads_json_object
-from .columnar import TIMESTAMP_US, ColumnarLineParser, decode_json_lines
-from .windows import (
-    EVENT_DATA_ECS,
-    HASH_ECS,
-    INT_ECS,
-    TIME_FIELDS,
-    event_time,
-    parse_hashes,
-    split_user,
-    windows_event,
-    windows_int,
-)
+from .columnar import ColumnarLineParser, decode_json_lines, flatten_structs
+from .windows import windows_event
+from .windows_columns import SHAPES, beyond_int64
 
 #: Pretty-printed or array JSON is read whole: larger documents are refused (JSON lines stream).
 MAX_JSON_DOCUMENT = 64 * 1024 * 1024
-DATA = "winlog.event_data."
-#: Top-level fields that make a block a shape the record-by-record path reads, and of which kind.
-_OTHER_SHAPES = {"Event": pa.types.is_struct, "winlog": pa.types.is_struct, "EventData": pa.types.is_string}
+#: A decoded block's column of each event's position in the block (taken out by ``record_ids``).
+BLOCK_POSITION = "event.provenance.block_position"
+#: Kinds of event whose types a parser remembers (beyond that it starts afresh).
+_MAX_KINDS = 4096
 #: The partition keys of a line, found in its bytes before it is decoded.
-_CHANNEL = re.compile(rb'"(?:Channel|EventLog)"\s*:\s*"([^"]*)"')
-_EVENT_ID = re.compile(rb'"EventID"\s*:\s*"?(-?\d+)')
+_CHANNEL = re.compile(rb'"(?:Channel|EventLog|channel)"\s*:\s*"([^"]*)"')
+_EVENT_ID = re.compile(rb'"(?:EventID|event_id)"\s*:\s*"?(-?\d+)')
 
 
-def _is_text(col) -> bool:
-    return pa.types.is_string(col.type) or pa.types.is_null(col.type)
-
-
-def _per_distinct(col, fn: Callable[[object], object], typ: pa.DataType) -> pa.Array:
-    """``fn`` applied once per distinct value of ``col`` (logs repeat values), as a ``typ`` array."""
-    if isinstance(col, pa.ChunkedArray):
-        col = col.combine_chunks()
-    encoded = pc.dictionary_encode(col)
-    values = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], typ)
-    return values.take(encoded.indices)
-
-
-def _truthy(columns: dict, names: tuple[str, ...], n: int):
-    """``windows._truthy`` column-wise: per row the first of the ``names`` columns with a truthy
-    value, else the last name's value; None when no column is there. Raises TypeError when the
-    columns are of different kinds."""
-    present = [columns[name] for name in names if name in columns]
-    if not present:
-        return None
-    typed = [c.type for c in present if not pa.types.is_null(c.type)]
-    typ = typed[0] if typed else pa.string()
-    if any(t != typ for t in typed):
-        raise TypeError("name variants of different kinds")
-    last = columns.get(names[-1])
-    result = last.cast(typ) if last is not None else pa.nulls(n, typ)
-    for name in reversed(names[:-1]):
-        if name not in columns:
-            continue
-        col = columns[name].cast(typ)
-        if pa.types.is_string(typ):
-            truth = pc.not_equal(col, "")
-        elif pa.types.is_integer(typ) or pa.types.is_floating(typ):
-            truth = pc.not_equal(col, 0)
-        elif pa.types.is_boolean(typ):
-            truth = col
+def _text_schema(paths: set[str]) -> pa.Schema | None:
+    """The explicit schema that has Arrow read these (dotted) fields as text."""
+    tree: dict = {}
+    for path in sorted(paths):
+        node = tree
+        *parents, leaf = path.split(".")
+        for parent in parents:
+            node = node.setdefault(parent, {})
+            if not isinstance(node, dict):
+                break
         else:
-            raise TypeError(f"name variant of kind {typ}")
-        result = pc.if_else(pc.fill_null(truth, False), col, result)
-    return result
+            node.setdefault(leaf, None)
+
+    def kind(node: dict | None) -> pa.DataType:
+        return pa.string() if node is None else pa.struct([(name, kind(child)) for name, child in node.items()])
+    return pa.schema([(name, kind(child)) for name, child in tree.items()]) if tree else None
 
 
-def _as_int(col) -> pa.Array | pa.ChunkedArray:
-    """``base.to_int`` column-wise: integers as they are, text parsed; raises TypeError otherwise."""
-    if pa.types.is_integer(col.type):
-        return col.cast(pa.int64())
-    if pa.types.is_null(col.type):
-        return pa.nulls(len(col), pa.int64())
-    if pa.types.is_string(col.type):
-        return col.cast(pa.int64())  # ArrowInvalid for text that is no integer: the block goes record by record
-    raise TypeError(f"integer field of kind {col.type}")
-
-
-def _times(data: dict, n: int) -> pa.Array | pa.ChunkedArray:
-    """``windows.first_time`` column-wise: per row the first time field that parses."""
-    found = []
-    for name in TIME_FIELDS:
-        col = data.get(name)
-        if col is None or not pa.types.is_string(col.type):
-            continue
-        try:
-            found.append(col.cast(TIMESTAMP_US))
-            continue
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
-        try:
-            found.append(pc.assume_timezone(col.cast(pa.timestamp("us")), "UTC").cast(TIMESTAMP_US))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            found.append(_per_distinct(col, event_time, pa.int64()).cast(TIMESTAMP_US))
-    if not found:
-        return pa.nulls(n, TIMESTAMP_US)
-    return found[0] if len(found) == 1 else pc.coalesce(*found)
-
-
-def _ecs_value(col, ecs: str):
-    """A payload column as the ECS field derives it: null for ``""`` and ``-``, integers via ``windows_int``."""
-    if ecs in INT_ECS:
-        if pa.types.is_integer(col.type):
-            return col.cast(pa.int64())
-        return _per_distinct(col, lambda v: None if v in (None, "", "-") else windows_int(v), pa.int64())
-    col = col if pa.types.is_string(col.type) else col.cast(pa.string())
-    return pc.if_else(pc.is_in(col, pa.array(["", "-"])), pa.scalar(None, pa.string()), col)
-
-
-def _derive_ecs(data: dict, channel, n: int) -> dict:
-    """``windows.derive_ecs`` column-wise."""
-    out: dict = {}
-    candidates: dict[str, list] = {}
-    for name, ecs in EVENT_DATA_ECS.items():
-        if name in data:
-            candidates.setdefault(ecs, []).append(_ecs_value(data[name], ecs))
-    for ecs, cols in candidates.items():
-        out[ecs] = cols[0] if len(cols) == 1 else pc.coalesce(*cols)
-    user = _truthy(data, ("User", "TargetUserName", "SubjectUserName"), n)
-    if user is not None and pa.types.is_string(user.type):
-        parts = _per_distinct(user, lambda v: dict(zip(("name", "domain"), split_user(v), strict=True)),
-                              pa.struct([("name", pa.string()), ("domain", pa.string())]))
-        out["user.name"], out["user.domain"] = parts.field("name"), parts.field("domain")
-    hashes = _truthy(data, ("Hashes", "Hash"), n)
-    if hashes is not None and pa.types.is_string(hashes.type):
-        names = sorted(HASH_ECS.values())
-        parsed = _per_distinct(hashes, parse_hashes, pa.struct([(n, pa.string()) for n in names]))
-        out.update({n: parsed.field(n) for n in names if parsed.field(n).null_count < len(parsed)})
-    sysmon = pc.fill_null(pc.match_substring(channel, "Sysmon"), False) if channel is not None else None
-    out["event.module"] = pc.if_else(sysmon, "sysmon", "windows") if sysmon is not None \
-        else pa.repeat(pa.scalar("windows"), n)
-    return out
-
-
-def _beyond_int64(col) -> bool:
-    if not pa.types.is_floating(col.type) or col.null_count == len(col):
-        return False
-    return pc.max(pc.abs(col)).as_py() >= 2.0**63
-
-
-def flat_columns(raw: pa.Table) -> dict | None:
-    """The event columns of a block of flat records, or None when the block is another shape."""
-    if "EventID" not in raw.column_names or any(
-            name in raw.column_names and kind(raw.schema.field(name).type) for name, kind in _OTHER_SHAPES.items()):
-        return None
-    if raw.column("EventID").null_count:
-        return None  # a record without EventID is no Windows event: the record path says so, per record
-    data = {name: raw.column(name) for name in raw.column_names
-            if not pa.types.is_nested(raw.column(name).type)}
-    for name in [k for k in data if " " in k]:
-        alias = name.replace(" ", "")
-        data[alias] = pc.coalesce(data[alias], data[name]) if alias in data and data[alias].type == data[name].type \
-            else data.get(alias, data[name])
-    n = raw.num_rows
-    event_id = _as_int(raw.column("EventID"))
-    channel = _truthy(data, ("Channel", "EventLog"), n)
-    if channel is not None and not _is_text(channel):
-        return None
-    computer = _truthy(data, ("Computer", "Hostname"), n)
-    record_id = _truthy(data, ("EventRecordID", "RecordNumber"), n)
-    columns: dict = {f"{DATA}{name}": col for name, col in data.items()}
-    columns.update({
-        "event.code": event_id.cast(pa.string()),
-        "winlog.event_id": event_id,
-        "winlog.channel": channel if channel is not None else pa.nulls(n, pa.string()),
-        "winlog.provider_name": _truthy(data, ("Provider_Name", "SourceName", "Source"), n),
-        "winlog.computer_name": computer,
-        "host.name": computer,
-        "winlog.record_id": None if record_id is None else _as_int(record_id),
-        "@timestamp": _times(data, n),
-        "event.kind": pa.repeat(pa.scalar("event"), n),
-    })
-    columns = {k: v for k, v in columns.items() if v is not None}
-    columns.update(_derive_ecs(data, channel, n))
-    return columns
+def _without_empty(raw: pa.Table, names: set[str]) -> pa.Table:
+    """``raw`` less those of ``names`` that no record has (an explicit schema adds its fields to every part)."""
+    have = set(raw.column_names)
+    return raw.drop([name for name in names & have if raw.column(name).null_count == raw.num_rows])
 
 
 class EvtxJsonParser(ColumnarLineParser):
     """EVTX as JSON: JSON lines (in blocks), or concatenated/pretty-printed documents, or one JSON array."""
 
     name = "evtx-json"
-    block_lines = 10_000  # Windows events have hundreds of distinct fields: a block of them is wide
+    block_lines = 20_000  # Windows events have hundreds of distinct fields: a block of them is wide
 
     def __init__(self) -> None:
         self._text_fields: set[str] = set()
+        self._schemas: dict[tuple, pa.Schema] = {}  # per kind of event, the types Arrow found last
 
     def records(self, path: Path, source: str) -> Iterator[Item]:
         if _json_lines(head_bytes(path)):
@@ -220,49 +83,87 @@ class EvtxJsonParser(ColumnarLineParser):
         return windows_event(loads_json_object(line))
 
     def decode_block(self, lines: list[bytes]) -> pa.Table | None:
-        """The block's events, decoded per (channel, EventID) part: one name has one kind of value
-        within a kind of event (Sysmon's ProcessId is a number, Security's a hex text), so Arrow
-        can type each part; a part Arrow cannot take goes record by record. The parts are joined
-        (a name of two kinds becomes text, as when the record path joins its batches) and put
-        back in the order of the lines. None when a record needs the quarantine."""
+        """The block's events, grouped by kind (channel, EventID) and in line order within a kind;
+        each event's position in the block is its record id until ``record_ids`` says which it is.
+
+        Lines are decoded per kind: one name has one kind of value within a kind of event (Sysmon's
+        ProcessId is a number, Security's a hex text), so Arrow can type each part, and a part holds
+        few of the hundreds of names a block has. The parts of a shape are stacked into one table
+        (a name of two kinds becomes text, as when the record path joins its batches) and normalised
+        at once; a part Arrow cannot take goes record by record. None when a record needs the quarantine."""
         parts: dict[tuple, list[int]] = {}
         for i, line in enumerate(lines):
             channel, event_id = _CHANNEL.search(line), _EVENT_ID.search(line)
             parts.setdefault((channel and channel.group(1), event_id and event_id.group(1)), []).append(i)
-        tables, order = [], []
-        for rows in parts.values():
+        decoded: dict[str, tuple[list[int], list[pa.Table]]] = {}
+        tables, positions = [], []
+        for kind, rows in parts.items():
             part = [lines[i] for i in rows] if len(parts) > 1 else lines
-            table = self._decode_part(part)
-            if table is None:
-                table = self._parse_part(part)
+            found = self._decode_part(part, kind)
+            if found is not None:
+                shape_rows, raws = decoded.setdefault(found[0], ([], []))
+                shape_rows += rows
+                raws.append(found[1])
+                continue
+            table = self._parse_part(part)
             if table is None:
                 return None
             tables.append(table)
-            order += rows
-        if len(tables) == 1:
-            return tables[0]
-        return concat(tables).combine_chunks().take(pc.sort_indices(pa.array(order, pa.int64())))
+            positions += rows
+        for shape, (rows, raws) in decoded.items():
+            raw = stack(raws)
+            try:
+                columns = SHAPES[shape][1](raw)
+            except (TypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                return None
+            tables.append(events_table(columns, "", pa.nulls(raw.num_rows, pa.int64())))
+            positions += rows
+        table = tables[0] if len(tables) == 1 else concat(tables)  # chunks: a few records by the record path cost a few rows
+        return table.append_column(BLOCK_POSITION, pa.array(positions, pa.int64()))
 
-    def _decode_part(self, lines: list[bytes]) -> pa.Table | None:
-        """Lines of one kind of event, column-wise; None when Arrow cannot type them."""
-        raw = decode_json_lines(lines, self._text_fields)
+    def _decode_part(self, lines: list[bytes], kind: tuple | None = None) -> tuple[str, pa.Table] | None:
+        """Lines of one kind of event, column-wise: their shape and their own fields (winlogbeat's
+        and evtx_dump's flattened to dotted names); None when Arrow cannot type them or they are no
+        shape read so. The types Arrow found for a kind are given to it for the next part of that
+        kind (a third faster than inferring them); where they no longer fit, it infers afresh."""
+        known = self._schemas.get(kind)
+        read = self._read_part(lines, known) if known is not None else None
+        if read is None or read[2]:
+            for _ in range(2):
+                read = self._read_part(lines, _text_schema(self._text_fields))
+                if read is None or not read[2]:
+                    break
+                self._text_fields |= read[2]  # Arrow took a text for a time: read the part again with those fields as text
+            if read is None or read[2]:
+                return None
+        shape, raw, _, schema = read
+        if any(beyond_int64(col) for col in raw.columns):
+            return None  # Arrow made a number of 64 bits and more a float: the record path keeps its digits
+        if kind is not None:
+            if len(self._schemas) >= _MAX_KINDS:
+                self._schemas.clear()
+            self._schemas[kind] = schema
+        return shape, raw
+
+    @staticmethod
+    def _read_part(lines: list[bytes], declared: pa.Schema | None) -> tuple[str, pa.Table, set[str], pa.Schema] | None:
+        """The part decoded with the ``declared`` types: (shape, own fields, names Arrow took for
+        times, the types to declare next time); fields declared that no record has are left out."""
+        raw = decode_json_lines(lines, declared)
         if raw is None:
             return None
-        dated = {f.name for f in raw.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)}
-        if dated:  # Arrow took a text for a time: read the part again with those fields as text
-            self._text_fields |= dated
-            raw = decode_json_lines(lines, self._text_fields)
-            if raw is None:
-                return None
-        raw = raw.drop([name for name in self._text_fields if name in raw.column_names
-                        and raw.column(name).null_count == raw.num_rows])  # fields of the schema no record has
-        if any(_beyond_int64(col) for col in raw.columns):
-            return None  # Arrow made a number of 64 bits and more a float: the record path keeps its digits
-        try:
-            columns = flat_columns(raw)
-        except (TypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        if declared is not None:
+            raw = _without_empty(raw, set(declared.names))
+        schema = pa.schema([f for f in raw.schema if not pa.types.is_null(f.type)])
+        shape = next((name for name, (test, _) in SHAPES.items() if test(raw)), None)
+        if shape is None:
             return None
-        return None if columns is None else events_table(columns, "", pa.nulls(raw.num_rows, pa.int64()))
+        if shape != "flat":
+            raw = flatten_structs(raw)
+            if declared is not None:
+                raw = _without_empty(raw, set(flatten_structs(declared.empty_table()).column_names))
+        dated = {f.name for f in raw.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)}
+        return shape, raw, dated, schema
 
     def _parse_part(self, lines: list[bytes]) -> pa.Table | None:
         """Lines record by record (``windows_event``); None when one of them is not an event."""
@@ -279,6 +180,9 @@ class EvtxJsonParser(ColumnarLineParser):
 
     def record_ids(self, columns: dict, lines: pa.Array) -> pa.Array:
         """The EventRecordID where the event has one, else the line number (as ``_one`` does)."""
+        position = columns.pop(BLOCK_POSITION, None)
+        if position is not None:  # a decoded block: its events are in the order of their kinds
+            lines = lines.take(position)
         record_id = columns.get("winlog.record_id")
         if record_id is None:
             return lines
