@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -97,11 +97,13 @@ def enqueue(sessions: sessionmaker[Session], rows: Iterable[dict]) -> int:
     return len(rows)
 
 
-def due(sessions: sessionmaker[Session], now: datetime, limit: int = 32) -> list[O]:
-    """Undelivered envelopes whose next attempt has come, oldest first."""
+def due(sessions: sessionmaker[Session], now: datetime, limit: int = 32, exclude: Collection[str] = ()) -> list[O]:
+    """Undelivered envelopes whose next attempt has come, oldest first, for any recipient but those in ``exclude``."""
+    query = select(O).where(O.delivered.is_(None), O.next_attempt <= now)
+    if exclude:
+        query = query.where(O.recipient.not_in(list(exclude)))
     with sessions() as session:
-        rows = list(session.scalars(select(O).where(O.delivered.is_(None), O.next_attempt <= now)
-                                    .order_by(O.seq).limit(limit)))
+        rows = list(session.scalars(query.order_by(O.seq).limit(limit)))
         session.expunge_all()
         return rows
 
