@@ -91,8 +91,9 @@ def apply_warning(context: HubContext, pipeline: Pipeline, live: IndicatorDetect
     except BaseException:
         forget_warning(context.sessions, report["id"])  # not applied after all: the sender's retry applies it
         raise
-    pipeline.publish_alerts(hits)
-    count_retro_hunt(context.sessions, report["id"], len(hits))
+    if hits:
+        pipeline.publish_alerts(hits)
+        count_retro_hunt(context.sessions, report["id"], len(hits))
     context.counters.add("warnings")
     counts = result.counts
     return AppliedWarning(report["id"], name, True, len(carried), counts["stored"] + counts["updated"],

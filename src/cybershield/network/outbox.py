@@ -37,8 +37,9 @@ class Outbox:
 
     def __init__(self, sessions: sessionmaker[Session], auth: Callable[[str], tuple[str, str] | None],
                  seal: Callable[[bytes, str, str], bytes] = lambda payload, recipient, envelope_id: payload,
-                 timeout: float = 5.0, poll: float = 0.05, on_sent: Callable[[], None] = lambda: None):
-        """``auth`` gives the login at a peer; ``seal(payload, recipient, envelope_id)`` the envelope to post."""
+                 timeout: float = 5.0, poll: float = 0.5, on_sent: Callable[[], None] = lambda: None):
+        """``auth`` gives the login at a peer; ``seal(payload, recipient, envelope_id)`` the envelope to post. A put
+        and the end of a delivery wake the worker at once; it looks every ``poll`` seconds for retries come due."""
         self.sessions, self.auth, self.seal, self.poll, self.on_sent = sessions, auth, seal, poll, on_sent
         self.client = httpx.Client(timeout=timeout)
         self.sent = 0

@@ -56,22 +56,30 @@ def warning_of(sessions: sessionmaker[Session], observable: str) -> W | None:
 
 
 def save_warning(sessions: sessionmaker[Session], row: dict) -> None:
-    """Insert a new warning or replace the document of the one about the same observable (another process
-    may insert it between the look and the write: then it is updated)."""
+    """Insert a new warning or replace the document of the one about the same observable."""
+    save_warnings(sessions, [row])
+
+
+def save_warnings(sessions: sessionmaker[Session], rows: list[dict]) -> None:
+    """``save_warning`` for each of ``rows``, in one transaction (another process may insert one between the
+    look and the write: then all are written again, that one as an update)."""
+    if not rows:
+        return
     for _ in range(2):
         try:
             with sessions.begin() as session:
-                held = session.scalar(select(W).where(W.observable == row["observable"]))
-                if held is None:
-                    session.add(W(**row))
-                else:
-                    for key, value in row.items():
-                        if key not in ("id", "created"):
-                            setattr(held, key, value)
+                for row in rows:
+                    held = session.scalar(select(W).where(W.observable == row["observable"]))
+                    if held is None:
+                        session.add(W(**row))
+                    else:
+                        for key, value in row.items():
+                            if key not in ("id", "created"):
+                                setattr(held, key, value)
             return
         except IntegrityError:
             continue
-    raise RuntimeError(f"the warning about {row['observable']} could not be saved")
+    raise RuntimeError(f"the warnings about {', '.join(r['observable'] for r in rows)} could not be saved")
 
 
 def warnings_since(sessions: sessionmaker[Session], since: datetime | None = None) -> list[dict]:
