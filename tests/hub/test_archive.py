@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import pytest
 
-from cybershield.events import ingest
+from cybershield.events import ECS_SCHEMA, ingest
 from cybershield.hub import RETRO_HUNT, Archive, retro_hunt
 
 from .conftest import warning_bundle, zeek_conn
@@ -77,3 +81,38 @@ def test_nothing_older_than_the_retention_is_hunted(tmp_path):
 
 def test_an_empty_archive_hunts_nothing(tmp_path):
     assert retro_hunt(Archive(tmp_path / "none", 30), indicators(C2), "report--w") == []
+
+
+def test_small_files_are_read_back_in_joined_batches(tmp_path):
+    clock = Clock(NOW)
+    archive = Archive(tmp_path / "archive", 30, clock)
+    for n in range(7):  # an ingest request each: a small file each
+        log = tmp_path / f"conn-{n}.log"
+        log.write_bytes(zeek_conn([(NOW - timedelta(hours=1), f"198.51.100.{n}"), (NOW - timedelta(hours=2), C2)]))
+        ingest([log], sink=archive.write)
+    assert len(archive.files()) == 7
+    assert [t.num_rows for t in archive.read()] == [14]
+    assert [t.num_rows for t in archive.read(batch_rows=4)] == [4, 4, 4, 2]
+    assert all(t.schema == ECS_SCHEMA for t in archive.read(batch_rows=4))
+    assert len(retro_hunt(archive, indicators(C2), "report--w")) == 7
+
+
+def test_files_of_an_older_schema_are_still_hunted(tmp_path):
+    """A file written before an ECS column was added lacks it: the retro-hunt reads every file's schema then."""
+    clock = Clock(NOW)
+    archive = archived(tmp_path, [(NOW - timedelta(days=1), C2)], clock)
+    log = tmp_path / "older.log"
+    log.write_bytes(zeek_conn([(NOW - timedelta(days=3), C2), (NOW - timedelta(hours=1), C2)]))
+    tables: list = []
+    ingest([log], sink=tables.append)
+    older = pa.concat_tables(tables).drop_columns(["user.name"])
+    for day, name in (((NOW - timedelta(days=3)).date(), "part-0.parquet"), (NOW.date(), "part-z.parquet")):
+        folder = tmp_path / "archive" / f"day={day}"  # first of all the files, and last
+        folder.mkdir(exist_ok=True)
+        stamps = pc.cast(older.column("@timestamp"), pa.date32())
+        pq.write_table(older.filter(pc.equal(stamps, pa.scalar(day, pa.date32()))), folder / name)
+    with pytest.raises(duckdb.Error):  # the columns by name: the older files lack one
+        list(archive.read())
+    assert sum(t.num_rows for t in archive.read(every_schema=True)) == 3
+    hits = retro_hunt(archive, indicators(C2), "report--w")
+    assert sorted(h.timestamp.date() for h in hits) == [(NOW - timedelta(days=d)).date() for d in (3, 1, 0)]

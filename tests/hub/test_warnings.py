@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import duckdb
 import orjson
 import pytest
 
@@ -94,3 +95,29 @@ def test_indicators_that_reach_the_store_otherwise_are_picked_up_while_running(h
         found = hub.poll_alerts(kind="indicator", want=lambda a: True)
     assert found and found[0]["context"]["matched"]["value"] == "203.0.113.202"
     assert hub.service.reload_indicators() is False  # nothing changed since
+
+
+def test_a_retro_hunt_that_fails_leaves_the_warning_unapplied_for_the_retry(hub):
+    """The warning is listed before its retro-hunt runs; when the retro-hunt fails (an unreadable archive file),
+    the record goes again, so that the sender's retry applies the warning in full."""
+    now = datetime.now(UTC)
+    with hub.client("feeder") as client:
+        client.post("/api/v1/ingest", content=zeek_conn([(now - timedelta(days=1), C2)])).raise_for_status()
+    assert hub.service.bus.drain(30)
+    archive = hub.service.context.archive
+    damaged = archive.files()[0].parent / "part-damaged.parquet"
+    damaged.write_bytes(b"PAR1 this is not a Parquet file")
+    with pytest.raises(duckdb.Error):
+        hub.service.apply_warning(warning_bundle(C2), sender="cb-hub")
+    with hub.client("analyst") as client:
+        assert client.get("/api/v1/warnings").json() == []
+    assert "warnings" not in hub.service.context.counters.snapshot()
+
+    damaged.unlink()  # the operator repairs the archive; the sender's outbox tries again
+    applied = hub.service.apply_warning(warning_bundle(C2), sender="cb-hub")
+    assert (applied.new, applied.retro_hunt_alerts) == (True, 1)
+    with hub.client("analyst") as client:
+        (listed,) = client.get("/api/v1/warnings").json()
+    assert (listed["id"], listed["retro_hunt_alerts"]) == (REPORT, 1)
+    (retro,) = hub.poll_alerts(kind="retro-hunt")
+    assert retro["context"]["warning"] == REPORT

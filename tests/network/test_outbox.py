@@ -4,6 +4,7 @@ counts as delivered; a refusal is kept with the peer's reason and not retried.""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -71,3 +72,36 @@ def test_replayed_is_delivered_and_a_refusal_is_not_retried(tmp_path):
         assert outbox.deliver_due() == 0  # the refused one is parked, not retried
     assert outbox.sent == 1 and outbox.refused == {"fr-hub": 1}
     assert outbox.depths() == {"fr-hub": 1}  # kept for the operator, with the reason
+
+
+def test_a_peer_slow_to_answer_holds_up_only_its_own_envelopes(tmp_path):
+    entered, release = threading.Event(), threading.Event()
+    fast: list[bytes] = []
+    app = FastAPI()
+
+    @app.post("/slow/api/v1/exchange")
+    def slow():
+        entered.set()
+        release.wait(30)
+        return {}
+
+    @app.post("/fast/api/v1/exchange")
+    async def quick(request: Request):
+        fast.append(await request.body())
+        return {}
+
+    outbox = Outbox(open_database(f"sqlite:///{tmp_path / 'hub.db'}"), lambda peer: None, timeout=60.0, poll=5.0)
+    with background_server(app) as base:
+        outbox.start()
+        try:
+            outbox.put("slow-hub", f"{base}/slow/api/v1/exchange", "env-1", b"1", 1)
+            assert entered.wait(20)  # its delivery is under way and does not end yet
+            outbox.put("fast-hub", f"{base}/fast/api/v1/exchange", "env-2", b"2", 1)
+            assert _wait(lambda: fast == [b"2"])
+            outbox.put("fast-hub", f"{base}/fast/api/v1/exchange", "env-3", b"3", 1)  # the next one goes too
+            assert _wait(lambda: fast == [b"2", b"3"])
+            assert outbox.depths() == {"slow-hub": 1}
+        finally:
+            release.set()
+            outbox.stop()
+    assert outbox.depths() == {} and outbox.sent == 3

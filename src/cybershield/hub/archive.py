@@ -48,6 +48,7 @@ class Archive:
         self.expired = 0
         self._lock = threading.Lock()
         self._pruned_on: date | None = None
+        self._duckdb: duckdb.DuckDBPyConnection | None = None
 
     def oldest_day(self, days: int | None = None) -> date:
         """The first day inside the last ``days`` days (the retention by default), today included."""
@@ -105,23 +106,30 @@ class Archive:
         return [path for day in self.days() if day >= oldest
                 for path in sorted((self.directory / f"{_PREFIX}{day.isoformat()}").glob("*.parquet"))]
 
-    def read(self, days: int | None = None, batch_rows: int = READ_BATCH) -> Iterator[pa.Table]:
-        """The archived events of the last ``days`` days, ECS columns only, in batches (DuckDB)."""
+    def read(self, days: int | None = None, batch_rows: int = READ_BATCH, every_schema: bool = False) -> Iterator[pa.Table]:
+        """The archived events of the last ``days`` days, ECS columns only, in batches (DuckDB). The columns are
+        found by name, as every file written now has the ECS ones; ``every_schema`` joins the schemas of all
+        files instead (each file's footer is read first: slower), for files of an older ECS schema."""
         files = self.files(days)
         if not files:
             return
         oldest = datetime.combine(self.oldest_day(days), datetime.min.time(), UTC)
         columns = ", ".join(_quoted(name) for name in ECS_SCHEMA.names)
-        connection = duckdb.connect()
+        connection = self._connection()
         try:
-            connection.execute("SET TimeZone = 'UTC'")
             reader = connection.sql(
-                f"SELECT {columns} FROM read_parquet($files, union_by_name = true) "
+                f"SELECT {columns} FROM read_parquet($files, union_by_name = {str(every_schema).lower()}) "
                 f"WHERE coalesce(\"@timestamp\", \"event.ingested\") >= $oldest",
                 params={"files": [str(f) for f in files], "oldest": oldest}).to_arrow_reader(batch_rows)
+            joined, rows = [], 0  # DuckDB gives a batch per file: the small ones are joined
             for batch in reader:
-                if batch.num_rows:
-                    yield pa.Table.from_batches([batch]).cast(ECS_SCHEMA)
+                joined.append(batch)
+                rows += batch.num_rows
+                if rows >= batch_rows:
+                    yield pa.Table.from_batches(joined).cast(ECS_SCHEMA)
+                    joined, rows = [], 0
+            if rows:
+                yield pa.Table.from_batches(joined).cast(ECS_SCHEMA)
         finally:
             connection.close()
 
@@ -136,9 +144,8 @@ class Archive:
                f"WHERE list_contains($sources, "
                f"{_quoted(PROVENANCE_SOURCE)}) AND list_contains($records, {_quoted(PROVENANCE_RECORD_ID)})")
         params = {"sources": sorted({s for s, _ in wanted}), "records": sorted({r for _, r in wanted})}
-        connection = duckdb.connect()
+        connection = self._connection()
         try:
-            connection.execute("SET TimeZone = 'UTC'")
             try:
                 rows = connection.sql(sql, params={**params, "files": files}).to_arrow_table().to_pylist()
             except duckdb.Error:  # files whose columns clash in type: one at a time
@@ -151,12 +158,30 @@ class Archive:
         return [found[key] for key in wanted if key in found]
 
 
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own (one thread each) to the archive's in-memory DuckDB, made once: a new
+        database costs tens of milliseconds, a connection to it almost nothing."""
+        with self._lock:
+            if self._duckdb is None:
+                self._duckdb = duckdb.connect()
+                self._duckdb.execute("SET GLOBAL TimeZone = 'UTC'")
+            return self._duckdb.cursor()
+
+
 def retro_hunt(archive: Archive, indicators: Iterable[object], warning: str, days: int | None = None) -> list[Alert]:
     """Alerts of kind ``retro-hunt`` for archived events of the last ``days`` days that match ``indicators``
     (STIX 2.1 indicator objects), each naming ``warning`` (the id of the report that carried them)."""
     detector = IndicatorDetector(indicators)
+    try:
+        return _hunt(detector, archive.read(days), warning)
+    except duckdb.Error as exc:  # files of an older ECS schema among them: once more, every file's schema joined
+        log.info("retro-hunt reads the archive again with every file's schema (%s)", exc)
+        return _hunt(detector, archive.read(days, every_schema=True), warning)
+
+
+def _hunt(detector: IndicatorDetector, batches: Iterable[pa.Table], warning: str) -> list[Alert]:
     alerts = []
-    for batch in archive.read(days):
+    for batch in batches:
         hits = [replace(alert, kind=RETRO_HUNT, context={**alert.context, "warning": warning})
                 for alert in detector.detect(batch)]
         attach_observed(hits, batch)

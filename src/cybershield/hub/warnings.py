@@ -3,9 +3,11 @@
 A warning is a STIX 2.1 ``report`` (from a cross-border hub) with its indicators: a bundle holding the
 report and the objects it lists, or the report alone when the indicators already are in the intel store.
 Applying it stores the objects (validated, with the sender as origin), reloads the live indicator
-detector from the store, retro-hunts the archive over the retention, sends the hits (alerts of kind
-``retro-hunt`` naming the report) the way every alert goes, and records the warning. A warning is
-applied once: the same report id again changes nothing.
+detector from the store and records the warning, which is listed from then on; then it retro-hunts the
+archive over the retention, sends the hits (alerts of kind ``retro-hunt`` naming the report) the way
+every alert goes, and records their count on the warning (0 until then). A warning is applied once: the
+same report id again changes nothing; a retro-hunt that fails takes the record back, so that the
+sender's retry applies the warning again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ..detect import IndicatorDetector
-from ..storage import WarningRecord, store_warning, warning_known
+from ..storage import WarningRecord, count_retro_hunt, forget_warning, store_warning, warning_known
 from .archive import retro_hunt
 from .context import HubContext
 from .errors import HubError
@@ -80,12 +82,18 @@ def apply_warning(context: HubContext, pipeline: Pipeline, live: IndicatorDetect
     for ref in listed - set(carried):
         if ref.startswith("indicator--") and (known := context.store.get(ref)) is not None:
             carried[ref] = known
-    hits = retro_hunt(context.archive, carried.values(), report["id"])
-    pipeline.publish_alerts(hits)
     record = WarningRecord(id=report["id"], sender=sender, name=name, received=datetime.now(UTC),
-                           indicators=len(carried), retro_hunt_alerts=len(hits), document=report)
-    if not store_warning(context.sessions, record):
+                           indicators=len(carried), retro_hunt_alerts=0, document=report)
+    if not store_warning(context.sessions, record):  # listed from now on: the retro-hunt's alerts follow
         return AppliedWarning(report["id"], name, new=False)  # applied by a concurrent delivery meanwhile
+    try:
+        hits = retro_hunt(context.archive, carried.values(), report["id"])
+    except BaseException:
+        forget_warning(context.sessions, report["id"])  # not applied after all: the sender's retry applies it
+        raise
+    if hits:
+        pipeline.publish_alerts(hits)
+        count_retro_hunt(context.sessions, report["id"], len(hits))
     context.counters.add("warnings")
     counts = result.counts
     return AppliedWarning(report["id"], name, True, len(carried), counts["stored"] + counts["updated"],

@@ -63,9 +63,17 @@ class Correlator:
             latest: dict[str, datetime] = {}
             for s in sightings:
                 latest[s.observable.key] = max(latest.get(s.observable.key, s.last_seen), s.last_seen)
-            return [w for key in sorted(latest) if (w := self._judge(key, latest[key])) is not None]
+            judged = {key: w for key in sorted(latest) if (w := self._judge(key, latest[key])) is not None}
+            network_state.save_warnings(self.sessions, [  # one transaction for all: one commit, not one each
+                {"id": w.report_id, "observable": key, "countries": w.countries, "created": w.created,
+                 "modified": w.modified, "escalated": w.escalated, "document": w.bundle} for key, w in judged.items()])
+            for key, w in judged.items():
+                log.info("early warning %s: %s sighted in %s%s", w.report_id, key, ", ".join(w.countries),
+                         " (large-scale: escalated)" if w.escalated else "")
+            return list(judged.values())
 
     def _judge(self, key: str, moment: datetime) -> Warning | None:
+        """The warning about ``key`` that its sightings up to ``moment`` give now, if there is a new one to say."""
         rule = self.agreement.warning
         countries = network_state.countries_of(self.sessions, key, moment - rule.window)
         if len(countries) < rule.min_countries:
@@ -78,12 +86,5 @@ class Correlator:
                   if severity_rank(s.severity) >= severity_rank(self.agreement.escalation.min_severity)}
         escalated = len(severe) >= self.agreement.escalation.min_countries
         type_, _, value = key.partition("=")
-        warning = build_warning(self.hub, Observable(type_, value), countries, sightings, self.agreement,
-                                created=held.created if held else None, escalated=escalated)
-        network_state.save_warning(self.sessions, {
-            "id": warning.report_id, "observable": key, "countries": warning.countries,
-            "created": warning.created, "modified": warning.modified, "escalated": escalated,
-            "document": warning.bundle})
-        log.info("early warning %s: %s sighted in %s%s", warning.report_id, key, ", ".join(warning.countries),
-                 " (large-scale: escalated)" if escalated else "")
-        return warning
+        return build_warning(self.hub, Observable(type_, value), countries, sightings, self.agreement,
+                             created=held.created if held else None, escalated=escalated)

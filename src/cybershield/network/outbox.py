@@ -8,7 +8,9 @@ worker posts each due envelope to its
 peer's ``/api/v1/exchange``: a 2xx answer, or a 409 saying the peer already holds it (it was
 delivered, the answer was lost), ends it; a connection error, a time-out or a 5xx is retried after
 1, 2, 4 … seconds (at most :data:`MAX_BACKOFF`); any other 4xx is a permanent refusal, logged with
-the peer's reason and not retried. Peers are served one envelope at a time each, in order.
+the peer's reason and not retried. Peers are served one envelope at a time each, in order, and each on
+its own: a new envelope for a peer goes as soon as that peer's previous delivery ends, however long
+another peer takes to answer.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -35,14 +37,17 @@ class Outbox:
 
     def __init__(self, sessions: sessionmaker[Session], auth: Callable[[str], tuple[str, str] | None],
                  seal: Callable[[bytes, str, str], bytes] = lambda payload, recipient, envelope_id: payload,
-                 timeout: float = 5.0, poll: float = 0.05, on_sent: Callable[[], None] = lambda: None):
-        """``auth`` gives the login at a peer; ``seal(payload, recipient, envelope_id)`` the envelope to post."""
+                 timeout: float = 5.0, poll: float = 0.5, on_sent: Callable[[], None] = lambda: None):
+        """``auth`` gives the login at a peer; ``seal(payload, recipient, envelope_id)`` the envelope to post. A put
+        and the end of a delivery wake the worker at once; it looks every ``poll`` seconds for retries come due."""
         self.sessions, self.auth, self.seal, self.poll, self.on_sent = sessions, auth, seal, poll, on_sent
         self.client = httpx.Client(timeout=timeout)
         self.sent = 0
         self.refused: dict[str, int] = {}
         self._pool = ThreadPoolExecutor(8, thread_name_prefix="outbox")
         self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._busy: set[str] = set()  # peers with a delivery running
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -69,12 +74,30 @@ class Outbox:
 
     def deliver_due(self) -> int:
         """Try every due envelope once, peers in parallel, each peer's in order; returns how many were delivered."""
+        return sum(future.result() for future in self._dispatch())
+
+    def _dispatch(self) -> list[Future]:
+        """Start a delivery for each peer with due envelopes and none running: a slow peer delays only its own."""
+        with self._lock:
+            busy = set(self._busy)
         queues: dict[str, list] = {}
-        for row in network_state.due(self.sessions, datetime.now(UTC)):
+        for row in network_state.due(self.sessions, datetime.now(UTC), exclude=busy):
             queues.setdefault(row.recipient, []).append(row)
-        if len(queues) <= 1:
-            return sum(self._in_order(rows) for rows in queues.values())
-        return sum(self._pool.map(self._in_order, queues.values()))
+        started = []
+        for recipient, rows in queues.items():
+            with self._lock:
+                self._busy.add(recipient)
+            future = self._pool.submit(self._in_order, rows)
+            future.add_done_callback(lambda done, peer=recipient: self._finished(peer, done))
+            started.append(future)
+        return started
+
+    def _finished(self, recipient: str, delivery: Future) -> None:
+        with self._lock:
+            self._busy.discard(recipient)
+        self._wake.set()  # what was put for it meanwhile goes now
+        if (error := delivery.exception()) is not None:  # the database hiccuped: the next round tries again
+            log.error("delivery to %s failed", recipient, exc_info=error)
 
     def _in_order(self, rows: list) -> int:
         delivered = 0
@@ -86,12 +109,12 @@ class Outbox:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()  # before the look: a put or a finished delivery from now on wakes the next
             try:
-                self.deliver_due()
+                self._dispatch()
             except Exception:  # the database or the network hiccuped: the next round tries again
                 log.exception("outbox round failed")
             self._wake.wait(self.poll)
-            self._wake.clear()
 
     def _attempt(self, row) -> bool:
         now = datetime.now(UTC)

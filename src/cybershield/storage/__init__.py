@@ -18,7 +18,14 @@ from .models import (
 )
 from .replay_log import SqlReplayStore
 from .taxii_bookmarks import read_bookmark, write_bookmark
-from .warning_log import count_warnings, list_warnings, store_warning, warning_known
+from .warning_log import (
+           count_retro_hunt,
+           count_warnings,
+           forget_warning,
+           list_warnings,
+           store_warning,
+           warning_known,
+)
 
 __all__ = [  # one name a line: areas add theirs without touching the others'
     "AlertRecord",
@@ -34,7 +41,9 @@ __all__ = [  # one name a line: areas add theirs without touching the others'
     "TaxiiStatusRecord",
     "WarningRecord",
     "alert_times",
+    "count_retro_hunt",
     "count_warnings",
+    "forget_warning",
     "get_alert",
     "list_alerts",
     "list_warnings",

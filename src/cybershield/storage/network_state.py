@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -56,22 +56,30 @@ def warning_of(sessions: sessionmaker[Session], observable: str) -> W | None:
 
 
 def save_warning(sessions: sessionmaker[Session], row: dict) -> None:
-    """Insert a new warning or replace the document of the one about the same observable (another process
-    may insert it between the look and the write: then it is updated)."""
+    """Insert a new warning or replace the document of the one about the same observable."""
+    save_warnings(sessions, [row])
+
+
+def save_warnings(sessions: sessionmaker[Session], rows: list[dict]) -> None:
+    """``save_warning`` for each of ``rows``, in one transaction (another process may insert one between the
+    look and the write: then all are written again, that one as an update)."""
+    if not rows:
+        return
     for _ in range(2):
         try:
             with sessions.begin() as session:
-                held = session.scalar(select(W).where(W.observable == row["observable"]))
-                if held is None:
-                    session.add(W(**row))
-                else:
-                    for key, value in row.items():
-                        if key not in ("id", "created"):
-                            setattr(held, key, value)
+                for row in rows:
+                    held = session.scalar(select(W).where(W.observable == row["observable"]))
+                    if held is None:
+                        session.add(W(**row))
+                    else:
+                        for key, value in row.items():
+                            if key not in ("id", "created"):
+                                setattr(held, key, value)
             return
         except IntegrityError:
             continue
-    raise RuntimeError(f"the warning about {row['observable']} could not be saved")
+    raise RuntimeError(f"the warnings about {', '.join(r['observable'] for r in rows)} could not be saved")
 
 
 def warnings_since(sessions: sessionmaker[Session], since: datetime | None = None) -> list[dict]:
@@ -97,11 +105,13 @@ def enqueue(sessions: sessionmaker[Session], rows: Iterable[dict]) -> int:
     return len(rows)
 
 
-def due(sessions: sessionmaker[Session], now: datetime, limit: int = 32) -> list[O]:
-    """Undelivered envelopes whose next attempt has come, oldest first."""
+def due(sessions: sessionmaker[Session], now: datetime, limit: int = 32, exclude: Collection[str] = ()) -> list[O]:
+    """Undelivered envelopes whose next attempt has come, oldest first, for any recipient but those in ``exclude``."""
+    query = select(O).where(O.delivered.is_(None), O.next_attempt <= now)
+    if exclude:
+        query = query.where(O.recipient.not_in(list(exclude)))
     with sessions() as session:
-        rows = list(session.scalars(select(O).where(O.delivered.is_(None), O.next_attempt <= now)
-                                    .order_by(O.seq).limit(limit)))
+        rows = list(session.scalars(query.order_by(O.seq).limit(limit)))
         session.expunge_all()
         return rows
 

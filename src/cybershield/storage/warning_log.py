@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +21,18 @@ def store_warning(sessions: sessionmaker[Session], record: WarningRecord) -> boo
     except IntegrityError:  # stored by a concurrent request between the look and the insert
         return False
     return True
+
+
+def count_retro_hunt(sessions: sessionmaker[Session], warning_id: str, alerts: int) -> None:
+    """Record how many alerts the retro-hunt for the stored warning ``warning_id`` raised."""
+    with sessions.begin() as session:
+        session.execute(update(WarningRecord).where(WarningRecord.id == warning_id).values(retro_hunt_alerts=alerts))
+
+
+def forget_warning(sessions: sessionmaker[Session], warning_id: str) -> None:
+    """Remove the stored warning ``warning_id`` (its application did not finish)."""
+    with sessions.begin() as session:
+        session.execute(delete(WarningRecord).where(WarningRecord.id == warning_id))
 
 
 def warning_known(sessions: sessionmaker[Session], warning_id: str) -> bool:
