@@ -36,8 +36,9 @@ def event_refs(batch: pa.Table, rows: Sequence[int]) -> list[EventRef]:
     an event has none) and its ``@timestamp`` (a naive one read as UTC). Every detector builds refs here."""
     taken = pa.array(rows, pa.int64())
 
-    def column(name: str) -> list:
-        return batch.column(name).take(taken).to_pylist() if name in batch.column_names else [None] * len(rows)
+    def column(name: str) -> list:  # the schema's index lookup: wide batches have hundreds of column names
+        index = batch.schema.get_field_index(name)
+        return batch.column(index).take(taken).to_pylist() if index >= 0 else [None] * len(rows)
     return [EventRef(source or "", record if record is not None else int(row),
                      stamp.replace(tzinfo=UTC) if isinstance(stamp, datetime) and stamp.tzinfo is None else stamp)
             for row, source, record, stamp in zip(rows, column(PROVENANCE_SOURCE), column(PROVENANCE_RECORD_ID),
