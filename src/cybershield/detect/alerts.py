@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 import pyarrow as pa
 
@@ -66,9 +67,10 @@ class Alert:
         stamps = [e.timestamp for e in self.events if e.timestamp is not None]
         return min(stamps) if stamps else None
 
-    @property
+    @cached_property
     def dedup_key(self) -> str:
-        """Same detector over the same events gives the same key, whatever the run."""
+        """Same detector over the same events gives the same key, whatever the run (computed once: the
+        file, the database and the sharing layer all ask)."""
         parts = [self.kind, self.rule_id] + sorted(f"{e.source}#{e.record_id}" for e in self.events)
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 

@@ -30,7 +30,7 @@ def store_new_alerts(sessions: sessionmaker[Session], alerts: Iterable) -> list:
             known.update(session.scalars(select(AlertRecord.dedup_key).where(AlertRecord.dedup_key.in_(keys[i:i + 500]))))
         new = [(key, a) for key, a in batch.items() if key not in known]
         if new:
-            session.execute(insert(AlertRecord), [
+            session.execute(insert(AlertRecord.__table__), [  # Core executemany: no ORM bookkeeping per row
                 {"id": a.id, "dedup_key": key, "kind": a.kind, "rule_id": a.rule_id, "rule_title": a.rule_title,
                  "level": a.level, "severity": a.severity, "techniques": list(a.techniques), "event_time": a.timestamp,
                  "created": a.created, "document": a.to_document()} for key, a in new])
