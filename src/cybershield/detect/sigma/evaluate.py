@@ -19,6 +19,8 @@ import functools
 import ipaddress
 import operator
 import re
+import re._constants as re_constants
+import re._parser as re_parser
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -102,12 +104,16 @@ class Evaluator:
         for leaf_id in leaf_ids:
             leaf = self.leaves[leaf_id]
             fid = self.field_ids.setdefault(leaf.field, len(self.field_ids))
-            if leaf.kind in NEEDLE_KINDS and leaf.needle:
-                key = keys.get((fid, leaf.needle))
+            needle, regex = (leaf.needle, None) if leaf.kind in NEEDLE_KINDS else (None, None)
+            if leaf.kind == "regex" and (literal := _regex_literal(*leaf.value)):
+                regex = _regex(*leaf.value)
+                needle = literal if isinstance(regex, str) else None
+            if needle:
+                key = keys.get((fid, needle))
                 if key is None:
-                    key = keys[fid, leaf.needle] = len(keys)
-                    self.automata.setdefault(fid, ahocorasick.Automaton()).add_word(leaf.needle, key)
-                rows.append((key, leaf.needle, leaf_id, leaf.kind, leaf.value if leaf.kind == "glob" else None))
+                    key = keys[fid, needle] = len(keys)
+                    self.automata.setdefault(fid, ahocorasick.Automaton()).add_word(needle, key)
+                rows.append((key, needle, leaf_id, leaf.kind, leaf.value if leaf.kind == "glob" else None, regex))
             else:
                 self.value_leaves[fid].append(leaf_id)
         for automaton in self.automata.values():
@@ -121,7 +127,8 @@ class Evaluator:
         self.boolean_needles = {fid for fid, found in needles.items() if any(n in "true" or n in "false" for n in found)}
         self._value_plans: dict[int, _ValuePlan] = {}
         self.needle_table = pl.DataFrame(rows, schema={"key": pl.Int64, "needle": pl.Utf8, "leaf": pl.Int64,
-                                                       "kind": pl.Utf8, "pattern": pl.Utf8}, orient="row")
+                                                       "kind": pl.Utf8, "pattern": pl.Utf8, "regex": pl.Utf8},
+                                         orient="row")
 
     def applicable(self, channel: str | None, event_id: int | None) -> list[int]:
         """Indexes of the rules an event of this channel (lower case) and EventID can match."""
@@ -229,7 +236,8 @@ class Evaluator:
             hits = pl.DataFrame({"u": np.frombuffer(hit_units, dtype=np.int64),
                                  "key": np.frombuffer(hit_keys, dtype=np.int64)})
             candidates = hits.join(self.needle_table, on="key")
-            candidates = candidates.with_columns(value=low.gather(candidates.get_column("u"))).filter(_verified())
+            at = candidates.get_column("u")
+            candidates = candidates.with_columns(value=low.gather(at), raw=distinct.gather(at)).filter(_verified())
             units.append(candidates.get_column("u").to_numpy())
             leaves.append(candidates.get_column("leaf").to_numpy())
         needed = value_leaves(set(np.unique(leaves[0]).tolist()) if leaves else set())
@@ -334,6 +342,28 @@ class Evaluator:
         return pl.DataFrame({"a": low, "b": other}).select(method(pl.col("a"), pl.col("b"))).to_series()
 
 
+def _regex_literal(pattern: str, flags: str) -> str | None:
+    """A literal (lower case, ASCII, 3 characters or more) that every match of a case-sensitive
+    regular expression contains: the longest run of plain characters at its top level, which
+    makes it a needle of the Aho-Corasick pass. None when there is none to be sure of."""
+    if "i" in flags or "[:" in pattern:  # case folding beyond ASCII; POSIX classes Python reads as literals
+        return None
+    try:
+        parsed = re_parser.parse(pattern, 0)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    best, run = "", []
+    for op, arg in [*parsed, (None, None)]:
+        if op is re_constants.LITERAL:
+            run.append(chr(arg))
+            continue
+        best = max(best, "".join(run), key=len)
+        run = []
+    return best.lower() if len(best) >= 3 and best.isascii() else None
+
+
 def _regex(pattern: str, flags: str) -> str | re.Pattern:
     """Sigma ``|re``: for Polars' Rust engine when it accepts the pattern, else compiled for Python's ``re``."""
     full = f"(?{flags}){pattern}" if flags else pattern
@@ -381,11 +411,12 @@ def _rows_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np
 
 
 def _verified() -> pl.Expr:
-    """The exact test of a needle candidate (``value`` holds the lower-case value)."""
+    """The exact test of a needle candidate (``value`` holds the lower-case value, ``raw`` the value as logged)."""
     kind, needle, value = pl.col("kind"), pl.col("needle"), pl.col("value")
     return (((kind == "contains") | ((kind == "startswith") & value.str.starts_with(needle))
              | ((kind == "endswith") & value.str.ends_with(needle)) | ((kind == "eq") & (value == needle))
-             | ((kind == "glob") & value.str.contains(pl.col("pattern")))).fill_null(False))
+             | ((kind == "glob") & value.str.contains(pl.col("pattern")))
+             | ((kind == "regex") & pl.col("raw").str.contains(pl.col("regex")))).fill_null(False))
 
 
 def _cidr_hits(values: list[str | None], networks: list[tuple[int, ipaddress.IPv4Network | ipaddress.IPv6Network]]
