@@ -149,3 +149,36 @@ def test_conditions_one_of_all_of_and_parentheses(tmp_path):
     assert one(tmp_path, det + "condition: 1 of sel_*", *events) == {1, 2, 3}
     assert one(tmp_path / "2", det + "condition: all of sel_*", *events) == {1}
     assert one(tmp_path / "3", det + "condition: not (sel_a or sel_b)", *events) == {4}
+
+
+def test_integer_and_boolean_columns_match_as_text(tmp_path):
+    """Integer and boolean columns are read as their text: digits a needle can hold match, letters never do."""
+    events = [sysmon(ProcessId=1234, Signed=True, Image="a"), sysmon(ProcessId=4321, Signed=False, Image="b"),
+              sysmon(ProcessId=77, Signed=True, Image="c")]
+    assert one(tmp_path, "sel:\n  ProcessId|contains: '23'\ncondition: sel", *events) == {1}
+    assert one(tmp_path / "2", "sel:\n  ProcessId|endswith: '1'\ncondition: sel", *events) == {2}
+    assert one(tmp_path / "3", "sel:\n  ProcessId|contains: 'x'\ncondition: sel", *events) == set()
+    assert one(tmp_path / "4", "sel:\n  Signed: 'true'\ncondition: sel", *events) == {1, 3}
+    assert one(tmp_path / "5", "sel:\n  Signed|startswith: 'fal'\ncondition: sel", *events) == {2}
+    assert one(tmp_path / "6", "keywords:\n  - '432'\ncondition: keywords", *events) == {2}
+    assert one(tmp_path / "7", "sel:\n  ProcessId|re: '^\\d{2}$'\ncondition: sel", *events) == {3}
+
+
+def test_regex_after_a_needle_and_regex_alone(tmp_path):
+    """A regular expression is decided only where the rule is still in play, with the same answers."""
+    events = [sysmon(Image="C:\\w\\cmd.exe", CommandLine="cmd /c whoami"), sysmon(Image="C:\\w\\pwsh.exe", CommandLine="whoami"),
+              sysmon(Image="C:\\w\\cmd.exe", CommandLine="cmd /c dir"), sysmon(Image="C:\\w\\calc.exe", CommandLine="xyz")]
+    both = "sel:\n  Image|endswith: '\\cmd.exe'\n  CommandLine|re: 'who.mi'\ncondition: sel"
+    assert one(tmp_path, both, *events) == {1}
+    assert one(tmp_path / "2", "sel:\n  CommandLine|re: 'who.mi$'\ncondition: sel", *events) == {1, 2}
+    negated = "sel:\n  Image|endswith: '\\cmd.exe'\nfilter:\n  CommandLine|re: 'dir$'\ncondition: sel and not filter"
+    assert one(tmp_path / "3", negated, *events) == {1}
+    assert one(tmp_path / "4", "filter:\n  CommandLine|re: 'o'\ncondition: not filter", *events) == {3, 4}
+
+
+def test_cidr_range_edges(tmp_path):
+    events = [sysmon(3, DestinationIp="10.255.255.255"), sysmon(3, DestinationIp="11.0.0.0"),
+              sysmon(3, DestinationIp="::ffff:10.0.0.1"), sysmon(3, DestinationIp=" 10.0.0.0 "),
+              sysmon(3, DestinationIp="febf:ffff::1"), sysmon(3, DestinationIp="fec0::1")]
+    det = "sel:\n  DestinationIp|cidr:\n    - '10.0.0.0/8'\n    - 'fe80::/10'\ncondition: sel"
+    assert one(tmp_path, det, *events, logsource="product: windows\n  category: network_connection") == {1, 4, 5}

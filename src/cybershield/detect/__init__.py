@@ -4,16 +4,20 @@ from .alerts import LEVELS, Alert, EventRef
 from .detector import Detector
 from .engine import DetectRun
 from .factory import BUILDERS, DetectorUnavailable, build_detectors
-from .indicators import IndicatorDetector, load_indicator_files
 
 __all__ = ["BUILDERS", "LEVELS", "Alert", "Detector", "DetectorUnavailable", "DetectRun", "EventRef", "IndicatorDetector",
            "ModelDetector", "build_detectors", "load_indicator_files"]
 
 
 def __getattr__(name: str):
-    # ModelDetector pulls in LightGBM and scikit-learn (seconds to import): only when asked for
+    # only when asked for: ModelDetector pulls in LightGBM and scikit-learn, the indicator detector
+    # the STIX pattern matcher and the intel package (seconds to import, for a Sigma-only run)
     if name == "ModelDetector":
         from .model_detector import ModelDetector
 
         return ModelDetector
+    if name in ("IndicatorDetector", "load_indicator_files"):
+        from . import indicators
+
+        return getattr(indicators, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

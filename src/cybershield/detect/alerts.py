@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 import pyarrow as pa
 
@@ -36,8 +37,9 @@ def event_refs(batch: pa.Table, rows: Sequence[int]) -> list[EventRef]:
     an event has none) and its ``@timestamp`` (a naive one read as UTC). Every detector builds refs here."""
     taken = pa.array(rows, pa.int64())
 
-    def column(name: str) -> list:
-        return batch.column(name).take(taken).to_pylist() if name in batch.column_names else [None] * len(rows)
+    def column(name: str) -> list:  # the schema's index lookup: wide batches have hundreds of column names
+        index = batch.schema.get_field_index(name)
+        return batch.column(index).take(taken).to_pylist() if index >= 0 else [None] * len(rows)
     return [EventRef(source or "", record if record is not None else int(row),
                      stamp.replace(tzinfo=UTC) if isinstance(stamp, datetime) and stamp.tzinfo is None else stamp)
             for row, source, record, stamp in zip(rows, column(PROVENANCE_SOURCE), column(PROVENANCE_RECORD_ID),
@@ -65,9 +67,10 @@ class Alert:
         stamps = [e.timestamp for e in self.events if e.timestamp is not None]
         return min(stamps) if stamps else None
 
-    @property
+    @cached_property
     def dedup_key(self) -> str:
-        """Same detector over the same events gives the same key, whatever the run."""
+        """Same detector over the same events gives the same key, whatever the run (computed once: the
+        file, the database and the sharing layer all ask)."""
         parts = [self.kind, self.rule_id] + sorted(f"{e.source}#{e.record_id}" for e in self.events)
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 

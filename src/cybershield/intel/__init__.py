@@ -1,32 +1,43 @@
-"""Threat intelligence: the STIX 2.1 store, TLP 2.0 markings and the sharing policy, imports and exports (STIX, MISP)."""
+"""Threat intelligence: the STIX 2.1 store, TLP 2.0 markings and the sharing policy, imports and exports (STIX, MISP).
 
-from . import stixtime
-from .attack import technique_of_tag, techniques_of_stix
-from .export import Export, export_stix
-from .importer import (
-    MAX_FILE_BYTES,
-    READERS,
-    FileImport,
-    IntelFile,
-    IntelFileError,
-    import_file,
-    read_intel_file,
-    rejections_by_reason,
-)
-from .indicator_csv import CSV_TYPES, IndicatorCsvError, read_indicator_csv, stix_literal
-from .misp import MispConversion, MispFormatError, load_misp_events, misp_to_stix
-from .misp_export import MispExport, stix_to_misp, write_misp_feed
-from .policy import COMMUNITY, Gated, Recipient, SharingPolicy
-from .store import DEFAULT_COLLECTION, AddResult, IntelStore, ObjectStatus, Page, StoredObject
-from .tlp import LEVELS, MISP_TLP_TAGS, TLP2_IDS, marking_definition, tlp_of
-from .tlp import UNKNOWN as UNKNOWN_MARKING
-from .validation import Verdict, validate
-from .validation import prepare as prepare_validation
+The names below load their module on first use: importing a light part (``intel.attack`` for the
+Sigma compiler, ``intel.stixtime``) does not load the STIX validator, the store and MISP with it.
+"""
 
-__all__ = ["COMMUNITY", "CSV_TYPES", "DEFAULT_COLLECTION", "LEVELS", "MAX_FILE_BYTES", "MISP_TLP_TAGS", "READERS", "TLP2_IDS",
-           "UNKNOWN_MARKING", "AddResult", "Export", "FileImport", "Gated", "IndicatorCsvError", "IntelFile", "IntelFileError",
-           "IntelStore", "MispConversion", "MispExport", "read_intel_file",
-           "MispFormatError", "ObjectStatus", "Page", "Recipient", "SharingPolicy", "StoredObject", "Verdict",
-           "export_stix", "import_file", "load_misp_events", "marking_definition", "misp_to_stix", "read_indicator_csv", "rejections_by_reason",
-           "prepare_validation", "stix_literal", "stix_to_misp", "stixtime", "technique_of_tag", "techniques_of_stix", "tlp_of", "validate",
-           "write_misp_feed"]
+from __future__ import annotations
+
+import importlib
+
+#: name -> (module, attribute in it); a module itself when the attribute is None
+_HOMES = {
+    "stixtime": ("stixtime", None),
+    **{n: ("attack", n) for n in ("technique_of_tag", "techniques_of_stix")},
+    **{n: ("export", n) for n in ("Export", "export_stix")},
+    **{n: ("importer", n) for n in ("MAX_FILE_BYTES", "READERS", "FileImport", "IntelFile", "IntelFileError",
+                                     "import_file", "read_intel_file", "rejections_by_reason")},
+    **{n: ("indicator_csv", n) for n in ("CSV_TYPES", "IndicatorCsvError", "read_indicator_csv", "stix_literal")},
+    **{n: ("misp", n) for n in ("MispConversion", "MispFormatError", "load_misp_events", "misp_to_stix")},
+    **{n: ("misp_export", n) for n in ("MispExport", "stix_to_misp", "write_misp_feed")},
+    **{n: ("policy", n) for n in ("COMMUNITY", "Gated", "Recipient", "SharingPolicy")},
+    **{n: ("store", n) for n in ("DEFAULT_COLLECTION", "AddResult", "IntelStore", "ObjectStatus", "Page", "StoredObject")},
+    **{n: ("tlp", n) for n in ("LEVELS", "MISP_TLP_TAGS", "TLP2_IDS", "marking_definition", "tlp_of")},
+    "UNKNOWN_MARKING": ("tlp", "UNKNOWN"),
+    **{n: ("validation", n) for n in ("Verdict", "validate")},
+    "prepare_validation": ("validation", "prepare"),
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f".{home[0]}", __name__)
+    value = module if home[1] is None else getattr(module, home[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models.alerts import AlertRecord
@@ -18,24 +18,23 @@ def store_alerts(sessions: sessionmaker[Session], alerts: Iterable) -> int:
 
 
 def store_new_alerts(sessions: sessionmaker[Session], alerts: Iterable) -> list:
-    """Store ``cybershield.detect.Alert`` objects; returns those that were new (the others were stored before)."""
-    new = []
+    """Store ``cybershield.detect.Alert`` objects; returns those that were new (the others were stored before).
+    The new ones go in as one multi-row insert, not one ORM object each."""
+    batch = {a.dedup_key: a for a in alerts}
+    if not batch:
+        return []
     with sessions.begin() as session:
-        batch = {a.dedup_key: a for a in alerts}
-        if not batch:
-            return []
         known = set()
         keys = list(batch)
         for i in range(0, len(keys), 500):
             known.update(session.scalars(select(AlertRecord.dedup_key).where(AlertRecord.dedup_key.in_(keys[i:i + 500]))))
-        for key, a in batch.items():
-            if key in known:
-                continue
-            session.add(AlertRecord(id=a.id, dedup_key=key, kind=a.kind, rule_id=a.rule_id, rule_title=a.rule_title,
-                                    level=a.level, severity=a.severity, techniques=list(a.techniques),
-                                    event_time=a.timestamp, created=a.created, document=a.to_document()))
-            new.append(a)
-    return new
+        new = [(key, a) for key, a in batch.items() if key not in known]
+        if new:
+            session.execute(insert(AlertRecord.__table__), [  # Core executemany: no ORM bookkeeping per row
+                {"id": a.id, "dedup_key": key, "kind": a.kind, "rule_id": a.rule_id, "rule_title": a.rule_title,
+                 "level": a.level, "severity": a.severity, "techniques": list(a.techniques), "event_time": a.timestamp,
+                 "created": a.created, "document": a.to_document()} for key, a in new])
+    return [a for _, a in new]
 
 
 def list_alerts(sessions: sessionmaker[Session], since: datetime | None = None, kind: str | None = None,

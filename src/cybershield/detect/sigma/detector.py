@@ -44,9 +44,12 @@ class SigmaDetector:
         if batch.num_rows == 0:
             return []
         alerts: list[Alert] = []
-        for match in self.evaluator.matches(batch):
+        matches = list(self.evaluator.matches(batch))
+        rows = sorted(set().union(*(m.rows for m in matches)))
+        ref_of = dict(zip(rows, event_refs(batch, rows), strict=True))  # each matched row's ref built once
+        for match in matches:
             rule = self.rules[match.rule]
-            refs = event_refs(batch, match.rows)
+            refs = [ref_of[row] for row in match.rows]
             if rule.generate:
                 alerts += [Alert(self.kind, rule.id, rule.title, rule.level, [ref], list(rule.techniques),
                                  {"variant": rule.variant}) for ref in refs]

@@ -19,9 +19,11 @@ import functools
 import ipaddress
 import operator
 import re
+import re._constants as re_constants
+import re._parser as re_parser
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import ahocorasick
@@ -49,6 +51,17 @@ class Match:
 
 
 _PER_ROW = frozenset({"null", "exists", "any", "fieldref"})
+_INTEGER_CHARS = frozenset("0123456789-")
+
+
+@dataclass
+class _ValuePlan:
+    """The leaves of one field that have no needle: Polars expressions over the field's distinct
+    values (``raw`` as logged, ``low`` lower case), CIDR leaves, and patterns only Python's ``re`` takes."""
+
+    expressions: list[tuple[int, pl.Expr]]
+    cidr: list[tuple[int, ipaddress.IPv4Network | ipaddress.IPv6Network]]
+    python: list[tuple[int, re.Pattern]]
 
 
 class Evaluator:
@@ -65,14 +78,20 @@ class Evaluator:
         self._plan_fields([i for i in used if self.leaves[i].kind not in _PER_ROW])
         self.triggered: dict[int, list[int]] = defaultdict(list)  # leaf -> rules that need one of their leaves
         self.untriggered: set[int] = set()  # rules that can match with none of their leaves found (negations)
+        valued = {i for found in self.value_leaves.values() for i in found}
+        #: the needle-less leaves of each rule (regular expressions, CIDR, …): decided only for the rules
+        #: that the needle pass leaves in play, and the rules whose trigger is such a leaf
+        self.rule_value_leaves = [r.leaves & valued for r in rules]
+        self.value_triggered: set[int] = set()
         for index, rule in enumerate(rules):
-            needed = _trigger(rule.tree)
+            needed = _trigger(rule.tree, valued)
             if needed is None:
                 self.untriggered.add(index)
+            elif needed & valued:
+                self.value_triggered.add(index)
             for leaf_id in needed or ():
                 self.triggered[leaf_id].append(index)
         self._applicable: dict[tuple[str | None, int | None], list[int]] = {}
-        self._regex: dict[int, object] = {}
 
     def _plan_fields(self, leaf_ids: list[int]) -> None:
         """Number the fields; per field one Aho-Corasick automaton over its needles, built once,
@@ -85,18 +104,31 @@ class Evaluator:
         for leaf_id in leaf_ids:
             leaf = self.leaves[leaf_id]
             fid = self.field_ids.setdefault(leaf.field, len(self.field_ids))
-            if leaf.kind in NEEDLE_KINDS and leaf.needle:
-                key = keys.get((fid, leaf.needle))
+            needle, regex = (leaf.needle, None) if leaf.kind in NEEDLE_KINDS else (None, None)
+            if leaf.kind == "regex" and (literal := _regex_literal(*leaf.value)):
+                regex = _regex(*leaf.value)
+                needle = literal if isinstance(regex, str) else None
+            if needle:
+                key = keys.get((fid, needle))
                 if key is None:
-                    key = keys[fid, leaf.needle] = len(keys)
-                    self.automata.setdefault(fid, ahocorasick.Automaton()).add_word(leaf.needle, key)
-                rows.append((key, leaf.needle, leaf_id, leaf.kind, leaf.value if leaf.kind == "glob" else None))
+                    key = keys[fid, needle] = len(keys)
+                    self.automata.setdefault(fid, ahocorasick.Automaton()).add_word(needle, key)
+                rows.append((key, needle, leaf_id, leaf.kind, leaf.value if leaf.kind == "glob" else None, regex))
             else:
                 self.value_leaves[fid].append(leaf_id)
         for automaton in self.automata.values():
             automaton.make_automaton()
+        needles = defaultdict(set)
+        for fid, needle in keys:
+            needles[fid].add(needle)
+        #: fields with a needle that the text of an integer (digits, minus) or of a boolean can hold:
+        #: the needle pass skips integer and boolean columns of the other fields
+        self.integer_needles = {fid for fid, found in needles.items() if any(set(n) <= _INTEGER_CHARS for n in found)}
+        self.boolean_needles = {fid for fid, found in needles.items() if any(n in "true" or n in "false" for n in found)}
+        self._value_plans: dict[int, _ValuePlan] = {}
         self.needle_table = pl.DataFrame(rows, schema={"key": pl.Int64, "needle": pl.Utf8, "leaf": pl.Int64,
-                                                       "kind": pl.Utf8, "pattern": pl.Utf8}, orient="row")
+                                                       "kind": pl.Utf8, "pattern": pl.Utf8, "regex": pl.Utf8},
+                                         orient="row")
 
     def applicable(self, channel: str | None, event_id: int | None) -> list[int]:
         """Indexes of the rules an event of this channel (lower case) and EventID can match."""
@@ -142,10 +174,20 @@ class Evaluator:
         if KEYWORDS in self.field_ids and any(i in scope for i in self.keyword_rules):
             wanted += [(self.field_ids[KEYWORDS], name) for name in batch.column_names
                        if name.startswith(EVENT_DATA) and name in filled]
+        wanted = [(fid, name) for fid, name in wanted if self._readable(fid, batch.schema.field(name).type)]
         encoded = {name: _encode(batch.column(name)) for name in dict.fromkeys(name for _, name in wanted)}
-        sets = self._leaf_rows([(fid, encoded[name]) for fid, name in wanted]) if wanted else {}
-        for leaf_id in self.row_leaves:
-            sets[leaf_id] = np.flatnonzero(self._row_mask(frame, self.leaves[leaf_id]).fill_null(False).to_numpy())
+        row_sets = {leaf_id: np.flatnonzero(self._row_mask(frame, self.leaves[leaf_id]).fill_null(False).to_numpy())
+                    for leaf_id in self.row_leaves}
+        found_rows = [leaf_id for leaf_id, rows in row_sets.items() if len(rows)]
+
+        def value_leaves(found: set[int]) -> set[int]:
+            """The needle-less leaves of the rules in scope that ``found`` (and the row leaves) leave in play."""
+            maybe = self.untriggered.union(self.value_triggered, *(self.triggered.get(i, ()) for i in (*found, *found_rows)))
+            return set().union(*(self.rule_value_leaves[i] for i in maybe.intersection(scope)))
+
+        columns = [(fid, encoded[name], batch.schema.field(name).type) for fid, name in wanted]
+        sets = self._leaf_rows(columns, value_leaves) if wanted else {}
+        sets.update(row_sets)
         candidates = self.untriggered.union(*(self.triggered.get(leaf_id, ()) for leaf_id, rows in sets.items() if len(rows)))
         for index in sorted(candidates.intersection(scope)):
             found, negated = _evaluate(self.rules[index].tree, sets)
@@ -157,15 +199,31 @@ class Evaluator:
             if len(found):
                 yield Match(index, found.tolist())
 
-    def _leaf_rows(self, columns: list[tuple[int, pa.DictionaryArray]]) -> dict[int, np.ndarray]:
+    def _readable(self, fid: int, dtype: pa.DataType) -> bool:
+        """Whether a leaf of field ``fid`` can match a value of a column of type ``dtype``."""
+        if fid in self.value_leaves:
+            return True
+        return self._scanned(fid, dtype)
+
+    def _scanned(self, fid: int, dtype: pa.DataType) -> bool:
+        """Whether a needle of field ``fid`` can be in the text of a value of type ``dtype``."""
+        if pa.types.is_integer(dtype):
+            return fid in self.integer_needles
+        if pa.types.is_boolean(dtype):
+            return fid in self.boolean_needles
+        return fid in self.automata
+
+    def _leaf_rows(self, columns: list[tuple[int, pa.DictionaryArray, pa.DataType]],
+                   value_leaves: Callable[[set[int]], set[int]]) -> dict[int, np.ndarray]:
         """Rows per single-field leaf, for all fields at once.
 
         Each leaf is decided once per distinct value of its field (logs repeat values: images,
         users, hashes): every column is dictionary-encoded, the field's automaton finds the
         needles in each distinct lower-case value, the candidates get their exact test, and the
         matching values map back to rows through the codes. Keyword leaves see every payload
-        column."""
-        encoded = [enc for _, enc in columns]
+        column. The leaves without a needle are then decided, only those ``value_leaves`` asks
+        for given the needle leaves found."""
+        encoded = [enc for _, enc, _ in columns]
         dictionaries = [e.dictionary for e in encoded]
         sizes = np.array([len(d) for d in dictionaries])
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
@@ -178,15 +236,16 @@ class Evaluator:
             hits = pl.DataFrame({"u": np.frombuffer(hit_units, dtype=np.int64),
                                  "key": np.frombuffer(hit_keys, dtype=np.int64)})
             candidates = hits.join(self.needle_table, on="key")
-            candidates = candidates.with_columns(value=low.gather(candidates.get_column("u"))).filter(_verified())
+            at = candidates.get_column("u")
+            candidates = candidates.with_columns(value=low.gather(at), raw=distinct.gather(at)).filter(_verified())
             units.append(candidates.get_column("u").to_numpy())
             leaves.append(candidates.get_column("leaf").to_numpy())
-        for (fid, _), start, size in zip(columns, starts, sizes, strict=True):
-            for leaf_id in self.value_leaves.get(fid, ()):
-                mask = self._value_mask(distinct.slice(start, size), low.slice(start, size), leaf_id, self.leaves[leaf_id])
-                hit = np.flatnonzero(mask.fill_null(False).to_numpy()) + start
-                units.append(hit)
-                leaves.append(np.full(len(hit), leaf_id))
+        needed = value_leaves(set(np.unique(leaves[0]).tolist()) if leaves else set())
+        for (fid, _, _), start, size in zip(columns, starts, sizes, strict=True):
+            if fid in self.value_leaves and needed.intersection(self.value_leaves[fid]):
+                for leaf_id, hit in self._value_hits(fid, distinct.slice(start, size), low.slice(start, size), needed):
+                    units.append(hit + start)
+                    leaves.append(np.full(len(hit), leaf_id))
         matched = np.zeros(len(distinct), dtype=bool)
         for hit in units:
             matched[hit] = True
@@ -203,14 +262,14 @@ class Evaluator:
         return _rows_per_leaf(np.concatenate(codes), np.concatenate(rows), len(distinct), np.concatenate(units),
                               np.concatenate(leaves).astype(np.int64))
 
-    def _needle_hits(self, columns: list[tuple[int, pa.DictionaryArray]], starts: np.ndarray,
+    def _needle_hits(self, columns: list[tuple[int, pa.DictionaryArray, pa.DataType]], starts: np.ndarray,
                      texts: list[str | None]) -> tuple[array, array]:
         """(distinct value, needle key) for every needle of its field that a value contains, as two
         int64 arrays (a batch can have millions of hits: no Python tuple per hit)."""
         units, keys = array("q"), array("q")
-        for (fid, encoded), start in zip(columns, starts, strict=True):
+        for (fid, encoded, dtype), start in zip(columns, starts, strict=True):
             automaton = self.automata.get(fid)
-            if automaton is None:
+            if automaton is None or not self._scanned(fid, dtype):
                 continue
             for unit, text in enumerate(texts[start:start + len(encoded.dictionary)], int(start)):
                 if text:
@@ -219,24 +278,51 @@ class Evaluator:
                     keys.extend(found)
         return units, keys
 
-    def _value_mask(self, raw: pl.Series, low: pl.Series, leaf_id: int, leaf: Leaf) -> pl.Series:
-        """A leaf over distinct values (``raw`` as logged, ``low`` lower case)."""
-        kind = leaf.kind
-        if kind == "eq":
-            return low == leaf.value
-        if kind == "glob":
-            return low.str.contains(leaf.value)
-        if kind == "cased":
-            return raw.str.contains(leaf.value)
-        if kind == "regex":
-            return self._regex_mask(raw, leaf_id, leaf)
-        if kind == "cmp":
-            op, bound = leaf.value
-            return _CMP[op](raw.cast(pl.Float64, strict=False), bound)
-        if kind == "cidr":
-            network = _network(leaf.value)
-            return pl.Series([_in_network(v, network) for v in raw], dtype=pl.Boolean)
-        raise ValueError(f"unknown leaf kind {kind}")
+    def _value_hits(self, fid: int, raw: pl.Series, low: pl.Series, needed: set[int]) -> Iterator[tuple[int, np.ndarray]]:
+        """(leaf, matching distinct values) for the ``needed`` leaves of field ``fid`` that have no needle."""
+        plan = self._value_plans.get(fid)
+        if plan is None:
+            plan = self._value_plans[fid] = self._value_plan(fid)
+        expressions = [expr for leaf_id, expr in plan.expressions if leaf_id in needed]
+        if expressions:
+            masks = pl.DataFrame({"raw": raw, "low": low}).select(expressions)
+            for mask in masks.iter_columns():
+                yield int(mask.name), np.flatnonzero(mask.fill_null(False).to_numpy())
+        networks = [(leaf_id, network) for leaf_id, network in plan.cidr if leaf_id in needed]
+        if networks:
+            yield from _cidr_hits(raw.to_list(), networks)
+        for leaf_id, pattern in plan.python:
+            if leaf_id in needed:
+                yield leaf_id, np.flatnonzero([v is not None and pattern.search(v) is not None for v in raw.to_list()])
+
+    def _value_plan(self, fid: int) -> _ValuePlan:
+        plan = _ValuePlan([], [], [])
+        raw, low = pl.col("raw"), pl.col("low")
+        for leaf_id in self.value_leaves[fid]:
+            leaf = self.leaves[leaf_id]
+            kind = leaf.kind
+            if kind == "eq":
+                expr = low == leaf.value
+            elif kind == "glob":
+                expr = low.str.contains(leaf.value)
+            elif kind == "cased":
+                expr = raw.str.contains(leaf.value)
+            elif kind == "cmp":
+                op, bound = leaf.value
+                expr = _CMP[op](raw.cast(pl.Float64, strict=False), bound)
+            elif kind == "cidr":
+                plan.cidr.append((leaf_id, _network(leaf.value)))
+                continue
+            elif kind == "regex":
+                pattern = _regex(*leaf.value)
+                if not isinstance(pattern, str):
+                    plan.python.append((leaf_id, pattern))
+                    continue
+                expr = raw.str.contains(pattern)
+            else:
+                raise ValueError(f"unknown leaf kind {kind}")
+            plan.expressions.append((leaf_id, expr.alias(str(leaf_id))))
+        return plan
 
     @staticmethod
     def _row_mask(part: pl.DataFrame, leaf: Leaf) -> pl.Series:
@@ -255,21 +341,37 @@ class Evaluator:
                   "startswith": lambda a, b: a.str.starts_with(b), "endswith": lambda a, b: a.str.ends_with(b)}[mode]
         return pl.DataFrame({"a": low, "b": other}).select(method(pl.col("a"), pl.col("b"))).to_series()
 
-    def _regex_mask(self, raw: pl.Series, leaf_id: int, leaf: Leaf) -> pl.Series:
-        """Sigma ``|re``: Polars' Rust engine when it accepts the pattern, else Python's ``re``."""
-        pattern, flags = leaf.value
-        compiled = self._regex.get(leaf_id)
-        if compiled is None:
-            full = f"(?{flags}){pattern}" if flags else pattern
-            try:
-                pl.Series([""]).str.contains(full)
-                compiled = full
-            except pl.exceptions.PolarsError:
-                compiled = re.compile(pattern, sum(getattr(re, f.upper()) for f in flags))
-            self._regex[leaf_id] = compiled
-        if isinstance(compiled, str):
-            return raw.str.contains(compiled)
-        return pl.Series([None if v is None else bool(compiled.search(v)) for v in raw], dtype=pl.Boolean)
+
+def _regex_literal(pattern: str, flags: str) -> str | None:
+    """A literal (lower case, ASCII, 3 characters or more) that every match of a case-sensitive
+    regular expression contains: the longest run of plain characters at its top level, which
+    makes it a needle of the Aho-Corasick pass. None when there is none to be sure of."""
+    if "i" in flags or "[:" in pattern:  # case folding beyond ASCII; POSIX classes Python reads as literals
+        return None
+    try:
+        parsed = re_parser.parse(pattern, 0)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    best, run = "", []
+    for op, arg in [*parsed, (None, None)]:
+        if op is re_constants.LITERAL:
+            run.append(chr(arg))
+            continue
+        best = max(best, "".join(run), key=len)
+        run = []
+    return best.lower() if len(best) >= 3 and best.isascii() else None
+
+
+def _regex(pattern: str, flags: str) -> str | re.Pattern:
+    """Sigma ``|re``: for Polars' Rust engine when it accepts the pattern, else compiled for Python's ``re``."""
+    full = f"(?{flags}){pattern}" if flags else pattern
+    try:
+        pl.Series([""]).str.contains(full)
+    except pl.exceptions.PolarsError:
+        return re.compile(pattern, sum(getattr(re, f.upper()) for f in flags))
+    return full
 
 
 def _encode(column: pa.ChunkedArray) -> pa.DictionaryArray:
@@ -309,18 +411,25 @@ def _rows_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np
 
 
 def _verified() -> pl.Expr:
-    """The exact test of a needle candidate (``value`` holds the lower-case value)."""
+    """The exact test of a needle candidate (``value`` holds the lower-case value, ``raw`` the value as logged)."""
     kind, needle, value = pl.col("kind"), pl.col("needle"), pl.col("value")
     return (((kind == "contains") | ((kind == "startswith") & value.str.starts_with(needle))
              | ((kind == "endswith") & value.str.ends_with(needle)) | ((kind == "eq") & (value == needle))
-             | ((kind == "glob") & value.str.contains(pl.col("pattern")))).fill_null(False))
+             | ((kind == "glob") & value.str.contains(pl.col("pattern")))
+             | ((kind == "regex") & pl.col("raw").str.contains(pl.col("regex")))).fill_null(False))
 
 
-def _in_network(value: str | None, network) -> bool | None:
-    if value is None:
-        return None
-    address = _address(value)
-    return address is not None and address in network
+def _cidr_hits(values: list[str | None], networks: list[tuple[int, ipaddress.IPv4Network | ipaddress.IPv6Network]]
+               ) -> Iterator[tuple[int, np.ndarray]]:
+    """(leaf, matching distinct values) for CIDR leaves: each value parsed once, IPv4 ranges compared as integers."""
+    addresses = [None if v is None else _address(v) for v in values]
+    v4 = np.array([int(a) if a is not None and a.version == 4 else -1 for a in addresses], dtype=np.int64)
+    v6 = [(i, a) for i, a in enumerate(addresses) if a is not None and a.version == 6]
+    for leaf_id, network in networks:
+        if network.version == 4:
+            yield leaf_id, np.flatnonzero((v4 >= int(network.network_address)) & (v4 <= int(network.broadcast_address)))
+        else:
+            yield leaf_id, np.array([i for i, a in v6 if a in network], dtype=np.int64)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -337,17 +446,18 @@ def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
         return None
 
 
-def _trigger(node: Node) -> frozenset[int] | None:
+def _trigger(node: Node, costly: set[int]) -> frozenset[int] | None:
     """Leaves of which at least one must have rows for ``node`` to match any row, or None when
-    it can match without any (a negation, an always-true condition)."""
+    it can match without any (a negation, an always-true condition); of a conjunction's choices
+    the one without ``costly`` leaves (decided after the needle pass), then the smallest."""
     tag = node[0]
     if tag == "leaf":
         return frozenset((node[1],))
     if tag == "and":
-        needed = [t for t in map(_trigger, node[1]) if t is not None]
-        return min(needed, key=len) if needed else None
+        needed = [t for t in (_trigger(child, costly) for child in node[1]) if t is not None]
+        return min(needed, key=lambda t: (bool(t & costly), len(t))) if needed else None
     if tag == "or":
-        needed = [_trigger(child) for child in node[1]]
+        needed = [_trigger(child, costly) for child in node[1]]
         return None if any(t is None for t in needed) else frozenset().union(*needed)
     return None
 
