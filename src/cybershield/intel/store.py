@@ -39,6 +39,8 @@ _CHUNK = 500
 _ROW = (T.c.seq, T.c.collection, T.c.stix_id, T.c.type, T.c.version, T.c.spec_version, T.c.date_added,
         T.c.tlp, T.c.origin, T.c.refs, T.c.document)
 _NOT_REFERENCES = frozenset({"object_marking_refs", "marking_ref"})
+_LOCK_CLOCK = update(CLOCK).where(CLOCK.c.id == 1).values(last_added=CLOCK.c.last_added)
+_READ_CLOCK = select(CLOCK.c.last_added).where(CLOCK.c.id == 1)
 
 
 @dataclass(frozen=True)
@@ -121,17 +123,28 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
     return position
 
 
-def references(obj: object, key: str = "") -> Iterator[str]:
+def references(obj: object) -> set[str]:
     """Every object id ``obj`` points to (``*_ref``/``*_refs`` at any depth), marking references excepted."""
+    found: set[str] = set()
+    _collect_references(obj, "", found)
+    return found
+
+
+def _collect_references(obj: object, key: str, found: set[str]) -> None:
     if isinstance(obj, dict):
         for k, v in obj.items():
-            if k not in _NOT_REFERENCES:
-                yield from references(v, k)
+            if k in _NOT_REFERENCES:
+                continue
+            if isinstance(v, str):  # the common case, without a call
+                if "--" in v and (k.endswith("_ref") or k.endswith("_refs")):
+                    found.add(v)
+            elif isinstance(v, (dict, list)):
+                _collect_references(v, k, found)
     elif isinstance(obj, list):
         for v in obj:
-            yield from references(v, key)
-    elif isinstance(obj, str) and (key.endswith("_ref") or key.endswith("_refs")) and "--" in obj:
-        yield obj
+            _collect_references(v, key, found)
+    elif isinstance(obj, str) and "--" in obj and (key.endswith("_ref") or key.endswith("_refs")):
+        found.add(obj)
 
 
 def _stored(row) -> StoredObject:
@@ -140,17 +153,17 @@ def _stored(row) -> StoredObject:
 
 
 class _Clock:
-    """``date_added`` stamps for one write transaction, handed out while it holds the clock row."""
+    """``date_added`` stamps for one write transaction, handed out while it holds the clock row: up to
+    ``count`` of them, one microsecond apart, after every stamp handed out before (by any process)."""
 
-    def __init__(self, conn):
-        conn.execute(update(CLOCK).where(CLOCK.c.id == 1).values(last_added=CLOCK.c.last_added))  # the lock
+    def __init__(self, conn, count: int = 0):
+        conn.execute(_LOCK_CLOCK)
         self.conn = conn
-        self.start = self.last = conn.scalar(select(CLOCK.c.last_added).where(CLOCK.c.id == 1)) or ""
+        self.start = self.last = conn.scalar(_READ_CLOCK) or ""
+        self._stamps = iter(stixtime.stamps_after(self.last, count))
 
     def stamp(self) -> str:
-        """The time of arrival, after every stamp handed out before (by any process)."""
-        stamp = stixtime.now()
-        self.last = stamp if stamp > self.last else stixtime.after(self.last)
+        self.last = next(self._stamps)
         return self.last
 
     def save(self) -> None:
@@ -183,64 +196,70 @@ class IntelStore:
         return result
 
     def _add_batch(self, batch: list[tuple[int, object]], collection: str, origin: str | None) -> list[ObjectStatus]:
+        """Validate and build the rows before the write transaction, so that the clock row is held only
+        for the lookups of held versions, the insert and the flag updates."""
         statuses: dict[int, ObjectStatus] = {}
-        valid: list[tuple[int, dict]] = []
+        rows: list[tuple[int, dict, dict]] = []
         for (index, obj), verdict in zip(batch, validate_many([obj for _, obj in batch]), strict=True):
             oid = obj.get("id") if isinstance(obj, dict) and isinstance(obj.get("id"), str) else None
             if verdict.valid and obj.get("type") == "bundle":
                 verdict = Verdict(False, ["a bundle is a container, not an object: send the objects it holds"])
             if not verdict.valid:
                 statuses[index] = ObjectStatus(index, oid, None, "rejected", tuple(verdict.errors))
-            else:
-                valid.append((index, obj))
-        if not valid:
-            return [statuses[index] for index, _ in batch]
-        with self.engine.begin() as conn:
-            clock = _Clock(conn)
-            definitions = self._marking_levels(conn, [obj for _, obj in valid])
-            rows: list[tuple[int, dict]] = []
-            for index, obj in valid:
-                try:
-                    rows.append((index, _row(obj, collection, origin, definitions)))
-                except (ValueError, TypeError) as exc:
-                    statuses[index] = ObjectStatus(index, obj.get("id"), None, "rejected", (str(exc),))
-            held = self._held_versions(conn, collection, {r["stix_id"] for _, r in rows})
-            new_rows: list[dict] = []
-            retire: dict[str, set[int]] = {"latest": set(), "first": set()}
-            for index, row in rows:
-                versions = held.setdefault(row["stix_id"], {})
-                if row["version"] is None:  # an object without timestamps (an SCO): its content is its version
-                    same = [v for v, (_, doc) in versions.items() if doc == row["document"]]
-                    if same:
-                        statuses[index] = ObjectStatus(index, row["stix_id"], same[0], "unchanged")
-                        continue
-                    row["version"] = row["date_added"] = clock.stamp()
-                elif row["version"] in versions:
-                    statuses[index] = ObjectStatus(index, row["stix_id"], row["version"], "unchanged")
-                    continue
-                else:
-                    row["date_added"] = clock.stamp()
-                newest = max(versions, default="")
-                oldest = min(versions, default="\uffff")
-                row["latest"], row["first"] = row["version"] > newest, row["version"] < oldest
-                for flag, other in (("latest", newest), ("first", oldest)):
-                    if row[flag] and other in versions:
-                        held_seq, _ = versions[other]
-                        if isinstance(held_seq, int):
-                            retire[flag].add(held_seq)
-                        else:
-                            held_seq[flag] = False
-                versions[row["version"]] = (row, row["document"])
-                new_rows.append(row)
-                statuses[index] = ObjectStatus(index, row["stix_id"], row["version"],
-                                               "updated" if len(versions) > 1 else "stored")
-            if new_rows:
-                conn.execute(insert(T), new_rows)
-            for flag, seqs in retire.items():
-                for chunk in _chunks(sorted(seqs)):
-                    conn.execute(update(T).where(T.c.seq.in_(chunk)).values({flag: False}))
-            clock.save()
+                continue
+            try:
+                rows.append((index, obj, _row(obj, collection, origin)))
+            except (ValueError, TypeError) as exc:
+                statuses[index] = ObjectStatus(index, oid, None, "rejected", (str(exc),))
+        if rows:
+            with self.engine.begin() as conn:
+                clock = _Clock(conn, len(rows))
+                definitions = self._marking_levels(conn, [obj for _, obj, _ in rows])
+                if definitions:  # the TLP level of markings that are not the official TLP ones
+                    for _, obj, row in rows:
+                        row["tlp"] = tlp_of(obj, definitions)
+                self._store_new(conn, collection, [(index, row) for index, _, row in rows], clock, statuses)
+                clock.save()
         return [statuses[index] for index, _ in batch]
+
+    def _store_new(self, conn, collection: str, rows: list[tuple[int, dict]], clock: _Clock,
+                   statuses: dict[int, ObjectStatus]) -> None:
+        """Insert the versions not held yet (stamped by ``clock``) and move the ``latest``/``first`` flags."""
+        held = self._held_versions(conn, collection, {row["stix_id"] for _, row in rows})
+        new_rows: list[dict] = []
+        retire: dict[str, set[int]] = {"latest": set(), "first": set()}
+        for index, row in rows:
+            versions = held.setdefault(row["stix_id"], {})
+            if row["version"] is None:  # an object without timestamps (an SCO): its content is its version
+                same = [v for v, (_, doc) in versions.items() if doc == row["document"]]
+                if same:
+                    statuses[index] = ObjectStatus(index, row["stix_id"], same[0], "unchanged")
+                    continue
+                row["version"] = row["date_added"] = clock.stamp()
+            elif row["version"] in versions:
+                statuses[index] = ObjectStatus(index, row["stix_id"], row["version"], "unchanged")
+                continue
+            else:
+                row["date_added"] = clock.stamp()
+            newest = max(versions, default="")
+            oldest = min(versions, default="\uffff")
+            row["latest"], row["first"] = row["version"] > newest, row["version"] < oldest
+            for flag, other in (("latest", newest), ("first", oldest)):
+                if row[flag] and other in versions:
+                    held_seq, _ = versions[other]
+                    if isinstance(held_seq, int):
+                        retire[flag].add(held_seq)
+                    else:
+                        held_seq[flag] = False
+            versions[row["version"]] = (row, row["document"])
+            new_rows.append(row)
+            statuses[index] = ObjectStatus(index, row["stix_id"], row["version"],
+                                           "updated" if len(versions) > 1 else "stored")
+        if new_rows:
+            conn.execute(insert(T), new_rows)
+        for flag, seqs in retire.items():
+            for chunk in _chunks(sorted(seqs)):
+                conn.execute(update(T).where(T.c.seq.in_(chunk)).values({flag: False}))
 
     def _marking_levels(self, conn, objects: list[dict]) -> dict[str, str]:
         """The TLP level of each marking definition ``objects`` reference by an id that is not one of the
@@ -392,7 +411,8 @@ class IntelStore:
             return conn.scalar(query)
 
 
-def _row(obj: dict, collection: str, origin: str | None, definitions: dict[str, str] | None = None) -> dict:
+def _row(obj: dict, collection: str, origin: str | None) -> dict:
+    """The columns of ``obj``'s row, but ``date_added`` and the flags; its TLP level as far as official markings say."""
     stamp = obj.get("modified") or obj.get("created")
     kind = obj["type"]
     source, target = (obj.get("source_ref"), obj.get("target_ref")) if kind == "relationship" else (
@@ -400,9 +420,9 @@ def _row(obj: dict, collection: str, origin: str | None, definitions: dict[str, 
     return {
         "collection": collection, "stix_id": obj["id"], "type": kind,
         "version": stixtime.normalise(stamp) if stamp else None, "spec_version": str(obj.get("spec_version", "2.1")),
-        "revoked": obj.get("revoked") is True, "tlp": tlp_of(obj, definitions), "origin": origin,
+        "revoked": obj.get("revoked") is True, "tlp": tlp_of(obj), "origin": origin,
         "valid_until": stixtime.normalise(obj["valid_until"]) if obj.get("valid_until") else None,
-        "source_ref": source, "target_ref": target, "refs": " ".join(sorted(set(references(obj)))),
+        "source_ref": source, "target_ref": target, "refs": " ".join(sorted(references(obj))),
         "document": orjson.dumps(obj).decode(),
     }
 
