@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
 import orjson
-from sqlalchemy import Engine, and_, delete, false, func, insert, or_, select, true, tuple_, update
+from sqlalchemy import Engine, and_, bindparam, delete, false, func, insert, or_, select, true, tuple_, update
 
 from ..storage import IntelClock, StixObjectRecord, make_engine, migrate
 from . import stixtime
@@ -41,6 +42,8 @@ _ROW = (T.c.seq, T.c.collection, T.c.stix_id, T.c.type, T.c.version, T.c.spec_ve
 _NOT_REFERENCES = frozenset({"object_marking_refs", "marking_ref"})
 _LOCK_CLOCK = update(CLOCK).where(CLOCK.c.id == 1).values(last_added=CLOCK.c.last_added)
 _READ_CLOCK = select(CLOCK.c.last_added).where(CLOCK.c.id == 1)
+_MARKINGS = select(T.c.stix_id, T.c.tlp, T.c.origin, T.c.refs).where(
+    T.c.stix_id.in_(bindparam("ids", expanding=True)), T.c.latest == true())
 
 
 @dataclass(frozen=True)
@@ -293,10 +296,12 @@ class IntelStore:
         """Delete versions of an object from a collection; returns how many went. Flags are recomputed."""
         with self.engine.begin() as conn:
             _Clock(conn)  # flags are recomputed while no writer adds versions
-            where = [T.c.collection == collection, T.c.stix_id == stix_id, _version_filter(versions)]
+            stamps = [stixtime.normalise(v) for v in versions if v not in _VERSION_WORDS]
+            where = [T.c.collection == collection, T.c.stix_id == stix_id,
+                     _version_filter(frozenset(versions) & _VERSION_WORDS, bool(stamps))]
             if spec_versions:
                 where.append(T.c.spec_version.in_(list(spec_versions)))
-            gone = conn.execute(delete(T).where(*where)).rowcount
+            gone = conn.execute(delete(T).where(*where), {"stamps": stamps}).rowcount
             base = and_(T.c.collection == collection, T.c.stix_id == stix_id)
             newest, oldest = conn.execute(select(func.max(T.c.version), func.min(T.c.version)).where(base)).one()
             conn.execute(update(T).where(base).values(latest=T.c.version == newest, first=T.c.version == oldest))
@@ -312,23 +317,18 @@ class IntelStore:
         ``versions`` holds ``last``, ``first``, ``all`` or normalised timestamps; ``cursor`` is the ``next``
         of the previous page. Raises ValueError on a malformed cursor or timestamp.
         """
-        where = [T.c.collection == collection, _version_filter(versions)]
+        params: dict = {"collection": collection, "limit": limit + 1, "ids": list(ids), "types": list(types),
+                         "spec_versions": list(spec_versions),
+                         "stamps": [stixtime.normalise(v) for v in versions if v not in _VERSION_WORDS]}
         if added_after:
-            where.append(T.c.date_added > stixtime.normalise(added_after))
+            params["added_after"] = stixtime.normalise(added_after)
         if cursor:
-            where.append(tuple_(T.c.date_added, T.c.seq) > tuple_(*decode_cursor(cursor)))
-        if ids:
-            where.append(T.c.stix_id.in_(list(ids)))
-        if types:
-            where.append(T.c.type.in_(list(types)))
-        if spec_versions:
-            where.append(T.c.spec_version.in_(list(spec_versions)))
-        query = select(*_ROW).where(*where)
-        if not ids:
-            query = query.order_by(T.c.date_added, T.c.seq).limit(limit + 1)
+            params["cursor_added"], params["cursor_seq"] = decode_cursor(cursor)
+        query = _page_query(frozenset(versions) & _VERSION_WORDS, bool(params["stamps"]), bool(added_after),
+                            bool(cursor), bool(ids), bool(types), bool(spec_versions))
         with self.engine.connect() as conn:
-            found = [_stored(row) for row in conn.execute(query)]
-        if ids:  # a handful of rows found through the id index; sorting them in SQL would scan by date instead
+            found = [_stored(row) for row in conn.execute(query, params)]
+        if ids:  # unordered in SQL (see _page_query)
             found.sort(key=lambda o: (o.date_added, o.seq))
         more = len(found) > limit
         found = found[:limit]
@@ -396,9 +396,7 @@ class IntelStore:
         found: dict[str, list[tuple[str | None, str | None, tuple[str, ...]]]] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(sorted(set(ids))):
-                query = select(T.c.stix_id, T.c.tlp, T.c.origin, T.c.refs).where(
-                    T.c.stix_id.in_(chunk), T.c.latest == true())
-                for row in conn.execute(query):
+                for row in conn.execute(_MARKINGS, {"ids": chunk}):
                     found.setdefault(row.stix_id, []).append((row.tlp, row.origin, tuple(row.refs.split())))
         return found
 
@@ -427,19 +425,37 @@ def _row(obj: dict, collection: str, origin: str | None) -> dict:
     }
 
 
-def _version_filter(versions: Sequence[str]):
-    """TAXII ``match[version]``: ``last``, ``first``, ``all`` and/or timestamps."""
-    terms = []
-    stamps = [stixtime.normalise(v) for v in versions if v not in ("last", "first", "all")]
-    if "all" in versions:
+_VERSION_WORDS = frozenset({"last", "first", "all"})
+
+
+def _version_filter(words: frozenset[str], stamps: bool):
+    """TAXII ``match[version]``: ``last``, ``first``, ``all`` and/or timestamps (the ``stamps`` parameter)."""
+    if "all" in words:
         return true()
-    if "last" in versions:
-        terms.append(T.c.latest == true())
-    if "first" in versions:
-        terms.append(T.c.first == true())
+    terms = [flag == true() for word, flag in (("last", T.c.latest), ("first", T.c.first)) if word in words]
     if stamps:
-        terms.append(T.c.version.in_(stamps))
+        terms.append(T.c.version.in_(bindparam("stamps", expanding=True)))
     return or_(*terms) if terms else T.c.latest == true()
+
+
+@functools.lru_cache(maxsize=256)
+def _page_query(words: frozenset[str], stamps: bool, added_after: bool, cursor: bool, ids: bool, types: bool,
+                spec_versions: bool):
+    """The statement of :meth:`IntelStore.page` for one combination of filters, built once: its values are
+    parameters, so that a read pays neither for building the statement nor for its cache key."""
+    where = [T.c.collection == bindparam("collection"), _version_filter(words, stamps)]
+    if added_after:
+        where.append(T.c.date_added > bindparam("added_after"))
+    if cursor:
+        where.append(tuple_(T.c.date_added, T.c.seq) > tuple_(bindparam("cursor_added"), bindparam("cursor_seq")))
+    for wanted, column, name in ((ids, T.c.stix_id, "ids"), (types, T.c.type, "types"),
+                                 (spec_versions, T.c.spec_version, "spec_versions")):
+        if wanted:
+            where.append(column.in_(bindparam(name, expanding=True)))
+    query = select(*_ROW).where(*where)
+    if not ids:  # a handful of rows found through the id index; sorting them in SQL would scan by date instead
+        query = query.order_by(T.c.date_added, T.c.seq).limit(bindparam("limit"))
+    return query
 
 
 def _chunks(items: Iterable, size: int = _CHUNK) -> Iterator[list]:
