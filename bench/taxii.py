@@ -9,16 +9,20 @@ to page through (its memory backend rescans all objects for every object it retu
 page at 10,000): there its paged GET is extrapolated from its first page timed at 2,000 and 3,000 objects
 (power-law fit, printed), and GET by id is measured on 5 ids; the table marks the extrapolation with ``~``.
 
+``--asgi`` adds the CPU per GET by id through the ASGI app in this process at each ``--big`` size.
+
 cybershield alone runs at 100,000 objects (``--huge`` adds 1,000,000). At those sizes the store is
 preloaded through the store's row path without validation (validation costs the same per object at any
 size and is in the POST figure), then the last 10,000 are POSTed and timed.
 
-    python bench/taxii.py [--sizes 1000,10000] [--big 100000] [--huge] [--runs 3] [--db-url URL]
+    python bench/taxii.py [--sizes 1000,10000] [--big 100000] [--huge] [--runs 3] [--asgi] [--db-url URL]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -130,15 +134,20 @@ def median_run(runs: list[dict]) -> dict:
     return merged
 
 
-def _serve_cybershield(db_url: str, preloaded: int, ready) -> None:
+def _cybershield_app(db_url: str, preloaded: int):
+    """The TAXII app over a store preloaded with ``preloaded`` indicators, and its collection's id."""
     config = {"hub": {"name": "bench-hub", "default_tlp": "GREEN"},
               "taxii": {"max_content_length": 100_000_000, "collections": {"bench": {"title": "bench"}}},
               "peers": {USER: {"secret": hash_secret(PASSWORD), "read": ["bench"], "write": ["bench"]}}}
     store, settings = IntelStore.open(db_url), TaxiiSettings.from_config(config)
     preload(store, preloaded)
-    app = create_app(store, SharingPolicy.from_config(config), settings)
+    return create_app(store, SharingPolicy.from_config(config), settings), next(iter(settings.collections))
+
+
+def _serve_cybershield(db_url: str, preloaded: int, ready) -> None:
+    app, cid = _cybershield_app(db_url, preloaded)
     sock = _socket()
-    ready.put((sock.getsockname()[1], next(iter(settings.collections))))
+    ready.put((sock.getsockname()[1], cid))
     uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(sockets=[sock])
 
 
@@ -187,6 +196,43 @@ def server_process(target, *args):
     finally:
         process.terminate()
         process.join(10)
+
+
+def asgi_get_cpu_ms(size: int, workdir: Path, samples: int = 1000) -> float:
+    """CPU ms per GET by id through the ASGI app in this process (no sockets, no client): the server's own
+    path (login check, TLP gate, store, JSON), median of 3 rounds of ``samples`` random ids."""
+    app, cid = _cybershield_app(f"sqlite:///{workdir / f'asgi-{uuid.uuid4().hex[:8]}.db'}", size)
+    auth = b"Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode())
+
+    async def get(object_id: str) -> None:
+        path = f"/api1/collections/{cid}/objects/{object_id}/"
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "headers": [(b"host", b"bench"), (b"authorization", auth), (b"accept", b"application/taxii+json")],
+                 "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        await app(scope, receive, send)
+        assert sent[0]["status"] == 200, sent
+
+    async def rounds() -> list[float]:
+        ids = [o["id"] for o in indicators(0, size)]
+        await get(ids[0])  # the first login hashes the secret
+        times = []
+        for n in range(3):
+            started = time.process_time()
+            for oid in random.Random(n).sample(ids, samples):
+                await get(oid)
+            times.append((time.process_time() - started) / samples * 1000)
+        return times
+
+    return statistics.median(asyncio.run(rounds()))
 
 
 def preload(store: IntelStore, count: int) -> None:
@@ -273,6 +319,8 @@ def main() -> None:
     parser.add_argument("--no-medallion", action="store_true", help="skip medallion")
     parser.add_argument("--db-url", help="a database for cybershield (default: a fresh SQLite file per size)")
     parser.add_argument("--runs", type=int, default=1, help="runs of each size; the table shows their medians")
+    parser.add_argument("--asgi", action="store_true",
+                        help="also CPU ms per GET by id through the ASGI app in this process, at each --big size")
     args, _ = parser.parse_known_args()
     results, started = [], time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
@@ -287,6 +335,10 @@ def main() -> None:
             results.append(median_run([bench_cybershield(size, args.db_url, workdir, post_sample=10_000)
                                        for _ in range(args.runs)]))
             show(results[-1:])
+        if args.asgi:
+            for size in big:
+                print(f"cybershield at {size:,} objects: {asgi_get_cpu_ms(size, workdir):.2f} CPU ms per GET by id "
+                      "through the ASGI app in process (no sockets, no client)", flush=True)
     print("\nTAXII 2.1, taxii2-client workload (medians of the by-id samples and of the runs; CPU = the server "
           "process's own CPU time; ~ = extrapolated from one page)")
     show(results)
