@@ -1,27 +1,34 @@
 """TAXII 2.1 benchmark: the same taxii2-client workload against cybershield and OASIS medallion (memory backend).
 
 For each store size: POST objects/s (envelopes of 1,000), full paged GET objects/s (limit=1000), GET object
-by id p50/p99 (random ids). Each server runs in a process of its own on 127.0.0.1; cybershield on
+by id p50/p99 (random ids), and the server process's own CPU time per POSTed object and per GET by id (from
+/proc: the figures that do not depend on what else the machine runs). ``--runs N`` repeats each size and
+prints the median of each figure. Each server runs in a process of its own on 127.0.0.1; cybershield on
 uvicorn over SQLite (or ``--db-url``), medallion on werkzeug. Medallion above 2,000 objects is too slow
 to page through (its memory backend rescans all objects for every object it returns: about 9 minutes a
 page at 10,000): there its paged GET is extrapolated from its first page timed at 2,000 and 3,000 objects
 (power-law fit, printed), and GET by id is measured on 5 ids; the table marks the extrapolation with ``~``.
 
+``--asgi`` adds the CPU per GET by id through the ASGI app in this process at each ``--big`` size.
+
 cybershield alone runs at 100,000 objects (``--huge`` adds 1,000,000). At those sizes the store is
 preloaded through the store's row path without validation (validation costs the same per object at any
 size and is in the POST figure), then the last 10,000 are POSTed and timed.
 
-    python bench/taxii.py [--sizes 1000,10000] [--big 100000] [--huge] [--db-url URL]
+    python bench/taxii.py [--sizes 1000,10000] [--big 100000] [--huge] [--runs 3] [--asgi] [--db-url URL]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import base64
 import contextlib
 import json
 import logging
 import math
 import multiprocessing
+import os
 import random
 import socket
 import statistics
@@ -89,31 +96,58 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def run_workload(name: str, url: str, size: int, preloaded: int, samples: int, get_rate: float | None = None) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_workload(name: str, server: tuple[str, int], size: int, preloaded: int, samples: int,
+                 get_rate: float | None = None) -> dict:
     """POST, paged GET (unless ``get_rate`` is given: an extrapolation) and GET by id on one server."""
+    url, pid = server
     col = Collection(url, user=USER, password=PASSWORD)
     assert col.can_write  # the server is up and answering before any clock starts
     objects = indicators(preloaded, size - preloaded)
+    cpu = cpu_seconds(pid)
     post_rate = post(col, objects)
+    post_cpu, cpu = cpu_seconds(pid) - cpu, cpu_seconds(pid)
     extrapolated = get_rate is not None
     if get_rate is None:
         get_rate = paged_get(col, size)
     ids = [o["id"] for o in indicators(0, size)]
+    cpu = cpu_seconds(pid)
     by_id = get_by_id(col, ids, samples)
-    return {"server": name, "objects": size, "post_per_s": post_rate, "get_per_s": get_rate,
-            "get_extrapolated": extrapolated, "id_p50_ms": statistics.median(by_id),
-            "id_p99_ms": percentile(by_id, 0.99), "id_samples": len(by_id)}
+    id_cpu = cpu_seconds(pid) - cpu
+    return {"server": name, "objects": size, "post_per_s": post_rate, "post_cpu_us": post_cpu / len(objects) * 1e6,
+            "get_per_s": get_rate, "get_extrapolated": extrapolated, "id_p50_ms": statistics.median(by_id),
+            "id_p99_ms": percentile(by_id, 0.99), "id_cpu_ms": id_cpu / len(by_id) * 1000, "id_samples": len(by_id)}
 
 
-def _serve_cybershield(db_url: str, preloaded: int, ready) -> None:
+def median_run(runs: list[dict]) -> dict:
+    """The median of each figure over repeated runs of one workload."""
+    merged = dict(runs[0])
+    for key, value in runs[0].items():
+        if isinstance(value, float):
+            merged[key] = statistics.median(r[key] for r in runs)
+    merged["runs"] = len(runs)
+    return merged
+
+
+def _cybershield_app(db_url: str, preloaded: int):
+    """The TAXII app over a store preloaded with ``preloaded`` indicators, and its collection's id."""
     config = {"hub": {"name": "bench-hub", "default_tlp": "GREEN"},
               "taxii": {"max_content_length": 100_000_000, "collections": {"bench": {"title": "bench"}}},
               "peers": {USER: {"secret": hash_secret(PASSWORD), "read": ["bench"], "write": ["bench"]}}}
     store, settings = IntelStore.open(db_url), TaxiiSettings.from_config(config)
     preload(store, preloaded)
-    app = create_app(store, SharingPolicy.from_config(config), settings)
+    return create_app(store, SharingPolicy.from_config(config), settings), next(iter(settings.collections))
+
+
+def _serve_cybershield(db_url: str, preloaded: int, ready) -> None:
+    app, cid = _cybershield_app(db_url, preloaded)
     sock = _socket()
-    ready.put((sock.getsockname()[1], next(iter(settings.collections))))
+    ready.put((sock.getsockname()[1], cid))
     uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(sockets=[sock])
 
 
@@ -158,10 +192,47 @@ def server_process(target, *args):
     process.start()
     try:
         port, cid = ready.get(timeout=1800)
-        yield f"http://127.0.0.1:{port}/api1/collections/{cid}/"
+        yield f"http://127.0.0.1:{port}/api1/collections/{cid}/", process.pid
     finally:
         process.terminate()
         process.join(10)
+
+
+def asgi_get_cpu_ms(size: int, workdir: Path, samples: int = 1000) -> float:
+    """CPU ms per GET by id through the ASGI app in this process (no sockets, no client): the server's own
+    path (login check, TLP gate, store, JSON), median of 3 rounds of ``samples`` random ids."""
+    app, cid = _cybershield_app(f"sqlite:///{workdir / f'asgi-{uuid.uuid4().hex[:8]}.db'}", size)
+    auth = b"Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode())
+
+    async def get(object_id: str) -> None:
+        path = f"/api1/collections/{cid}/objects/{object_id}/"
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "headers": [(b"host", b"bench"), (b"authorization", auth), (b"accept", b"application/taxii+json")],
+                 "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        await app(scope, receive, send)
+        assert sent[0]["status"] == 200, sent
+
+    async def rounds() -> list[float]:
+        ids = [o["id"] for o in indicators(0, size)]
+        await get(ids[0])  # the first login hashes the secret
+        times = []
+        for n in range(3):
+            started = time.process_time()
+            for oid in random.Random(n).sample(ids, samples):
+                await get(oid)
+            times.append((time.process_time() - started) / samples * 1000)
+        return times
+
+    return statistics.median(asyncio.run(rounds()))
 
 
 def preload(store: IntelStore, count: int) -> None:
@@ -179,14 +250,14 @@ def preload(store: IntelStore, count: int) -> None:
 def bench_cybershield(size: int, db_url: str | None, workdir: Path, post_sample: int | None = None) -> dict:
     url = db_url or f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
     preloaded = size - post_sample if post_sample else 0
-    with server_process(_serve_cybershield, url, preloaded) as collection:
-        return run_workload("cybershield", collection, size, preloaded, 1000)
+    with server_process(_serve_cybershield, url, preloaded) as server:
+        return run_workload("cybershield", server, size, preloaded, 1000)
 
 
 def medallion_page_fit(workdir: Path, size: int) -> float:
     """Medallion's paged GET objects/s at ``size``, extrapolated: its first page is timed at 2,000 and 3,000
     objects, a power law t = a * n^k fitted through both, and every page at ``size`` costs t(size)."""
-    with server_process(_serve_medallion, workdir) as collection:
+    with server_process(_serve_medallion, workdir) as (collection, _):
         col = Collection(collection, user=USER, password=PASSWORD)
         post(col, indicators(0, 2000))
         t2 = first_page_seconds(col)
@@ -201,20 +272,21 @@ def medallion_page_fit(workdir: Path, size: int) -> float:
 
 def bench_medallion(size: int, workdir: Path) -> dict:
     if size <= 2000:
-        with server_process(_serve_medallion, workdir) as collection:
-            return run_workload("medallion", collection, size, 0, 100)
+        with server_process(_serve_medallion, workdir) as server:
+            return run_workload("medallion", server, size, 0, 100)
     rate = medallion_page_fit(workdir, size)
-    with server_process(_serve_medallion, workdir) as collection:
-        return run_workload("medallion", collection, size, 0, 5, get_rate=rate)
+    with server_process(_serve_medallion, workdir) as server:
+        return run_workload("medallion", server, size, 0, 5, get_rate=rate)
 
 
 def show(results: list[dict]) -> None:
-    print(f"{'server':<12}{'objects':>10}{'POST obj/s':>13}{'paged GET obj/s':>17}{'by id p50 ms':>14}"
-          f"{'by id p99 ms':>14}{'samples':>9}")
+    print(f"{'server':<12}{'objects':>10}{'POST obj/s':>12}{'CPU us/obj':>11}{'paged GET obj/s':>17}"
+          f"{'by id p50 ms':>14}{'by id p99 ms':>14}{'CPU ms/GET':>12}{'samples':>9}{'runs':>6}")
     for r in results:
         mark = "~" if r["get_extrapolated"] else " "
-        print(f"{r['server']:<12}{r['objects']:>10,}{r['post_per_s']:>13,.0f}{mark + format(r['get_per_s'], ',.0f'):>17}"
-              f"{r['id_p50_ms']:>14.2f}{r['id_p99_ms']:>14.2f}{r['id_samples']:>9}")
+        print(f"{r['server']:<12}{r['objects']:>10,}{r['post_per_s']:>12,.0f}{r['post_cpu_us']:>11.0f}"
+              f"{mark + format(r['get_per_s'], ',.0f'):>17}{r['id_p50_ms']:>14.2f}{r['id_p99_ms']:>14.2f}"
+              f"{r['id_cpu_ms']:>12.2f}{r['id_samples']:>9}{r.get('runs', 1):>6}")
 
 
 def compared(ours: float, theirs: float, *, higher_is_better: bool) -> str:
@@ -234,7 +306,9 @@ def ratios(results: list[dict]) -> None:
                   f"paged GET {compared(ours['get_per_s'], theirs['get_per_s'], higher_is_better=True)}"
                   f"{' (medallion extrapolated from its first page)' if theirs['get_extrapolated'] else ''}, "
                   f"GET by id p50 {compared(ours['id_p50_ms'], theirs['id_p50_ms'], higher_is_better=False)}, "
-                  f"p99 {compared(ours['id_p99_ms'], theirs['id_p99_ms'], higher_is_better=False)}")
+                  f"p99 {compared(ours['id_p99_ms'], theirs['id_p99_ms'], higher_is_better=False)}; server CPU "
+                  f"per POSTed object {compared(ours['post_cpu_us'], theirs['post_cpu_us'], higher_is_better=False)}, "
+                  f"per GET by id {compared(ours['id_cpu_ms'], theirs['id_cpu_ms'], higher_is_better=False)}")
 
 
 def main() -> None:
@@ -244,20 +318,29 @@ def main() -> None:
     parser.add_argument("--huge", action="store_true", help="add 1,000,000 objects (cybershield alone)")
     parser.add_argument("--no-medallion", action="store_true", help="skip medallion")
     parser.add_argument("--db-url", help="a database for cybershield (default: a fresh SQLite file per size)")
+    parser.add_argument("--runs", type=int, default=1, help="runs of each size; the table shows their medians")
+    parser.add_argument("--asgi", action="store_true",
+                        help="also CPU ms per GET by id through the ASGI app in this process, at each --big size")
     args, _ = parser.parse_known_args()
     results, started = [], time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for size in (int(s) for s in args.sizes.split(",") if s):
-            results.append(bench_cybershield(size, args.db_url, workdir))
+            results.append(median_run([bench_cybershield(size, args.db_url, workdir) for _ in range(args.runs)]))
             if not args.no_medallion:
-                results.append(bench_medallion(size, workdir))
+                results.append(median_run([bench_medallion(size, workdir) for _ in range(args.runs)]))
             show(results[-2:] if not args.no_medallion else results[-1:])
         big = [int(s) for s in args.big.split(",") if s] + ([1_000_000] if args.huge else [])
         for size in big:
-            results.append(bench_cybershield(size, args.db_url, workdir, post_sample=10_000))
+            results.append(median_run([bench_cybershield(size, args.db_url, workdir, post_sample=10_000)
+                                       for _ in range(args.runs)]))
             show(results[-1:])
-    print("\nTAXII 2.1, taxii2-client workload (medians of the by-id samples; ~ = extrapolated from one page)")
+        if args.asgi:
+            for size in big:
+                print(f"cybershield at {size:,} objects: {asgi_get_cpu_ms(size, workdir):.2f} CPU ms per GET by id "
+                      "through the ASGI app in process (no sockets, no client)", flush=True)
+    print("\nTAXII 2.1, taxii2-client workload (medians of the by-id samples and of the runs; CPU = the server "
+          "process's own CPU time; ~ = extrapolated from one page)")
     show(results)
     ratios(results)
     print(f"(ran {time.monotonic() - started:,.0f} s; POST includes validation of every object with "

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from cybershield.exchange import Exchange, PeerLink, TaxiiSettings, background_server, create_app, peer_links
 from cybershield.intel import IntelStore, SharingPolicy
+from cybershield.storage import read_bookmark
 
 from ..intel.factory import indicator
 from .conftest import PASSWORDS, hub_config
@@ -104,3 +105,19 @@ def test_peer_links_from_the_configuration(monkeypatch):
                                   "be-hub": {"push": "http://be/c/", "password": "inline"}, "quiet": {}}})
     assert [(lk.name, lk.pull, lk.push, lk.password) for lk in links] == [
         ("fr-hub", ("http://fr/c/",), None, "from-env"), ("be-hub", (), "http://be/c/", "inline")]
+
+
+def test_a_refused_login_is_reported_and_moves_no_bookmark(hub, tmp_path):
+    hub.store.add([indicator(1)])
+    mine = IntelStore.open(f"sqlite:///{tmp_path / 'mine.db'}")
+    exchange = Exchange(mine, SharingPolicy("be-hub"), retries=2, backoff=0.01)
+    url = hub.collection_url("hub")
+    for password in ("wrong", None):
+        transfer = exchange.pull(PeerLink("de-hub", pull=(url,), username="be-hub", password=password), url)
+        assert transfer.objects == 0 and "401" in transfer.error, transfer
+    anonymous = exchange.pull(PeerLink("de-hub", pull=(url,)), url)
+    assert "401" in anonymous.error
+    assert read_bookmark(mine.engine, "de-hub", f"pull {url}") is None
+    good = exchange.pull(PeerLink("de-hub", pull=(url,), username="be-hub", password=PASSWORDS["be-hub"]), url)
+    assert (good.error, good.counts) == (None, {"stored": 1})
+    assert read_bookmark(mine.engine, "de-hub", f"pull {url}") == hub.store.page("hub").objects[-1].date_added

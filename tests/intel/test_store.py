@@ -6,9 +6,11 @@ import gzip
 import json
 
 import pytest
+from sqlalchemy import update
 
 from cybershield.intel import IntelStore, marking_definition
 from cybershield.intel.importer import discover, import_file
+from cybershield.intel.store import CLOCK
 
 from .factory import T0, indicator, malware, relationship, sid, sighting
 
@@ -147,3 +149,36 @@ def test_the_attack_bundle_loads_in_bulk(shared_data, tmp_path):
     assert store.get(technique["id"]) == technique  # x_mitre_* custom properties kept
     assert len(store.relationships(technique["id"])) > 0
     assert sum(1 for o in store.latest(types=["relationship"])) == 20_048
+
+
+def test_date_added_is_unique_increasing_and_after_the_clock(store):
+    store.add([indicator(n) for n in range(40)])
+    with store.engine.begin() as conn:  # a clock ahead of this machine's (another writer's, a clock step back)
+        conn.execute(update(CLOCK).values(last_added="2999-12-31T23:59:59.999998Z"))
+    result = store.add([indicator(n) for n in range(40, 45)] + [indicator(3)])
+    assert [s.status for s in result.statuses] == ["stored"] * 5 + ["unchanged"]
+    added = [o.date_added for o in store.page("hub", limit=100).objects]
+    assert len(added) == len(set(added)) == 45 and added == sorted(added)
+    assert added[39] < "2999" and added[40:] == ["2999-12-31T23:59:59.999999Z", "3000-01-01T00:00:00.000000Z",
+                                                 "3000-01-01T00:00:00.000001Z", "3000-01-01T00:00:00.000002Z",
+                                                 "3000-01-01T00:00:00.000003Z"]
+
+
+def test_page_filters_combine(store):
+    versions = (T0, "2024-02-01T00:00:00.000Z", "2024-03-01T00:00:00.000Z")
+    store.add([indicator(n, modified=m) for n in (1, 2) for m in versions] + [malware(1)])
+    ids = [sid("indicator", 1), sid("malware", 1)]
+
+    def found(**filters) -> list[tuple[str, str]]:
+        return sorted((o.id, o.version[:7]) for o in store.page("hub", **filters).objects)
+
+    assert found(ids=ids, versions=["first", "2024-02-01T00:00:00Z"]) == sorted([
+        (sid("indicator", 1), "2024-01"), (sid("indicator", 1), "2024-02"), (sid("malware", 1), "2024-01")])
+    assert found(ids=ids, types=["indicator"], versions=["last"]) == [(sid("indicator", 1), "2024-03")]
+    assert found(types=["indicator"], versions=["2024-02-01T00:00:00.000000Z"], spec_versions=["2.1"]) == sorted([
+        (sid("indicator", 1), "2024-02"), (sid("indicator", 2), "2024-02")])
+    assert found(types=["indicator"], spec_versions=["2.0"]) == []
+    assert found(ids=["indicator--unknown"], versions=["all"]) == []
+    assert len(found(versions=["all"], limit=100)) == 7
+    assert store.delete("hub", sid("indicator", 2), versions=["2024-02-01T00:00:00Z", "first"]) == 2
+    assert found(ids=[sid("indicator", 2)], versions=["all"]) == [(sid("indicator", 2), "2024-03")]

@@ -166,6 +166,22 @@ def test_registry_round_trip_versions_and_tampering(tmp_path, small_scorer, smal
             registry.versions(bad)
 
 
+def test_a_missing_model_or_active_version_is_named_not_none(tmp_path, small_scorer):
+    registry = ModelRegistry(tmp_path / "models")
+    with pytest.raises(LookupError, match=r"there is no model 'cic' in .* \(models: none\); train one") as caught:
+        registry.load("cic")
+    registry.register("other", small_scorer, data_fingerprint="x", training={}, metrics={})
+    with pytest.raises(LookupError, match=r"\(models: other\)"):
+        registry.get("cic")
+    registry.register("cic", small_scorer, data_fingerprint="x", training={}, metrics={}, activate=False)
+    with pytest.raises(LookupError, match=r"model 'cic' has no active version .* \(versions: 1\); name one") as idle:
+        registry.load("cic")
+    with pytest.raises(LookupError, match=r"model 'cic' has no version 3 .* \(versions: 1\)"):
+        registry.get("cic", 3)
+    assert "None" not in str(caught.value) + str(idle.value)
+    assert registry.get("cic", 1).version == 1
+
+
 def test_fingerprint_changes_with_data(small_flows):
     other = small_flows.take(np.arange(len(small_flows) - 1))
     assert fingerprint(small_flows) == fingerprint(small_flows.take(np.arange(len(small_flows))))

@@ -23,6 +23,7 @@ from ..intel import (
     IntelStore,
     export_stix,
     import_file,
+    prepare_validation,
     rejections_by_reason,
     stix_to_misp,
     write_misp_feed,
@@ -111,6 +112,7 @@ def import_command(
 ) -> None:
     """Validate and store intelligence; each object is stored, updated, unchanged or rejected with its reasons."""
     store = IntelStore.open(settings().db_url)
+    prepare_validation()
     files = list(discover(paths))
     reports: list[FileImport] = []
     with Progress(TextColumn("[bold]import"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),

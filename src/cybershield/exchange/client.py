@@ -17,7 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import requests
-from taxii2client.common import _HTTPConnection
+import requests.adapters
+import requests.auth
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import Collection
 
@@ -66,19 +67,32 @@ class Transfer:
     error: str | None = None
 
 
-class _TimeoutSession(requests.Session):
-    def __init__(self, timeout: float):
-        super().__init__()
-        self.timeout = timeout
+class _PeerAuth(requests.auth.AuthBase):
+    """HTTP Basic for a peer (none without a username), and the headers of its last answer: taxii2-client's
+    calls return only the JSON, and the pull needs ``X-TAXII-Date-Added-Last``. Given to taxii2-client's
+    public ``auth`` parameter; requests runs it on every request."""
+
+    def __init__(self, username: str | None, password: str | None):
+        self.basic = requests.auth.HTTPBasicAuth(username, password or "") if username else None
         self.last_headers: dict = {}
-        self.hooks["response"].append(self._remember)
+
+    def __call__(self, request):
+        request.register_hook("response", self._remember)
+        return self.basic(request) if self.basic else request
 
     def _remember(self, response, *_args, **_kwargs):
         self.last_headers = response.headers
 
-    def request(self, *args, **kwargs):
-        kwargs.setdefault("timeout", self.timeout)
-        return super().request(*args, **kwargs)
+
+class _TimeoutAdapter(requests.adapters.HTTPAdapter):
+    """Every request through it gets ``timeout`` unless it names one: taxii2-client has no timeout option."""
+
+    def __init__(self, timeout: float):
+        super().__init__()
+        self.timeout = timeout
+
+    def send(self, request, timeout=None, **kwargs):
+        return super().send(request, timeout=timeout or self.timeout, **kwargs)
 
 
 class Exchange:
@@ -89,12 +103,14 @@ class Exchange:
         self.store, self.policy = store, policy
         self.timeout, self.retries, self.backoff, self.sleep = timeout, retries, backoff, sleep
 
-    def _collection(self, url: str, link: PeerLink) -> tuple[Collection, _TimeoutSession]:
-        conn = _HTTPConnection(link.username, link.password, version="2.1")
-        session = _TimeoutSession(self.timeout)
-        session.auth, session.verify = conn.session.auth, conn.session.verify
-        conn.session = session
-        return Collection(url, conn=conn), session
+    def _collection(self, url: str, link: PeerLink) -> tuple[Collection, _PeerAuth]:
+        """taxii2-client's Collection through its public constructor, with the timeout on its session's adapters
+        (the one place that reaches into it: taxii2-client offers no timeout, oasis-open/cti-taxii-client#49)."""
+        auth = _PeerAuth(link.username, link.password)
+        collection = Collection(url, auth=auth)
+        for prefix in ("http://", "https://"):
+            collection._conn.session.mount(prefix, _TimeoutAdapter(self.timeout))
+        return collection, auth
 
     def _retrying(self, action: Callable[[], object]):
         for attempt in range(self.retries):
@@ -112,7 +128,7 @@ class Exchange:
         transfer = Transfer(link.name, "pull", url)
         key = f"pull {url}"
         try:
-            collection, session = self._collection(url, link)
+            collection, auth = self._collection(url, link)
             query = {"limit": PAGE}
             added_after = self._bookmark(link.name, key)
             if added_after:
@@ -124,7 +140,7 @@ class Exchange:
                 transfer.objects += len(objects)
                 for status, n in result.counts.items():
                     transfer.counts[status] = transfer.counts.get(status, 0) + n
-                last = session.last_headers.get("X-TAXII-Date-Added-Last")
+                last = auth.last_headers.get("X-TAXII-Date-Added-Last")
                 if last:
                     self._set_bookmark(link.name, key, last)
                 if not envelope.get("more") or not envelope.get("next"):

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
 import orjson
-from sqlalchemy import Engine, and_, delete, false, func, insert, or_, select, true, tuple_, update
+from sqlalchemy import Engine, and_, bindparam, delete, false, func, insert, or_, select, true, tuple_, update
 
 from ..storage import IntelClock, StixObjectRecord, make_engine, migrate
 from . import stixtime
@@ -39,6 +40,10 @@ _CHUNK = 500
 _ROW = (T.c.seq, T.c.collection, T.c.stix_id, T.c.type, T.c.version, T.c.spec_version, T.c.date_added,
         T.c.tlp, T.c.origin, T.c.refs, T.c.document)
 _NOT_REFERENCES = frozenset({"object_marking_refs", "marking_ref"})
+_LOCK_CLOCK = update(CLOCK).where(CLOCK.c.id == 1).values(last_added=CLOCK.c.last_added)
+_READ_CLOCK = select(CLOCK.c.last_added).where(CLOCK.c.id == 1)
+_MARKINGS = select(T.c.stix_id, T.c.tlp, T.c.origin, T.c.refs).where(
+    T.c.stix_id.in_(bindparam("ids", expanding=True)), T.c.latest == true())
 
 
 @dataclass(frozen=True)
@@ -121,17 +126,28 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
     return position
 
 
-def references(obj: object, key: str = "") -> Iterator[str]:
+def references(obj: object) -> set[str]:
     """Every object id ``obj`` points to (``*_ref``/``*_refs`` at any depth), marking references excepted."""
+    found: set[str] = set()
+    _collect_references(obj, "", found)
+    return found
+
+
+def _collect_references(obj: object, key: str, found: set[str]) -> None:
     if isinstance(obj, dict):
         for k, v in obj.items():
-            if k not in _NOT_REFERENCES:
-                yield from references(v, k)
+            if k in _NOT_REFERENCES:
+                continue
+            if isinstance(v, str):  # the common case, without a call
+                if "--" in v and (k.endswith("_ref") or k.endswith("_refs")):
+                    found.add(v)
+            elif isinstance(v, (dict, list)):
+                _collect_references(v, k, found)
     elif isinstance(obj, list):
         for v in obj:
-            yield from references(v, key)
-    elif isinstance(obj, str) and (key.endswith("_ref") or key.endswith("_refs")) and "--" in obj:
-        yield obj
+            _collect_references(v, key, found)
+    elif isinstance(obj, str) and "--" in obj and (key.endswith("_ref") or key.endswith("_refs")):
+        found.add(obj)
 
 
 def _stored(row) -> StoredObject:
@@ -140,17 +156,17 @@ def _stored(row) -> StoredObject:
 
 
 class _Clock:
-    """``date_added`` stamps for one write transaction, handed out while it holds the clock row."""
+    """``date_added`` stamps for one write transaction, handed out while it holds the clock row: up to
+    ``count`` of them, one microsecond apart, after every stamp handed out before (by any process)."""
 
-    def __init__(self, conn):
-        conn.execute(update(CLOCK).where(CLOCK.c.id == 1).values(last_added=CLOCK.c.last_added))  # the lock
+    def __init__(self, conn, count: int = 0):
+        conn.execute(_LOCK_CLOCK)
         self.conn = conn
-        self.start = self.last = conn.scalar(select(CLOCK.c.last_added).where(CLOCK.c.id == 1)) or ""
+        self.start = self.last = conn.scalar(_READ_CLOCK) or ""
+        self._stamps = iter(stixtime.stamps_after(self.last, count))
 
     def stamp(self) -> str:
-        """The time of arrival, after every stamp handed out before (by any process)."""
-        stamp = stixtime.now()
-        self.last = stamp if stamp > self.last else stixtime.after(self.last)
+        self.last = next(self._stamps)
         return self.last
 
     def save(self) -> None:
@@ -183,64 +199,70 @@ class IntelStore:
         return result
 
     def _add_batch(self, batch: list[tuple[int, object]], collection: str, origin: str | None) -> list[ObjectStatus]:
+        """Validate and build the rows before the write transaction, so that the clock row is held only
+        for the lookups of held versions, the insert and the flag updates."""
         statuses: dict[int, ObjectStatus] = {}
-        valid: list[tuple[int, dict]] = []
+        rows: list[tuple[int, dict, dict]] = []
         for (index, obj), verdict in zip(batch, validate_many([obj for _, obj in batch]), strict=True):
             oid = obj.get("id") if isinstance(obj, dict) and isinstance(obj.get("id"), str) else None
             if verdict.valid and obj.get("type") == "bundle":
                 verdict = Verdict(False, ["a bundle is a container, not an object: send the objects it holds"])
             if not verdict.valid:
                 statuses[index] = ObjectStatus(index, oid, None, "rejected", tuple(verdict.errors))
-            else:
-                valid.append((index, obj))
-        if not valid:
-            return [statuses[index] for index, _ in batch]
-        with self.engine.begin() as conn:
-            clock = _Clock(conn)
-            definitions = self._marking_levels(conn, [obj for _, obj in valid])
-            rows: list[tuple[int, dict]] = []
-            for index, obj in valid:
-                try:
-                    rows.append((index, _row(obj, collection, origin, definitions)))
-                except (ValueError, TypeError) as exc:
-                    statuses[index] = ObjectStatus(index, obj.get("id"), None, "rejected", (str(exc),))
-            held = self._held_versions(conn, collection, {r["stix_id"] for _, r in rows})
-            new_rows: list[dict] = []
-            retire: dict[str, set[int]] = {"latest": set(), "first": set()}
-            for index, row in rows:
-                versions = held.setdefault(row["stix_id"], {})
-                if row["version"] is None:  # an object without timestamps (an SCO): its content is its version
-                    same = [v for v, (_, doc) in versions.items() if doc == row["document"]]
-                    if same:
-                        statuses[index] = ObjectStatus(index, row["stix_id"], same[0], "unchanged")
-                        continue
-                    row["version"] = row["date_added"] = clock.stamp()
-                elif row["version"] in versions:
-                    statuses[index] = ObjectStatus(index, row["stix_id"], row["version"], "unchanged")
-                    continue
-                else:
-                    row["date_added"] = clock.stamp()
-                newest = max(versions, default="")
-                oldest = min(versions, default="\uffff")
-                row["latest"], row["first"] = row["version"] > newest, row["version"] < oldest
-                for flag, other in (("latest", newest), ("first", oldest)):
-                    if row[flag] and other in versions:
-                        held_seq, _ = versions[other]
-                        if isinstance(held_seq, int):
-                            retire[flag].add(held_seq)
-                        else:
-                            held_seq[flag] = False
-                versions[row["version"]] = (row, row["document"])
-                new_rows.append(row)
-                statuses[index] = ObjectStatus(index, row["stix_id"], row["version"],
-                                               "updated" if len(versions) > 1 else "stored")
-            if new_rows:
-                conn.execute(insert(T), new_rows)
-            for flag, seqs in retire.items():
-                for chunk in _chunks(sorted(seqs)):
-                    conn.execute(update(T).where(T.c.seq.in_(chunk)).values({flag: False}))
-            clock.save()
+                continue
+            try:
+                rows.append((index, obj, _row(obj, collection, origin)))
+            except (ValueError, TypeError) as exc:
+                statuses[index] = ObjectStatus(index, oid, None, "rejected", (str(exc),))
+        if rows:
+            with self.engine.begin() as conn:
+                clock = _Clock(conn, len(rows))
+                definitions = self._marking_levels(conn, [obj for _, obj, _ in rows])
+                if definitions:  # the TLP level of markings that are not the official TLP ones
+                    for _, obj, row in rows:
+                        row["tlp"] = tlp_of(obj, definitions)
+                self._store_new(conn, collection, [(index, row) for index, _, row in rows], clock, statuses)
+                clock.save()
         return [statuses[index] for index, _ in batch]
+
+    def _store_new(self, conn, collection: str, rows: list[tuple[int, dict]], clock: _Clock,
+                   statuses: dict[int, ObjectStatus]) -> None:
+        """Insert the versions not held yet (stamped by ``clock``) and move the ``latest``/``first`` flags."""
+        held = self._held_versions(conn, collection, {row["stix_id"] for _, row in rows})
+        new_rows: list[dict] = []
+        retire: dict[str, set[int]] = {"latest": set(), "first": set()}
+        for index, row in rows:
+            versions = held.setdefault(row["stix_id"], {})
+            if row["version"] is None:  # an object without timestamps (an SCO): its content is its version
+                same = [v for v, (_, doc) in versions.items() if doc == row["document"]]
+                if same:
+                    statuses[index] = ObjectStatus(index, row["stix_id"], same[0], "unchanged")
+                    continue
+                row["version"] = row["date_added"] = clock.stamp()
+            elif row["version"] in versions:
+                statuses[index] = ObjectStatus(index, row["stix_id"], row["version"], "unchanged")
+                continue
+            else:
+                row["date_added"] = clock.stamp()
+            newest = max(versions, default="")
+            oldest = min(versions, default="\uffff")
+            row["latest"], row["first"] = row["version"] > newest, row["version"] < oldest
+            for flag, other in (("latest", newest), ("first", oldest)):
+                if row[flag] and other in versions:
+                    held_seq, _ = versions[other]
+                    if isinstance(held_seq, int):
+                        retire[flag].add(held_seq)
+                    else:
+                        held_seq[flag] = False
+            versions[row["version"]] = (row, row["document"])
+            new_rows.append(row)
+            statuses[index] = ObjectStatus(index, row["stix_id"], row["version"],
+                                           "updated" if len(versions) > 1 else "stored")
+        if new_rows:
+            conn.execute(insert(T), new_rows)
+        for flag, seqs in retire.items():
+            for chunk in _chunks(sorted(seqs)):
+                conn.execute(update(T).where(T.c.seq.in_(chunk)).values({flag: False}))
 
     def _marking_levels(self, conn, objects: list[dict]) -> dict[str, str]:
         """The TLP level of each marking definition ``objects`` reference by an id that is not one of the
@@ -274,10 +296,12 @@ class IntelStore:
         """Delete versions of an object from a collection; returns how many went. Flags are recomputed."""
         with self.engine.begin() as conn:
             _Clock(conn)  # flags are recomputed while no writer adds versions
-            where = [T.c.collection == collection, T.c.stix_id == stix_id, _version_filter(versions)]
+            stamps = [stixtime.normalise(v) for v in versions if v not in _VERSION_WORDS]
+            where = [T.c.collection == collection, T.c.stix_id == stix_id,
+                     _version_filter(frozenset(versions) & _VERSION_WORDS, bool(stamps))]
             if spec_versions:
                 where.append(T.c.spec_version.in_(list(spec_versions)))
-            gone = conn.execute(delete(T).where(*where)).rowcount
+            gone = conn.execute(delete(T).where(*where), {"stamps": stamps}).rowcount
             base = and_(T.c.collection == collection, T.c.stix_id == stix_id)
             newest, oldest = conn.execute(select(func.max(T.c.version), func.min(T.c.version)).where(base)).one()
             conn.execute(update(T).where(base).values(latest=T.c.version == newest, first=T.c.version == oldest))
@@ -293,23 +317,18 @@ class IntelStore:
         ``versions`` holds ``last``, ``first``, ``all`` or normalised timestamps; ``cursor`` is the ``next``
         of the previous page. Raises ValueError on a malformed cursor or timestamp.
         """
-        where = [T.c.collection == collection, _version_filter(versions)]
+        params: dict = {"collection": collection, "limit": limit + 1, "ids": list(ids), "types": list(types),
+                         "spec_versions": list(spec_versions),
+                         "stamps": [stixtime.normalise(v) for v in versions if v not in _VERSION_WORDS]}
         if added_after:
-            where.append(T.c.date_added > stixtime.normalise(added_after))
+            params["added_after"] = stixtime.normalise(added_after)
         if cursor:
-            where.append(tuple_(T.c.date_added, T.c.seq) > tuple_(*decode_cursor(cursor)))
-        if ids:
-            where.append(T.c.stix_id.in_(list(ids)))
-        if types:
-            where.append(T.c.type.in_(list(types)))
-        if spec_versions:
-            where.append(T.c.spec_version.in_(list(spec_versions)))
-        query = select(*_ROW).where(*where)
-        if not ids:
-            query = query.order_by(T.c.date_added, T.c.seq).limit(limit + 1)
+            params["cursor_added"], params["cursor_seq"] = decode_cursor(cursor)
+        query = _page_query(frozenset(versions) & _VERSION_WORDS, bool(params["stamps"]), bool(added_after),
+                            bool(cursor), bool(ids), bool(types), bool(spec_versions))
         with self.engine.connect() as conn:
-            found = [_stored(row) for row in conn.execute(query)]
-        if ids:  # a handful of rows found through the id index; sorting them in SQL would scan by date instead
+            found = [_stored(row) for row in conn.execute(query, params)]
+        if ids:  # unordered in SQL (see _page_query)
             found.sort(key=lambda o: (o.date_added, o.seq))
         more = len(found) > limit
         found = found[:limit]
@@ -377,9 +396,7 @@ class IntelStore:
         found: dict[str, list[tuple[str | None, str | None, tuple[str, ...]]]] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(sorted(set(ids))):
-                query = select(T.c.stix_id, T.c.tlp, T.c.origin, T.c.refs).where(
-                    T.c.stix_id.in_(chunk), T.c.latest == true())
-                for row in conn.execute(query):
+                for row in conn.execute(_MARKINGS, {"ids": chunk}):
                     found.setdefault(row.stix_id, []).append((row.tlp, row.origin, tuple(row.refs.split())))
         return found
 
@@ -392,7 +409,8 @@ class IntelStore:
             return conn.scalar(query)
 
 
-def _row(obj: dict, collection: str, origin: str | None, definitions: dict[str, str] | None = None) -> dict:
+def _row(obj: dict, collection: str, origin: str | None) -> dict:
+    """The columns of ``obj``'s row, but ``date_added`` and the flags; its TLP level as far as official markings say."""
     stamp = obj.get("modified") or obj.get("created")
     kind = obj["type"]
     source, target = (obj.get("source_ref"), obj.get("target_ref")) if kind == "relationship" else (
@@ -400,26 +418,44 @@ def _row(obj: dict, collection: str, origin: str | None, definitions: dict[str, 
     return {
         "collection": collection, "stix_id": obj["id"], "type": kind,
         "version": stixtime.normalise(stamp) if stamp else None, "spec_version": str(obj.get("spec_version", "2.1")),
-        "revoked": obj.get("revoked") is True, "tlp": tlp_of(obj, definitions), "origin": origin,
+        "revoked": obj.get("revoked") is True, "tlp": tlp_of(obj), "origin": origin,
         "valid_until": stixtime.normalise(obj["valid_until"]) if obj.get("valid_until") else None,
-        "source_ref": source, "target_ref": target, "refs": " ".join(sorted(set(references(obj)))),
+        "source_ref": source, "target_ref": target, "refs": " ".join(sorted(references(obj))),
         "document": orjson.dumps(obj).decode(),
     }
 
 
-def _version_filter(versions: Sequence[str]):
-    """TAXII ``match[version]``: ``last``, ``first``, ``all`` and/or timestamps."""
-    terms = []
-    stamps = [stixtime.normalise(v) for v in versions if v not in ("last", "first", "all")]
-    if "all" in versions:
+_VERSION_WORDS = frozenset({"last", "first", "all"})
+
+
+def _version_filter(words: frozenset[str], stamps: bool):
+    """TAXII ``match[version]``: ``last``, ``first``, ``all`` and/or timestamps (the ``stamps`` parameter)."""
+    if "all" in words:
         return true()
-    if "last" in versions:
-        terms.append(T.c.latest == true())
-    if "first" in versions:
-        terms.append(T.c.first == true())
+    terms = [flag == true() for word, flag in (("last", T.c.latest), ("first", T.c.first)) if word in words]
     if stamps:
-        terms.append(T.c.version.in_(stamps))
+        terms.append(T.c.version.in_(bindparam("stamps", expanding=True)))
     return or_(*terms) if terms else T.c.latest == true()
+
+
+@functools.lru_cache(maxsize=256)
+def _page_query(words: frozenset[str], stamps: bool, added_after: bool, cursor: bool, ids: bool, types: bool,
+                spec_versions: bool):
+    """The statement of :meth:`IntelStore.page` for one combination of filters, built once: its values are
+    parameters, so that a read pays neither for building the statement nor for its cache key."""
+    where = [T.c.collection == bindparam("collection"), _version_filter(words, stamps)]
+    if added_after:
+        where.append(T.c.date_added > bindparam("added_after"))
+    if cursor:
+        where.append(tuple_(T.c.date_added, T.c.seq) > tuple_(bindparam("cursor_added"), bindparam("cursor_seq")))
+    for wanted, column, name in ((ids, T.c.stix_id, "ids"), (types, T.c.type, "types"),
+                                 (spec_versions, T.c.spec_version, "spec_versions")):
+        if wanted:
+            where.append(column.in_(bindparam(name, expanding=True)))
+    query = select(*_ROW).where(*where)
+    if not ids:  # a handful of rows found through the id index; sorting them in SQL would scan by date instead
+        query = query.order_by(T.c.date_added, T.c.seq).limit(bindparam("limit"))
+    return query
 
 
 def _chunks(items: Iterable, size: int = _CHUNK) -> Iterator[list]:

@@ -69,12 +69,20 @@ class ModelRegistry:
 
     def get(self, name: str, version: int | None = None) -> ModelVersion:
         """The named version, or the active one; LookupError saying what exists when there is none."""
-        version = version if version is not None else self.active_version(name)
-        for v in self.versions(name):
-            if v.version == version:
+        versions = self.versions(name)
+        if not versions:
+            known = ", ".join(self.names()) or "none"
+            raise LookupError(f"there is no model {name!r} in {self.root} (models: {known}); "
+                              "train one with `cybershield model train`")
+        wanted = version if version is not None else self.active_version(name)
+        for v in versions:
+            if v.version == wanted:
                 return v
-        known = ", ".join(str(v.version) for v in self.versions(name)) or "none"
-        raise LookupError(f"model {name!r} has no version {version} in {self.root} (versions: {known})")
+        known = ", ".join(str(v.version) for v in versions)
+        if wanted is None:
+            raise LookupError(f"model {name!r} has no active version in {self.root} (versions: {known}); "
+                              "name one with --version or `cybershield model activate`")
+        raise LookupError(f"model {name!r} has no version {wanted} in {self.root} (versions: {known})")
 
     def activate(self, name: str, version: int) -> ModelVersion:
         model = self.get(name, version)

@@ -18,6 +18,7 @@ from .models import (
 )
 from .replay_log import SqlReplayStore
 from .taxii_bookmarks import read_bookmark, write_bookmark
+from .taxii_statuses import read_status, save_status
 from .warning_log import (
            count_retro_hunt,
            count_warnings,
@@ -51,7 +52,9 @@ __all__ = [  # one name a line: areas add theirs without touching the others'
     "migrate",
     "open_database",
     "read_bookmark",
+    "read_status",
     "record_ingest",
+    "save_status",
     "store_alerts",
     "store_new_alerts",
     "store_warning",

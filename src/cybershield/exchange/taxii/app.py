@@ -21,16 +21,14 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy import insert, select
 from starlette.exceptions import HTTPException
 
 from ...intel import IntelStore, Recipient, SharingPolicy, prepare_validation, stixtime
-from ...storage import TaxiiStatusRecord
+from ...storage import read_status, save_status
 from ..accounts import Account, Authenticator, Collection, LoginRefused, TaxiiSettings
 from .cursors import Cursors
 from .media import STIX, TAXII, TaxiiError, check_accept, check_content_type, limit_of, listed, taxii_response
 
-STATUS = TaxiiStatusRecord.__table__
 #: The most versions of one object a DELETE removes at once.
 MAX_VERSIONS = 100_000
 
@@ -179,14 +177,8 @@ def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings
         requested = stixtime.now()
         result = await run_in_threadpool(store.add, document["objects"], collection=target.name, origin=account.name)
         status = _status(result, requested)
-        await run_in_threadpool(_save_status, status, target, account)
+        await run_in_threadpool(save_status, store.engine, status, target.name, account.name)
         return taxii_response(status, 202)
-
-    def _save_status(status: dict, target: Collection, account: Account) -> None:
-        with store.engine.begin() as conn:
-            conn.execute(insert(STATUS).values(id=status["id"], collection=target.name, peer=account.name,
-                                               request_timestamp=status["request_timestamp"],
-                                               document=orjson.dumps(status).decode()))
 
     @app.get(f"{root}/collections/{{collection_id}}/objects/{{object_id}}/")
     async def get_object(request: Request, collection_id: str, object_id: str):
@@ -238,12 +230,10 @@ def create_app(store: IntelStore, policy: SharingPolicy, settings: TaxiiSettings
     @app.get(f"{root}/status/{{status_id}}/")
     async def status(request: Request, status_id: str):
         account = await account_of(request)
-        with store.engine.connect() as conn:
-            document = conn.scalar(select(STATUS.c.document).where(STATUS.c.id == status_id,
-                                                                   STATUS.c.peer == account.name))
+        document = read_status(store.engine, status_id, account.name)
         if document is None:
             raise TaxiiError(404, "Not Found", f"no status {status_id}")
-        return taxii_response(document.encode())
+        return taxii_response(document)
 
     return app
 
