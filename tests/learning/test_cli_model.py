@@ -54,7 +54,7 @@ def test_bad_requests_are_refused_with_reasons(tmp_path, cic_path, shared_data):
     registry = str(tmp_path / "models")
     missing = runner.invoke(app, ["model", "evaluate", "--model", "nope", "--data", str(cic_path),
                                   "--registry", registry])
-    assert missing.exit_code == 2 and "no version" in missing.output
+    assert missing.exit_code == 2 and "there is no model 'nope'" in " ".join(missing.output.split())
     unlabelled = shared_data / "network-logs/stratosphere-slips/test9-mixed-zeek-dir/conn.log"
     result = runner.invoke(app, ["model", "train", "--data", str(unlabelled), "--out", "x", "--registry", registry])
     assert result.exit_code == 2 and "no labelled flows" in result.output
@@ -175,7 +175,7 @@ def test_no_flag_combination_of_evaluate_ends_in_a_traceback(tmp_path, cic_perio
         result = _evaluate(registry, "--data", str(data), *report)
         assert result.exit_code == 2 and message in result.output, (data, result.output)
     result = runner.invoke(app, ["model", "evaluate", "--model", "other", "--data", str(late), "--registry", registry])
-    assert result.exit_code == 2 and "no version" in result.output
+    assert result.exit_code == 2 and "there is no model 'other'" in " ".join(result.output.split())
     (tmp_path / "models" / "early" / "1" / "detector.lgb.txt").unlink()
     result = _evaluate(registry, "--data", str(late), *report)
     assert result.exit_code == 2 and "is missing" in " ".join(result.output.split())

@@ -24,15 +24,17 @@ class IncidentWatch:
     def __init__(self, store: IncidentStore, bus: Bus, now: datetime):
         self.store, self.bus = store, bus
         self.since = now - LOOK_BACK
-        self._published: dict[str, str] = {}
+        self._published: dict[str, datetime] = {}
         self._lock = threading.Lock()
 
     def publish(self, view: dict) -> bool:
-        """Publish ``view`` unless this version was published already; whether it was."""
+        """Publish ``view`` unless this version, or a newer one, was published already; whether it was."""
+        updated = datetime.fromisoformat(view["updated"])
         with self._lock:
-            if self._published.get(view["id"]) == view["updated"]:
+            published = self._published.get(view["id"])
+            if published is not None and published >= updated:
                 return False
-            self._published[view["id"]] = view["updated"]
+            self._published[view["id"]] = updated
         self.bus.publish(INCIDENTS, view)
         return True
 
