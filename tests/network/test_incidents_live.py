@@ -23,6 +23,7 @@ import yaml
 from typer.testing import CliRunner
 
 from cybershield.cli import app
+from cybershield.cli.base import console
 from cybershield.config import Settings
 from cybershield.exchange import EnvelopeSealer, KeyStore, background_server, hash_secret
 from cybershield.exercise import SAMPLE_RULES
@@ -162,7 +163,7 @@ def test_a_high_incident_is_shared_once_it_has_indicators_and_every_member_is_wa
     assert indicator["pattern"] == f"[ipv4-addr:value = '{c2}']"
 
 
-def test_incidents_in_two_countries_are_one_campaign_and_a_large_scale_case(network):
+def test_incidents_in_two_countries_are_one_campaign_and_a_large_scale_case(network, monkeypatch):
     c2 = "203.0.113.77"
     de = network.incident("de-hub", "high", f"ipv4-addr={c2}")
     de_id = _ids("de-hub", de)[0]
@@ -196,7 +197,8 @@ def test_incidents_in_two_countries_are_one_campaign_and_a_large_scale_case(netw
     shown = CliRunner().invoke(app, ["network", "campaigns", "--dir", str(network.directory), "--json"])
     assert shown.exit_code == 0, shown.output
     assert found in orjson.loads(shown.output)["campaigns"]["xb-1"]
-    table = CliRunner().invoke(app, ["network", "campaigns", "--dir", str(network.directory)], env={"COLUMNS": "250"})
+    monkeypatch.setattr(console, "width", 250)  # the console was made at import, whatever COLUMNS says now
+    table = CliRunner().invoke(app, ["network", "campaigns", "--dir", str(network.directory)])
     assert table.exit_code == 0 and found["id"] in table.output and "DE, FR" in table.output
     wrong = CliRunner().invoke(app, ["network", "campaigns", "--dir", str(network.directory), "--hub", "de-hub"])
     assert wrong.exit_code == 2 and "no cross-border hub" in wrong.output
