@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
+from cybershield.hub import parse_hub_config
 from cybershield.intel import TLP2_IDS, IntelStore
 from cybershield.network import Agreement
 from cybershield.network.campaigns import campaigns
 from cybershield.network.incident_share import FACTS, incident_bundle
 from cybershield.network.incidents import BadIncident, IncidentDesk, carries_incident, read_incident
+from cybershield.network.observables import Observable, alert_observables
 from cybershield.response import IncidentStore, build_changes
 from cybershield.response.attribution import AttributionModel, Params, derive_profiles
 from cybershield.storage import open_database
@@ -70,6 +72,25 @@ def test_an_alert_of_the_incident_adds_its_external_observables(store):
                  if o["type"] == "incident")[FACTS]
     assert facts["observables"] == ["ipv4-addr=203.0.113.80"] and "T1071.001" in facts["techniques"]
     assert facts["first_seen"] == "2026-12-01T08:00:00.000000Z"
+
+
+def test_the_constituents_own_public_ranges_stay_home(store):
+    """A constituent's public range (from the hub configuration) is as private as an internal one: neither the
+    incident's observables nor its alerts' events send an address of it up."""
+    home = parse_hub_config({"hub": {"name": "de-hub", "country": "DE"},
+                             "constituents": {"klinikum": {"networks": ["203.0.113.0/25"]}}}).constituent_networks
+    view = _incident(store, "critical", "ipv4-addr=203.0.113.10", f"ipv4-addr={C2}")
+    alerts = [{"techniques": [], "time": "2026-12-01T08:00:00Z",
+               "document": {"context": {"observed": [{"source.ip": "203.0.113.11", "destination.ip": "203.0.113.200"}]}}}]
+    shared = incident_bundle("de-hub", "DE", view, alerts, AGREEMENT, "AMBER", home)
+    facts = next(o for o in shared["objects"] if o["type"] == "incident")[FACTS]
+    assert facts["observables"] == [f"ipv4-addr={C2}", "ipv4-addr=203.0.113.200"]
+    assert b"203.0.113.10" not in orjson.dumps(shared) and b"203.0.113.11" not in orjson.dumps(shared)
+    # without the ranges both would have travelled: the test sees the difference
+    unguarded = next(o for o in incident_bundle("de-hub", "DE", view, alerts, AGREEMENT, "AMBER")["objects"]
+                     if o["type"] == "incident")[FACTS]
+    assert {"ipv4-addr=203.0.113.10", "ipv4-addr=203.0.113.11"} <= set(unguarded["observables"])
+    assert alert_observables(alerts[0]["document"]["context"], home) == [Observable("ipv4-addr", "203.0.113.200")]
 
 
 def test_what_the_agreement_does_not_take_is_not_shared(store):

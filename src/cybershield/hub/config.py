@@ -202,6 +202,11 @@ class HubConfig:
     grouping: GroupingConfig = field(default_factory=GroupingConfig)
 
     @property
+    def constituent_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The address ranges of every constituent (checked when the configuration was read)."""
+        return tuple(ipaddress.ip_network(n, strict=False) for c in self.constituents.values() for n in c.networks)
+
+    @property
     def logins(self) -> dict[str, Login]:
         """Every login of the hub (peers, constituents, accounts) by name."""
         return {entry.name: entry.login

@@ -12,6 +12,7 @@ reason in the hub's health.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import uuid
 from dataclasses import dataclass
@@ -71,6 +72,8 @@ class Federation:
         self.correlator = Correlator(sessions, self.me.name, self.me.agreement) if self.me.agreement else None
         self.incidents = IncidentDesk(sessions, self.me.name, self.me.agreement) if self.me.agreement else None
         self.escalations = service.context.settings.var_dir / "escalations"
+        #: The constituents' own address ranges: their addresses stay home like internal ones.
+        self.home = service.config.constituent_networks
         service.bus.subscribe(SHARING, self._share, name="federation")
         service.bus.subscribe(INCIDENTS, self._share_incidents, name="incident-sharing", batch=16)
         self.readiness = ReadinessSharing(service, topology, self.me, self._send)
@@ -96,7 +99,7 @@ class Federation:
     # -- out -------------------------------------------------------------------------------------
 
     def _share(self, batches: list[list[Alert]]) -> None:
-        seen = [s for alerts in batches for alert in alerts if (s := _seen(alert)) is not None]
+        seen = [s for alerts in batches for alert in alerts if (s := _seen(alert, self.home)) is not None]
         if not seen or self.me.role != "national":
             return
         bundle = sightings_bundle(self.me.name, self.me.country, seen, tlp=self._tlp())
@@ -113,7 +116,8 @@ class Federation:
         for view in {v["id"]: v for v in views}.values():
             alerts = store.alerts(view["id"])
             for hub in self.topology.cross_border_of(self.me.name):
-                bundle = incident_bundle(self.me.name, self.me.country, view, alerts, hub.agreement, self._tlp())
+                bundle = incident_bundle(self.me.name, self.me.country, view, alerts, hub.agreement, self._tlp(),
+                                         self.home)
                 if bundle is not None:
                     self._send(hub.name, bundle)
 
@@ -201,8 +205,8 @@ class Federation:
             log.warning("large-scale case %s escalated: %s", warning.report_id, folder)
 
 
-def _seen(alert: Alert) -> Seen | None:
-    observables = alert_observables(alert.context)
+def _seen(alert: Alert, home: tuple[ipaddress._BaseNetwork, ...]) -> Seen | None:
+    observables = alert_observables(alert.context, home)
     if not observables:
         return None
     first = alert.timestamp or alert.created

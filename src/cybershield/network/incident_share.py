@@ -11,6 +11,7 @@ keeps each version once.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 
@@ -34,15 +35,17 @@ FACTS = "x_cybershield_incident"
 
 
 def incident_bundle(hub: str, country: str, incident: dict, alerts: list[dict], agreement: Agreement,
-                    tlp: str) -> dict | None:
+                    tlp: str, networks: tuple[ipaddress._BaseNetwork, ...] = ()) -> dict | None:
     """The bundle ``hub`` shares up under ``agreement`` for ``incident`` (a stored incident's view) and its
-    ``alerts`` (``IncidentStore.alerts``), marked ``tlp``; None when nothing of it may or need be shared."""
+    ``alerts`` (``IncidentStore.alerts``), marked ``tlp``; None when nothing of it may or need be shared.
+    Addresses in ``networks`` (the hub's constituents' ranges) stay home like internal ones."""
     if "incident" not in agreement.share_types or incident.get("merged_into"):
         return None
     if severity_rank(incident["severity"]) < severity_rank(agreement.incident_min_severity):
         return None
-    observables = sorted({*typed_observables(incident.get("observables") or ()),
-                          *(o for a in alerts for o in alert_observables((a.get("document") or {}).get("context") or {}))})
+    observables = sorted({*typed_observables(incident.get("observables") or (), networks),
+                          *(o for a in alerts
+                            for o in alert_observables((a.get("document") or {}).get("context") or {}, networks))})
     if not observables:
         return None
     observables = observables[:MAX_ITEMS]

@@ -88,11 +88,13 @@ def typed_observables(items: Iterable[Mapping[str, object]], networks: Iterable[
     return sorted(found)
 
 
-def alert_observables(context: Mapping[str, object]) -> list[Observable]:
-    """The shareable observables of an alert's context: the events it observed and the value it matched."""
+def alert_observables(context: Mapping[str, object], networks: Iterable[ipaddress._BaseNetwork] = ()
+                      ) -> list[Observable]:
+    """The shareable observables of an alert's context: the events it observed and the value it matched
+    (``networks``: the hub's own ranges besides the internal ones)."""
     observed = context.get("observed") or []
     matched = context.get("matched")
     if isinstance(matched, Mapping) and matched.get("field") and matched.get("value") is not None:
         observed = [*observed, {matched["field"]: str(matched["value"])}]
-    return sorted({o for event in observed if isinstance(event, Mapping) for o in external_observables(event)})
+    return sorted({o for event in observed if isinstance(event, Mapping) for o in external_observables(event, networks)})
 
