@@ -107,7 +107,7 @@ def test_a_retro_hunt_that_fails_leaves_the_warning_unapplied_for_the_retry(hub)
     archive = hub.service.context.archive
     damaged = archive.files()[0].parent / "part-damaged.parquet"
     damaged.write_bytes(b"PAR1 this is not a Parquet file")
-    with pytest.raises(duckdb.Error):
+    with pytest.raises((duckdb.Error, OSError)):  # DuckDB finds it planning, or Arrow while streaming
         hub.service.apply_warning(warning_bundle(C2), sender="cb-hub")
     with hub.client("analyst") as client:
         assert client.get("/api/v1/warnings").json() == []
