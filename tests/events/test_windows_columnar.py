@@ -153,3 +153,18 @@ def test_gathered_evtx_records_with_a_bad_one_quarantine_it_and_keep_the_others(
     assert events.num_rows == 48
     assert events.column(PROVENANCE_SOURCE).value_counts().to_pylist() == [
         {"values": "a.evtx", "counts": 23}, {"values": "b.evtx", "counts": 25}]
+
+
+def test_a_large_file_comes_in_batches_of_at_most_the_batch_size(tmp_path):
+    """A block is decoded whole, so its size bounds memory: a file's blocks follow ``batch_size``."""
+    path = tmp_path / "sysmon.json"
+    path.write_text("".join(
+        orjson.dumps({"EventID": 1 + i % 3, "Channel": "Microsoft-Windows-Sysmon/Operational", "RecordNumber": i + 1,
+                      "Hostname": f"wks{i % 7}", "Image": f"C:\\Windows\\app{i}.exe"}).decode() + "\n"
+        for i in range(2_500)))
+    batches: list[pa.Table] = []
+    summary = ingest([path], sink=batches.append, batch_size=1_000)
+    assert summary.parsed == 2_500
+    assert max(b.num_rows for b in batches) <= 1_000 and len(batches) >= 3
+    ids = sorted(i for b in batches for i in b.column(PROVENANCE_RECORD_ID).to_pylist())
+    assert ids == list(range(1, 2_501))

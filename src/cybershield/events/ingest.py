@@ -18,7 +18,7 @@ import pyarrow as pa
 from .batch import BatchBuilder
 from .formats import sniff
 from .parsers import PARSERS
-from .parsers.columnar import BLOCK_LINES, Block, Pending
+from .parsers.columnar import BLOCK_LINES, Block, ColumnarLineParser, Pending
 from .quarantine import Quarantine, QuarantineEntry
 from .readers import LineTooLong, iter_lines, open_binary
 
@@ -103,8 +103,9 @@ def discover(paths: Iterable[Path], skipped: list[str]) -> list[Path]:
     return found
 
 
-def parse_file(path: Path, fmt: str | None = None) -> Iterator[object]:
-    """Items of one file: ``(record_id, fields)``, ``Block`` or ``QuarantineEntry``; the file's format first."""
+def parse_file(path: Path, fmt: str | None = None, block_lines: int = BLOCK_LINES) -> Iterator[object]:
+    """Items of one file: ``(record_id, fields)``, ``Block`` (of at most ``block_lines`` records) or
+    ``QuarantineEntry``; the file's format first."""
     source = str(path)
     if not path.exists():
         yield "missing"
@@ -117,7 +118,10 @@ def parse_file(path: Path, fmt: str | None = None) -> Iterator[object]:
         yield from _unread_lines(path, source, detail)
         return
     yield name
-    yield from PARSERS[name]().records(path, source)
+    parser = PARSERS[name]()
+    if isinstance(parser, ColumnarLineParser):  # a block is decoded whole: memory grows with its size
+        parser.block_lines = min(parser.block_lines, block_lines)
+    yield from parser.records(path, source)
 
 
 def _unread_lines(path: Path, source: str, detail: str) -> Iterator[QuarantineEntry]:
@@ -181,7 +185,7 @@ def ingest(
 
     for path in discover(paths, summary.skipped):
         file_started = time.perf_counter()
-        items = parse_file(path, fmt)
+        items = parse_file(path, fmt, batch_size)
         name = str(next(items))
         if name != builder_format:
             emit(builder.flush())

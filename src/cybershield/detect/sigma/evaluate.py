@@ -21,7 +21,6 @@ import operator
 import re
 import re._constants as re_constants
 import re._parser as re_parser
-from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,6 +35,8 @@ from .compile import KEYWORDS, NEEDLE_KINDS, CompiledRule, Leaf, Leaves, Node
 from .pipeline import CHANNEL, EVENT_DATA, EVENT_ID
 
 _ROW = "\x00row"
+#: Joins a field's distinct values for one automaton pass (no needle holds it: see ``_plan_fields``).
+_SEPARATOR = "\x00"
 _CHANNEL_KEY = "\x00channel"
 _EVENT_ID_KEY = "\x00event_id"
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -108,7 +109,7 @@ class Evaluator:
             if leaf.kind == "regex" and (literal := _regex_literal(*leaf.value)):
                 regex = _regex(*leaf.value)
                 needle = literal if isinstance(regex, str) else None
-            if needle:
+            if needle and _SEPARATOR not in needle:
                 key = keys.get((fid, needle))
                 if key is None:
                     key = keys[fid, needle] = len(keys)
@@ -233,8 +234,7 @@ class Evaluator:
         leaves: list[np.ndarray] = []
         if self.automata:
             hit_units, hit_keys = self._needle_hits(columns, starts, low.to_list())
-            hits = pl.DataFrame({"u": np.frombuffer(hit_units, dtype=np.int64),
-                                 "key": np.frombuffer(hit_keys, dtype=np.int64)})
+            hits = pl.DataFrame({"u": hit_units, "key": hit_keys})
             candidates = hits.join(self.needle_table, on="key")
             at = candidates.get_column("u")
             candidates = candidates.with_columns(value=low.gather(at), raw=distinct.gather(at)).filter(_verified())
@@ -263,20 +263,24 @@ class Evaluator:
                               np.concatenate(leaves).astype(np.int64))
 
     def _needle_hits(self, columns: list[tuple[int, pa.DictionaryArray, pa.DataType]], starts: np.ndarray,
-                     texts: list[str | None]) -> tuple[array, array]:
-        """(distinct value, needle key) for every needle of its field that a value contains, as two
-        int64 arrays (a batch can have millions of hits: no Python tuple per hit)."""
-        units, keys = array("q"), array("q")
+                     texts: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct value, needle key), once each, for every needle of its field that a value
+        contains: per field, one pass of its automaton over the distinct lower-case values of all
+        its columns joined by a separator, the end of each hit mapped back to its value."""
+        spans: dict[int, list[range]] = defaultdict(list)
         for (fid, encoded, dtype), start in zip(columns, starts, strict=True):
-            automaton = self.automata.get(fid)
-            if automaton is None or not self._scanned(fid, dtype):
-                continue
-            for unit, text in enumerate(texts[start:start + len(encoded.dictionary)], int(start)):
-                if text:
-                    found = {key for _, key in automaton.iter(text)}
-                    units.extend([unit] * len(found))
-                    keys.extend(found)
-        return units, keys
+            if fid in self.automata and self._scanned(fid, dtype):
+                spans[fid].append(range(start, start + len(encoded.dictionary)))
+        units, keys = [_EMPTY], [_EMPTY]
+        for fid, ranges in spans.items():
+            at = np.concatenate([np.arange(r.start, r.stop, dtype=np.int64) for r in ranges])
+            values = [texts[u] or "" for r in ranges for u in r]
+            ends = np.cumsum(np.fromiter(map(len, values), np.int64, len(values)) + 1)
+            found = np.array(list(self.automata[fid].iter(_SEPARATOR.join(values))), dtype=np.int64).reshape(-1, 2)
+            units.append(at[np.searchsorted(ends, found[:, 0], side="right")])
+            keys.append(found[:, 1])
+        pairs = np.unique(np.concatenate(units) * len(self.needle_table) + np.concatenate(keys))
+        return np.divmod(pairs, len(self.needle_table))
 
     def _value_hits(self, fid: int, raw: pl.Series, low: pl.Series, needed: set[int]) -> Iterator[tuple[int, np.ndarray]]:
         """(leaf, matching distinct values) for the ``needed`` leaves of field ``fid`` that have no needle."""
