@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import itertools
 import operator
 import re
 import re._constants as re_constants
@@ -233,7 +234,7 @@ class Evaluator:
         units: list[np.ndarray] = []
         leaves: list[np.ndarray] = []
         if self.automata:
-            hit_units, hit_keys = self._needle_hits(columns, starts, low.to_list())
+            hit_units, hit_keys = self._needle_hits(columns, starts, low)
             hits = pl.DataFrame({"u": hit_units, "key": hit_keys})
             candidates = hits.join(self.needle_table, on="key")
             at = candidates.get_column("u")
@@ -263,7 +264,7 @@ class Evaluator:
                               np.concatenate(leaves).astype(np.int64))
 
     def _needle_hits(self, columns: list[tuple[int, pa.DictionaryArray, pa.DataType]], starts: np.ndarray,
-                     texts: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+                     low: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         """(distinct value, needle key), once each, for every needle of its field that a value
         contains: per field, one pass of its automaton over the distinct lower-case values of all
         its columns joined by a separator, the end of each hit mapped back to its value."""
@@ -271,13 +272,16 @@ class Evaluator:
         for (fid, encoded, dtype), start in zip(columns, starts, strict=True):
             if fid in self.automata and self._scanned(fid, dtype):
                 spans[fid].append(range(start, start + len(encoded.dictionary)))
-        units, keys = [_EMPTY], [_EMPTY]
+        if not spans:
+            return _EMPTY, _EMPTY
+        texts = low.fill_null("").to_list()
+        lengths = low.str.len_chars().fill_null(0).to_numpy().astype(np.int64) + 1
+        units, keys = [], []
         for fid, ranges in spans.items():
             at = np.concatenate([np.arange(r.start, r.stop, dtype=np.int64) for r in ranges])
-            values = [texts[u] or "" for r in ranges for u in r]
-            ends = np.cumsum(np.fromiter(map(len, values), np.int64, len(values)) + 1)
-            found = np.array(list(self.automata[fid].iter(_SEPARATOR.join(values))), dtype=np.int64).reshape(-1, 2)
-            units.append(at[np.searchsorted(ends, found[:, 0], side="right")])
+            joined = _SEPARATOR.join(itertools.chain.from_iterable(texts[r.start:r.stop] for r in ranges))
+            found = np.fromiter(itertools.chain.from_iterable(self.automata[fid].iter(joined)), np.int64).reshape(-1, 2)
+            units.append(at[np.searchsorted(np.cumsum(lengths[at]), found[:, 0], side="right")])
             keys.append(found[:, 1])
         pairs = np.unique(np.concatenate(units) * len(self.needle_table) + np.concatenate(keys))
         return np.divmod(pairs, len(self.needle_table))
