@@ -20,7 +20,8 @@ from cybershield.learning import (
     time_split,
 )
 from cybershield.learning.calibration import BenignTail, threshold_for_budget
-from cybershield.learning.classifier import FAMILY_MEMBERS
+from cybershield.learning.classifier import FAMILY_MEMBERS, SIBLING_MEMBERS, SIBLINGS
+from cybershield.learning.features import TIMING_FEATURES
 from cybershield.learning.scorer import calibrated
 from cybershield.learning.splits import calibration_folds
 
@@ -268,3 +269,34 @@ def test_family_model_is_an_average_of_bagged_boosters_and_older_single_ones_loa
     assert len(single.families) == 1
     only_first = classifier.families[0].predict(alerted).argmax(axis=1)
     np.testing.assert_array_equal(single.family(alerted), np.asarray(classifier.family_names)[only_first])
+
+
+def test_slow_dos_pair_is_named_by_what_it_sends_not_its_timers(small_scorer, small_flows):
+    """Between Slowloris and slowhttptest the sibling model decides, and it reads no timing feature: giving
+    slowhttptest flows Slowloris's durations, gaps and idle times does not move a name inside the pair."""
+    classifier = small_scorer.classifier
+    assert len(classifier.siblings) == SIBLING_MEMBERS
+    assert {member.num_feature() for member in classifier.siblings} == {len(FEATURE_NAMES) - len(TIMING_FEATURES)}
+    slow = small_flows.matrix[small_flows.labels == SIBLINGS[0]]
+    other = small_flows.matrix[small_flows.labels == SIBLINGS[1]][:len(slow)]
+    timed = [j for j, name in enumerate(FEATURE_NAMES) if name in TIMING_FEATURES]
+    assert {"duration_s", "flow_iat_max", "idle_min", "flow_bytes_s"} <= TIMING_FEATURES
+    assert "fwd_packet_length_max" not in TIMING_FEATURES
+    moved = slow.copy()
+    moved[:, timed] = other[:, timed]
+    before, after = classifier.family(slow), classifier.family(moved)
+    both = np.isin(before, SIBLINGS) & np.isin(after, SIBLINGS)
+    assert both.sum() > len(slow) / 2 and (before[both] == after[both]).all()
+    assert (before == SIBLINGS[0]).mean() > 0.9
+
+
+def test_sibling_model_round_trips_and_older_models_without_it_load(small_scorer, small_flows):
+    classifier = small_scorer.classifier
+    files = classifier.to_files()
+    assert {f"siblings.{k}.lgb.txt" for k in range(SIBLING_MEMBERS)} <= set(files)
+    attacks = small_flows.matrix[small_flows.labels != BENIGN]
+    np.testing.assert_array_equal(FlowClassifier.from_files(files).family(attacks), classifier.family(attacks))
+    older = FlowClassifier.from_files({k: v for k, v in files.items() if not k.startswith("siblings.")})
+    assert older.siblings == []
+    probability = sum(member.predict(attacks) for member in classifier.families)
+    np.testing.assert_array_equal(older.family(attacks), np.asarray(classifier.family_names)[probability.argmax(axis=1)])

@@ -203,6 +203,10 @@ FEATURES: dict[str, dict[str, Source]] = {
     "zeek_conn_state": {"zeek.conn": zeek_conn_state()},
 }
 FEATURE_NAMES: list[str] = list(FEATURES)
+#: Features that measure time (durations, gaps between packets, active and idle periods) or rates per second:
+#: set by a tool's timers and the server's timeouts, so they move between phases of one attack.
+TIMING_FEATURES = frozenset(n for n in FEATURE_NAMES if n.endswith("_s") or any(
+    word in n for word in ("duration", "iat", "active", "idle", "bulk_rate", "second", "throughput")))
 
 
 @dataclass
