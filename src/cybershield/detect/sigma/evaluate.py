@@ -38,6 +38,10 @@ from .pipeline import CHANNEL, EVENT_DATA, EVENT_ID
 _ROW = "\x00row"
 #: Joins a field's distinct values for one automaton pass (no needle holds it: see ``_plan_fields``).
 _SEPARATOR = "\x00"
+#: A field whose distinct values hold this many characters per needle or more first drops the values that hold
+#: none with Polars' ``contains_any`` (Rust Aho-Corasick, built on each call: cheap for few needles, several
+#: times faster than ``pyahocorasick`` over long text): the keywords over every payload column.
+_PREFILTER_CHARS = 1024
 _CHANNEL_KEY = "\x00channel"
 _EVENT_ID_KEY = "\x00event_id"
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -120,9 +124,10 @@ class Evaluator:
                 self.value_leaves[fid].append(leaf_id)
         for automaton in self.automata.values():
             automaton.make_automaton()
-        needles = defaultdict(set)
+        needles = defaultdict(list)
         for fid, needle in keys:
-            needles[fid].add(needle)
+            needles[fid].append(needle)
+        self.needles = dict(needles)
         #: fields with a needle that the text of an integer (digits, minus) or of a boolean can hold:
         #: the needle pass skips integer and boolean columns of the other fields
         self.integer_needles = {fid for fid, found in needles.items() if any(set(n) <= _INTEGER_CHARS for n in found)}
@@ -265,19 +270,26 @@ class Evaluator:
                      low: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         """(distinct value, needle key), once each, for every needle of its field that a value
         contains: per field, one pass of its automaton over the distinct lower-case values of all
-        its columns joined by a separator, the end of each hit mapped back to its value."""
+        its columns joined by a separator (only those that hold a needle, where ``_PREFILTER_CHARS`` says),
+        the end of each hit mapped back to its value."""
         spans: dict[int, list[range]] = defaultdict(list)
         for (fid, encoded, dtype), start in zip(columns, starts, strict=True):
             if fid in self.automata and self._scanned(fid, dtype):
                 spans[fid].append(range(start, start + len(encoded.dictionary)))
         if not spans:
             return _EMPTY, _EMPTY
-        texts = low.fill_null("").to_list()
         lengths = low.str.len_chars().fill_null(0).to_numpy().astype(np.int64) + 1
-        units, keys = [], []
+        scanned: dict[int, np.ndarray] = {}  # field -> its distinct values to scan
         for fid, ranges in spans.items():
             at = np.concatenate([np.arange(r.start, r.stop, dtype=np.int64) for r in ranges])
-            joined = _SEPARATOR.join(itertools.chain.from_iterable(texts[r.start:r.stop] for r in ranges))
+            if lengths[at].sum() >= _PREFILTER_CHARS * len(self.needles[fid]):
+                at = at[low.gather(at).str.contains_any(self.needles[fid]).fill_null(False).to_numpy()]
+            scanned[fid] = at
+        texts = low.gather(np.concatenate(list(scanned.values()))).fill_null("").to_list()
+        units, keys, offset = [], [], 0
+        for fid, at in scanned.items():
+            joined = _SEPARATOR.join(texts[offset:offset + len(at)])
+            offset += len(at)
             found = np.fromiter(itertools.chain.from_iterable(self.automata[fid].iter(joined)), np.int64).reshape(-1, 2)
             units.append(at[np.searchsorted(np.cumsum(lengths[at]), found[:, 0], side="right")])
             keys.append(found[:, 1])
@@ -291,7 +303,9 @@ class Evaluator:
             plan = self._value_plans[fid] = self._value_plan(fid)
         expressions = [expr for leaf_id, expr in plan.expressions if leaf_id in needed]
         if expressions:
-            masks = pl.DataFrame({"raw": raw, "low": low}).select(expressions)
+            # in sequence, on this thread: the regular expressions stay in its cache of compiled ones (Polars
+            # keeps 32 per thread) from batch to batch; a parallel select shares a worker's cache with the needle pass
+            masks = pl.DataFrame({"raw": raw, "low": low}).select_seq(expressions)
             for mask in masks.iter_columns():
                 yield int(mask.name), np.flatnonzero(mask.fill_null(False).to_numpy())
         networks = [(leaf_id, network) for leaf_id, network in plan.cidr if leaf_id in needed]
