@@ -186,8 +186,7 @@ class Evaluator:
                        if name.startswith(EVENT_DATA) and name in filled]
         wanted = [(fid, name) for fid, name in wanted if self._readable(fid, batch.schema.field(name).type)]
         encoded = {name: _encode(batch.column(name)) for name in dict.fromkeys(name for _, name in wanted)}
-        row_bits = {leaf_id: bits for leaf_id in self.row_leaves
-                    if (bits := _mask_bits(self._row_mask(frame, self.leaves[leaf_id]).fill_null(False).to_numpy()))}
+        row_bits = self._row_bits(frame)
 
         def value_leaves(found: set[int]) -> set[int]:
             """The needle-less leaves of the rules in scope that ``found`` (and the row leaves) leave in play."""
@@ -344,22 +343,16 @@ class Evaluator:
             plan.expressions.append((leaf_id, expr.alias(str(leaf_id))))
         return plan
 
-    @staticmethod
-    def _row_mask(part: pl.DataFrame, leaf: Leaf) -> pl.Series:
-        """Leaves on presence or on two fields, row by row."""
-        raw = _column(part, leaf.field)
-        if leaf.kind == "null":
-            return raw.is_null()
-        if leaf.kind in ("any", "exists"):
-            return raw.is_not_null() if leaf.value in (None, True) else raw.is_null()
-        other = _column(part, leaf.value[0]).str.to_lowercase()
-        low = raw.str.to_lowercase()
-        mode = leaf.value[1]
-        if mode == "eq":
-            return low == other
-        method = {"contains": lambda a, b: a.str.contains(b, literal=True),
-                  "startswith": lambda a, b: a.str.starts_with(b), "endswith": lambda a, b: a.str.ends_with(b)}[mode]
-        return pl.DataFrame({"a": low, "b": other}).select(method(pl.col("a"), pl.col("b"))).to_series()
+    def _row_bits(self, frame: pl.DataFrame) -> dict[int, int]:
+        """Row bitmaps of the leaves on presence or on two fields that have rows, in one pass over the frame."""
+        if not self.row_leaves:
+            return {}
+        exprs = [_row_expr(frame.columns, self.leaves[leaf_id]).fill_null(False).alias(str(leaf_id))
+                 for leaf_id in self.row_leaves]
+        masks = frame.with_columns_seq(exprs).select([str(leaf_id) for leaf_id in self.row_leaves]).to_numpy()
+        packed = np.packbits(masks.T, axis=1, bitorder="little")
+        found = {leaf_id: int.from_bytes(row, "little") for leaf_id, row in zip(self.row_leaves, packed, strict=True)}
+        return {leaf_id: bits for leaf_id, bits in found.items() if bits}
 
 
 def _regex_literal(pattern: str, flags: str) -> str | None:
@@ -404,8 +397,23 @@ def _encode(column: pa.ChunkedArray) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(encoded.indices, values.cast(pa.large_string()))
 
 
-def _column(frame: pl.DataFrame, name: str) -> pl.Series:
-    return frame.get_column(name) if name in frame.columns else pl.Series(name, [None] * frame.height, dtype=pl.Utf8)
+def _row_expr(columns: list[str], leaf: Leaf) -> pl.Expr:
+    """A leaf on presence or on two fields, row by row (an absent column holds nulls)."""
+    def column(name: str) -> pl.Expr:
+        return pl.col(name) if name in columns else pl.lit(None, pl.Utf8)
+
+    raw = column(leaf.field)
+    if leaf.kind == "null":
+        return raw.is_null()
+    if leaf.kind in ("any", "exists"):
+        return raw.is_not_null() if leaf.value in (None, True) else raw.is_null()
+    low, other = raw.str.to_lowercase(), column(leaf.value[0]).str.to_lowercase()
+    mode = leaf.value[1]
+    if mode == "eq":
+        return low == other
+    if mode == "contains":
+        return low.str.contains(other, literal=True)
+    return low.str.starts_with(other) if mode == "startswith" else low.str.ends_with(other)
 
 
 def _bits_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np.ndarray,
@@ -446,11 +454,6 @@ def _bitsets(keys: np.ndarray, height: int) -> dict[int, int]:
     packed[cells[starts]] = np.add.reduceat(np.left_shift(1, rows & 7), starts)  # distinct bits: a sum is an or
     packed = packed.reshape(len(first), width)
     return {int(owner): int.from_bytes(packed[slot], "little") for slot, owner in enumerate(owners[first])}
-
-
-def _mask_bits(mask: np.ndarray) -> int:
-    """The row bitmap of a boolean mask."""
-    return int.from_bytes(np.packbits(mask, bitorder="little"), "little")
 
 
 def _rows(bits: int, height: int) -> list[int]:
