@@ -123,6 +123,16 @@ def test_keywords_search_all_payload_fields(tmp_path):
     assert one(tmp_path, "keywords:\n  - 'mimikatz'\ncondition: keywords", *events) == {1, 2}
 
 
+def test_keywords_in_long_text(tmp_path):
+    """Long payload text (the keyword pass first drops the values that hold no keyword) finds the same keywords,
+    also after non-ASCII text and in upper case."""
+    filler = "Ünïcödé " * 500
+    events = [sysmon(ScriptBlockText=filler + "Invoke-MIMIKATZ " + filler), sysmon(ScriptBlockText=filler),
+              sysmon(CommandLine="sekurlsa::logonpasswords", ScriptBlockText=filler + "!"),
+              sysmon(ScriptBlockText="ä" + filler + "MimiKatz"), sysmon(ScriptBlockText=filler + "mimi katz")]
+    assert one(tmp_path, "keywords:\n  - 'mimikatz'\n  - 'sekurlsa::'\ncondition: keywords", *events) == {1, 3, 4}
+
+
 def test_null_and_empty_values(tmp_path):
     events = [sysmon(Image="a", Description=""), sysmon(Image="a"), sysmon(Image="a", Description="x")]
     assert one(tmp_path, "sel:\n  Description: null\ncondition: sel", *events) == {2}

@@ -9,8 +9,8 @@ expression, and leaves without a needle
 (regular expressions, CIDR, comparisons) run on the distinct values too; the results map back
 to rows through the codes. (2) The batch is grouped by (channel,
 EventID); a rule meets only the groups its log source can produce. (3) Each rule's boolean tree
-is evaluated over the sparse row sets of its leaves (sorted NumPy index arrays), so a rule whose
-selection finds nothing costs a few microseconds.
+is evaluated over row bitmaps (Python integers, bit i for row i: ``&``, ``|``, ``^`` run in C over
+the whole batch), built at once for every leaf with rows; only a rule's matches become row lists.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ from .pipeline import CHANNEL, EVENT_DATA, EVENT_ID
 _ROW = "\x00row"
 #: Joins a field's distinct values for one automaton pass (no needle holds it: see ``_plan_fields``).
 _SEPARATOR = "\x00"
+#: A field whose distinct values hold this many characters per needle or more first drops the values that hold
+#: none with Polars' ``contains_any`` (Rust Aho-Corasick, built on each call: cheap for few needles, several
+#: times faster than ``pyahocorasick`` over long text): the keywords over every payload column.
+_PREFILTER_CHARS = 1024
 _CHANNEL_KEY = "\x00channel"
 _EVENT_ID_KEY = "\x00event_id"
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -120,9 +124,10 @@ class Evaluator:
                 self.value_leaves[fid].append(leaf_id)
         for automaton in self.automata.values():
             automaton.make_automaton()
-        needles = defaultdict(set)
+        needles = defaultdict(list)
         for fid, needle in keys:
-            needles[fid].add(needle)
+            needles[fid].append(needle)
+        self.needles = dict(needles)
         #: fields with a needle that the text of an integer (digits, minus) or of a boolean can hold:
         #: the needle pass skips integer and boolean columns of the other fields
         self.integer_needles = {fid for fid, found in needles.items() if any(set(n) <= _INTEGER_CHARS for n in found)}
@@ -161,14 +166,17 @@ class Evaluator:
         """Every (rule, rows) pair with at least one matching row."""
         if batch.num_rows == 0 or not self.rules:
             return
+        height = batch.num_rows
         frame = self.frame(batch)
         groups = frame.select(_CHANNEL_KEY, _EVENT_ID_KEY).with_row_index(_ROW).group_by(
             [_CHANNEL_KEY, _EVENT_ID_KEY]).agg(pl.col(_ROW))
-        scope: dict[int, list[np.ndarray]] = defaultdict(list)
-        for channel, event_id, rows in groups.iter_rows():
-            part = np.asarray(rows, dtype=np.int64)
+        members = groups.get_column(_ROW)
+        owners = np.repeat(np.arange(groups.height, dtype=np.int64), members.list.len().to_numpy())
+        group_bits = _bitsets(np.sort(owners * height + members.explode().to_numpy()), height)
+        scope: dict[int, list[int]] = defaultdict(list)  # rule -> bitmaps of the groups it meets
+        for group, (channel, event_id) in enumerate(groups.select(_CHANNEL_KEY, _EVENT_ID_KEY).iter_rows()):
             for index in self.applicable(channel, event_id):
-                scope[index].append(part)
+                scope[index].append(group_bits[group])
         if not scope:
             return
         filled = {name for name in batch.column_names if batch.column(name).null_count < batch.num_rows}
@@ -178,28 +186,22 @@ class Evaluator:
                        if name.startswith(EVENT_DATA) and name in filled]
         wanted = [(fid, name) for fid, name in wanted if self._readable(fid, batch.schema.field(name).type)]
         encoded = {name: _encode(batch.column(name)) for name in dict.fromkeys(name for _, name in wanted)}
-        row_sets = {leaf_id: np.flatnonzero(self._row_mask(frame, self.leaves[leaf_id]).fill_null(False).to_numpy())
-                    for leaf_id in self.row_leaves}
-        found_rows = [leaf_id for leaf_id, rows in row_sets.items() if len(rows)]
+        row_bits = self._row_bits(frame)
 
         def value_leaves(found: set[int]) -> set[int]:
             """The needle-less leaves of the rules in scope that ``found`` (and the row leaves) leave in play."""
-            maybe = self.untriggered.union(self.value_triggered, *(self.triggered.get(i, ()) for i in (*found, *found_rows)))
+            maybe = self.untriggered.union(self.value_triggered, *(self.triggered.get(i, ()) for i in (*found, *row_bits)))
             return set().union(*(self.rule_value_leaves[i] for i in maybe.intersection(scope)))
 
         columns = [(fid, encoded[name], batch.schema.field(name).type) for fid, name in wanted]
-        sets = self._leaf_rows(columns, value_leaves) if wanted else {}
-        sets.update(row_sets)
-        candidates = self.untriggered.union(*(self.triggered.get(leaf_id, ()) for leaf_id, rows in sets.items() if len(rows)))
+        bits = self._leaf_bits(columns, value_leaves, height) if wanted else {}
+        bits.update(row_bits)
+        candidates = self.untriggered.union(*(self.triggered.get(leaf_id, ()) for leaf_id in bits))
+        every = (1 << height) - 1
         for index in sorted(candidates.intersection(scope)):
-            found, negated = _evaluate(self.rules[index].tree, sets)
-            if not negated and not len(found):
-                continue
-            parts = scope[index]
-            universe = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
-            found = _difference(universe, found) if negated else _intersection(found, universe)
-            if len(found):
-                yield Match(index, found.tolist())
+            found = _evaluate(self.rules[index].tree, bits, every)
+            if found and (found := found & functools.reduce(operator.or_, scope[index])):
+                yield Match(index, _rows(found, height))
 
     def _readable(self, fid: int, dtype: pa.DataType) -> bool:
         """Whether a leaf of field ``fid`` can match a value of a column of type ``dtype``."""
@@ -215,9 +217,9 @@ class Evaluator:
             return fid in self.boolean_needles
         return fid in self.automata
 
-    def _leaf_rows(self, columns: list[tuple[int, pa.DictionaryArray, pa.DataType]],
-                   value_leaves: Callable[[set[int]], set[int]]) -> dict[int, np.ndarray]:
-        """Rows per single-field leaf, for all fields at once.
+    def _leaf_bits(self, columns: list[tuple[int, pa.DictionaryArray, pa.DataType]],
+                   value_leaves: Callable[[set[int]], set[int]], height: int) -> dict[int, int]:
+        """Row bitmaps of the single-field leaves that have rows, for all fields at once.
 
         Each leaf is decided once per distinct value of its field (logs repeat values: images,
         users, hashes): every column is dictionary-encoded, the field's automaton finds the
@@ -241,7 +243,7 @@ class Evaluator:
             candidates = candidates.with_columns(value=low.gather(at), raw=distinct.gather(at)).filter(_verified())
             units.append(candidates.get_column("u").to_numpy())
             leaves.append(candidates.get_column("leaf").to_numpy())
-        needed = value_leaves(set(np.unique(leaves[0]).tolist()) if leaves else set())
+        needed = value_leaves(set(_distinct(leaves[0]).tolist()) if leaves else set())
         for (fid, _, _), start, size in zip(columns, starts, sizes, strict=True):
             if fid in self.value_leaves and needed.intersection(self.value_leaves[fid]):
                 for leaf_id, hit in self._value_hits(fid, distinct.slice(start, size), low.slice(start, size), needed):
@@ -260,30 +262,37 @@ class Evaluator:
             rows.append(np.flatnonzero(keep))
         if not codes:
             return {}
-        return _rows_per_leaf(np.concatenate(codes), np.concatenate(rows), len(distinct), np.concatenate(units),
-                              np.concatenate(leaves).astype(np.int64))
+        return _bits_per_leaf(np.concatenate(codes), np.concatenate(rows), len(distinct), np.concatenate(units),
+                              np.concatenate(leaves).astype(np.int64), height)
 
     def _needle_hits(self, columns: list[tuple[int, pa.DictionaryArray, pa.DataType]], starts: np.ndarray,
                      low: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         """(distinct value, needle key), once each, for every needle of its field that a value
         contains: per field, one pass of its automaton over the distinct lower-case values of all
-        its columns joined by a separator, the end of each hit mapped back to its value."""
+        its columns joined by a separator (only those that hold a needle, where ``_PREFILTER_CHARS`` says),
+        the end of each hit mapped back to its value."""
         spans: dict[int, list[range]] = defaultdict(list)
         for (fid, encoded, dtype), start in zip(columns, starts, strict=True):
             if fid in self.automata and self._scanned(fid, dtype):
                 spans[fid].append(range(start, start + len(encoded.dictionary)))
         if not spans:
             return _EMPTY, _EMPTY
-        texts = low.fill_null("").to_list()
         lengths = low.str.len_chars().fill_null(0).to_numpy().astype(np.int64) + 1
-        units, keys = [], []
+        scanned: dict[int, np.ndarray] = {}  # field -> its distinct values to scan
         for fid, ranges in spans.items():
             at = np.concatenate([np.arange(r.start, r.stop, dtype=np.int64) for r in ranges])
-            joined = _SEPARATOR.join(itertools.chain.from_iterable(texts[r.start:r.stop] for r in ranges))
+            if lengths[at].sum() >= _PREFILTER_CHARS * len(self.needles[fid]):
+                at = at[low.gather(at).str.contains_any(self.needles[fid]).fill_null(False).to_numpy()]
+            scanned[fid] = at
+        texts = low.gather(np.concatenate(list(scanned.values()))).fill_null("").to_list()
+        units, keys, offset = [], [], 0
+        for fid, at in scanned.items():
+            joined = _SEPARATOR.join(texts[offset:offset + len(at)])
+            offset += len(at)
             found = np.fromiter(itertools.chain.from_iterable(self.automata[fid].iter(joined)), np.int64).reshape(-1, 2)
             units.append(at[np.searchsorted(np.cumsum(lengths[at]), found[:, 0], side="right")])
             keys.append(found[:, 1])
-        pairs = np.unique(np.concatenate(units) * len(self.needle_table) + np.concatenate(keys))
+        pairs = _distinct(np.concatenate(units) * len(self.needle_table) + np.concatenate(keys))
         return np.divmod(pairs, len(self.needle_table))
 
     def _value_hits(self, fid: int, raw: pl.Series, low: pl.Series, needed: set[int]) -> Iterator[tuple[int, np.ndarray]]:
@@ -293,7 +302,9 @@ class Evaluator:
             plan = self._value_plans[fid] = self._value_plan(fid)
         expressions = [expr for leaf_id, expr in plan.expressions if leaf_id in needed]
         if expressions:
-            masks = pl.DataFrame({"raw": raw, "low": low}).select(expressions)
+            # in sequence, on this thread: the regular expressions stay in its cache of compiled ones (Polars
+            # keeps 32 per thread) from batch to batch; a parallel select shares a worker's cache with the needle pass
+            masks = pl.DataFrame({"raw": raw, "low": low}).select_seq(expressions)
             for mask in masks.iter_columns():
                 yield int(mask.name), np.flatnonzero(mask.fill_null(False).to_numpy())
         networks = [(leaf_id, network) for leaf_id, network in plan.cidr if leaf_id in needed]
@@ -332,22 +343,16 @@ class Evaluator:
             plan.expressions.append((leaf_id, expr.alias(str(leaf_id))))
         return plan
 
-    @staticmethod
-    def _row_mask(part: pl.DataFrame, leaf: Leaf) -> pl.Series:
-        """Leaves on presence or on two fields, row by row."""
-        raw = _column(part, leaf.field)
-        if leaf.kind == "null":
-            return raw.is_null()
-        if leaf.kind in ("any", "exists"):
-            return raw.is_not_null() if leaf.value in (None, True) else raw.is_null()
-        other = _column(part, leaf.value[0]).str.to_lowercase()
-        low = raw.str.to_lowercase()
-        mode = leaf.value[1]
-        if mode == "eq":
-            return low == other
-        method = {"contains": lambda a, b: a.str.contains(b, literal=True),
-                  "startswith": lambda a, b: a.str.starts_with(b), "endswith": lambda a, b: a.str.ends_with(b)}[mode]
-        return pl.DataFrame({"a": low, "b": other}).select(method(pl.col("a"), pl.col("b"))).to_series()
+    def _row_bits(self, frame: pl.DataFrame) -> dict[int, int]:
+        """Row bitmaps of the leaves on presence or on two fields that have rows, in one pass over the frame."""
+        if not self.row_leaves:
+            return {}
+        exprs = [_row_expr(frame.columns, self.leaves[leaf_id]).fill_null(False).alias(str(leaf_id))
+                 for leaf_id in self.row_leaves]
+        masks = frame.with_columns_seq(exprs).select([str(leaf_id) for leaf_id in self.row_leaves]).to_numpy()
+        packed = np.packbits(masks.T, axis=1, bitorder="little")
+        found = {leaf_id: int.from_bytes(row, "little") for leaf_id, row in zip(self.row_leaves, packed, strict=True)}
+        return {leaf_id: bits for leaf_id, bits in found.items() if bits}
 
 
 def _regex_literal(pattern: str, flags: str) -> str | None:
@@ -392,14 +397,29 @@ def _encode(column: pa.ChunkedArray) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(encoded.indices, values.cast(pa.large_string()))
 
 
-def _column(frame: pl.DataFrame, name: str) -> pl.Series:
-    return frame.get_column(name) if name in frame.columns else pl.Series(name, [None] * frame.height, dtype=pl.Utf8)
+def _row_expr(columns: list[str], leaf: Leaf) -> pl.Expr:
+    """A leaf on presence or on two fields, row by row (an absent column holds nulls)."""
+    def column(name: str) -> pl.Expr:
+        return pl.col(name) if name in columns else pl.lit(None, pl.Utf8)
+
+    raw = column(leaf.field)
+    if leaf.kind == "null":
+        return raw.is_null()
+    if leaf.kind in ("any", "exists"):
+        return raw.is_not_null() if leaf.value in (None, True) else raw.is_null()
+    low, other = raw.str.to_lowercase(), column(leaf.value[0]).str.to_lowercase()
+    mode = leaf.value[1]
+    if mode == "eq":
+        return low == other
+    if mode == "contains":
+        return low.str.contains(other, literal=True)
+    return low.str.starts_with(other) if mode == "startswith" else low.str.ends_with(other)
 
 
-def _rows_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np.ndarray,
-                   leaves: np.ndarray) -> dict[int, np.ndarray]:
-    """Rows per leaf (sorted, unique) from (distinct value, leaf) pairs, given (value code, row)
-    of every cell whose value a leaf matched."""
+def _bits_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np.ndarray,
+                   leaves: np.ndarray, height: int) -> dict[int, int]:
+    """Row bitmaps per leaf from (distinct value, leaf) pairs, given (value code, row) of every
+    cell whose value a leaf matched (a row can hold a keyword in several columns)."""
     order = np.argsort(codes, kind="stable")
     rows_by_code = rows[order]
     counts = np.bincount(codes, minlength=distinct)
@@ -410,12 +430,36 @@ def _rows_per_leaf(codes: np.ndarray, rows: np.ndarray, distinct: int, units: np
         return {}
     offsets = np.repeat(starts[units] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
     found = rows_by_code[offsets + np.arange(total)]
-    owner = np.repeat(leaves, lengths)
-    stride = int(found.max()) + 1  # one sort key (leaf, row); unique: a row can hold a keyword in several columns
-    key = np.sort(owner * stride + found)
-    owner, found = np.divmod(key[np.concatenate(([True], np.diff(key) != 0))], stride)
-    bounds = np.flatnonzero(np.diff(owner)) + 1
-    return {int(group[0]): chunk for group, chunk in zip(np.split(owner, bounds), np.split(found, bounds), strict=True)}
+    return _bitsets(_distinct(np.repeat(leaves, lengths) * height + found), height)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (of non-negative integers: a sort, many times faster than NumPy's hashing ``unique``)."""
+    values = np.sort(values)
+    return values[np.diff(values, prepend=-1) != 0]
+
+
+def _bitsets(keys: np.ndarray, height: int) -> dict[int, int]:
+    """Row bitmaps per owner from sorted, unique keys ``owner * height + row``: the bits of all owners
+    packed at once, one byte per eight rows, each owner's bytes read as one integer."""
+    if not len(keys):
+        return {}
+    owners, rows = np.divmod(keys, height)
+    width = (height + 7) // 8
+    first = np.flatnonzero(np.diff(owners, prepend=-1))
+    slots = np.cumsum(np.diff(owners, prepend=owners[0]) != 0)
+    cells = slots * width + (rows >> 3)
+    starts = np.flatnonzero(np.diff(cells, prepend=-1))
+    packed = np.zeros(len(first) * width, dtype=np.uint8)
+    packed[cells[starts]] = np.add.reduceat(np.left_shift(1, rows & 7), starts)  # distinct bits: a sum is an or
+    packed = packed.reshape(len(first), width)
+    return {int(owner): int.from_bytes(packed[slot], "little") for slot, owner in enumerate(owners[first])}
+
+
+def _rows(bits: int, height: int) -> list[int]:
+    """The rows (ascending) of a row bitmap."""
+    packed = np.frombuffer(bits.to_bytes((height + 7) // 8, "little"), dtype=np.uint8)
+    return np.flatnonzero(np.unpackbits(packed, bitorder="little")).tolist()
 
 
 def _verified() -> pl.Expr:
@@ -470,81 +514,23 @@ def _trigger(node: Node, costly: set[int]) -> frozenset[int] | None:
     return None
 
 
-def _evaluate(node: Node, sets: dict[int, np.ndarray], within: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
-    """A rule tree over sparse row sets: (rows, negated); negated means "every row except these".
-
-    ``within`` restricts the work to candidate rows: once a conjunction has found its first
-    positive rows, the rest of it (filters, ``not 1 of filter_*``) is decided only for those.
-    """
+def _evaluate(node: Node, bits: dict[int, int], every: int) -> int:
+    """A rule tree over row bitmaps: the bitmap of its matching rows; ``every`` has every row's bit."""
     tag = node[0]
     if tag == "leaf":
-        rows = sets.get(node[1], _EMPTY)
-        return (rows if within is None else _intersection(within, rows)), False
-    if tag == "not":
-        rows, negated = _evaluate(node[1], sets, within)
-        return rows, not negated
-    if tag == "true":
-        return _EMPTY, True
-    if tag == "and":  # positive children come first (compile): an empty one ends the work
-        positive: np.ndarray | None = None
-        negatives: list[np.ndarray] = []
+        return bits.get(node[1], 0)
+    if tag == "and":  # positive children come first (compile): an empty result ends the work
+        found = every
         for child in node[1]:
-            rows, negated = _evaluate(child, sets, within if positive is None else positive)
-            if not negated:
-                positive = rows if positive is None else _intersection(positive, rows)
-            elif positive is None:
-                negatives.append(rows)
-            else:
-                positive = _difference(positive, rows)
-            if positive is not None and not len(positive):
-                return _EMPTY, False
-        if positive is None:
-            return _union(negatives), True
-        for rows in negatives:
-            positive = _difference(positive, rows)
-        return positive, False
-    # or: P ∪ ¬A ∪ ¬B = ¬((A ∩ B) − P)
-    kept: np.ndarray | None = None
-    positives: list[np.ndarray] = []
-    for child in node[1]:
-        rows, negated = _evaluate(child, sets, within)
-        if negated:
-            kept = rows if kept is None else _intersection(kept, rows)
-        else:
-            positives.append(rows)
-    united = _union(positives)
-    if kept is None:
-        return united, False
-    return _difference(kept, united), True
-
-
-def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    """Which of ``values`` are in ``sorted_set`` (binary search: cheap when ``values`` is small)."""
-    if not len(sorted_set) or not len(values):
-        return np.zeros(len(values), dtype=bool)
-    at = np.searchsorted(sorted_set, values)
-    at[at == len(sorted_set)] = 0
-    return sorted_set[at] == values
-
-
-def _intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    return small[_member(small, large)]
-
-
-def _difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return a[~_member(a, b)] if len(b) else a
-
-
-def _union(arrays: list[np.ndarray]) -> np.ndarray:
-    arrays = [a for a in arrays if len(a)]
-    if not arrays:
-        return _EMPTY
-    if len(arrays) == 1:
-        return arrays[0]
-    joined = np.concatenate(arrays)
-    if len(joined) < 4096:
-        return np.unique(joined)
-    mask = np.zeros(int(joined.max()) + 1, dtype=bool)  # large sets: a bitmap beats sorting
-    mask[joined] = True
-    return np.flatnonzero(mask)
+            found &= _evaluate(child, bits, every)
+            if not found:
+                break
+        return found
+    if tag == "or":
+        found = 0
+        for child in node[1]:
+            found |= _evaluate(child, bits, every)
+        return found
+    if tag == "not":
+        return every ^ _evaluate(node[1], bits, every)
+    return every
