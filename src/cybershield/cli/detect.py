@@ -56,10 +56,11 @@ def print_detect_summary(summary: dict, run: DetectRun) -> None:
         console.print(f"[yellow]rule failed[/] {failure['source']}: {failure['reason']}")
 
 
-#: Events detected over at once: wide Windows events (hundreds of columns) and their evaluation take memory
-#: in proportion (measured on the 256 MB test input: 464 MB peak at 50,000, 428 at 25,000, 386 at 10,000,
-#: of which about 200 MB is the loaded code), so detect runs 10,000 at a time, at some cost in speed.
-DETECT_BATCH = 10_000
+#: Events detected over at once, and the most lines a block of a file holds (a block is decoded whole):
+#: wide Windows events cost about 10 KB each while a batch is decoded and detected, so the batch sets the
+#: peak memory (over the 120,000 events of bench/detect_sigma.py: 470 MB at 8,000, 500 at 10,000, 600 at
+#: 20,000) and, against it, the speed (the decoding costs about the same per kind of event in a block).
+DETECT_BATCH = 8_000
 
 
 def rule_cache_dir(cfg: Settings) -> Path:

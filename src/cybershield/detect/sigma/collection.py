@@ -95,8 +95,9 @@ def compile_collection(paths: list[Path], leaves: Leaves, placeholders: dict[str
     """Every rule file under ``paths`` compiled (or read from ``cache``) into one set over ``leaves``."""
     out = CompiledSet()
     pipelines: dict | None = None
-    parsed: list = []
-    from_cache: list[Path] = []
+    parsed: list = []  # the rules of files that hold correlations
+    unparsed: list[Path] = []  # the other files: parsed again only when a correlation needs their rules
+    from_cache = 0
     for path in rule_files(paths):
         out.files += 1
         try:
@@ -110,18 +111,22 @@ def compile_collection(paths: list[Path], leaves: Leaves, placeholders: dict[str
             pipelines = pipelines or variant_pipelines(placeholders)
             entry, rules = compile_file(path, content, pipelines)
             out.compiled_files += 1
-            parsed += rules
-            if cache is not None and not entry["correlation"]:
-                cache.write(key, entry)
+            if entry["correlation"]:
+                parsed += rules
+            else:  # a whole collection of parsed pySigma rules would be held to the end
+                unparsed.append(path)
+                if cache is not None:
+                    cache.write(key, entry)
         else:
-            from_cache.append(path)
+            from_cache += 1
+            unparsed.append(path)
         _join(entry, leaves, out)
     if any(isinstance(rule, SigmaCorrelationRule) for rule in parsed):
-        for path in from_cache:  # the base rules a correlation names may sit in any file
+        for path in unparsed:  # the base rules a correlation names may sit in any file
             parsed += parse_rule_file(path)[0]
         out.correlations, failures = resolve_correlations(parsed)
         out.failed += failures
     if cache is not None:
         log.info("sigma rules: %d files, %d compiled, %d from the cache %s", out.files, out.compiled_files,
-                 len(from_cache), cache.folder)
+                 from_cache, cache.folder)
     return out
