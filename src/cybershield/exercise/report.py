@@ -5,13 +5,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import matplotlib
-
+from ..charts import pyplot
 from ..intel.stixtime import parse_time as utc
-
-matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
 
 _COLOURS = {"prevented": "#2e7d32", "detected": "#ef6c00", "missed": "#c62828"}
 
@@ -25,6 +20,9 @@ def timeline(run: dict, title: str, path: Path) -> Path:
     countries = sorted({s["country"] for s in run["stages"]}, key=lambda c: min(
         s["started"] for s in run["stages"] if s["country"] == c))
     row = {c: i for i, c in enumerate(countries)}
+    plt = pyplot()
+    from matplotlib import dates as mdates
+
     fig, ax = plt.subplots(figsize=(10, 0.6 * len(countries) + 1.6))
     for stage in run["stages"]:
         y, started = row[stage["country"]], utc(stage["started"])

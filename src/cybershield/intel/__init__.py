@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import importlib
 
+from . import iri_formats
+
+iri_formats.defer()  # before anything imports jsonschema
+
 #: name -> (module, attribute in it); a module itself when the attribute is None
 _HOMES = {
     "stixtime": ("stixtime", None),

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import confusion_matrix, roc_curve
 
+from ..charts import pyplot
 from .evaluate import Evaluation
 from .features import BENIGN
 
@@ -79,11 +80,7 @@ def _table(header: list[str], rows: list[list[object]]) -> str:
 
 def write_report(ev: Evaluation, folder: Path, title: str) -> Path:
     """Write ``index.html`` and its PNGs into ``folder``; return the page's path."""
-    import matplotlib  # here, not at import time: only reports need it
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     folder.mkdir(parents=True, exist_ok=True)
     m = ev.metrics
     _confusion(plt, ev, folder / "confusion.png")

@@ -6,13 +6,9 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
-
-from .inventory import Inventory  # noqa: E402
-from .status import STATUSES  # noqa: E402
+from ..charts import pyplot
+from .inventory import Inventory
+from .status import STATUSES
 
 COLOURS = {"pq": "#1a9850", "hybrid-pq": "#91cf60", "quantum-vulnerable": "#fc8d59",
            "classically-broken": "#d73027", "unknown": "#bdbdbd"}
@@ -21,6 +17,7 @@ TOP = 100
 
 def draw_status_chart(summary: dict, path: Path) -> None:
     """Two bar charts side by side: endpoints by status, handshakes by status."""
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     for ax, (title, counts) in zip(axes, (("endpoints by status", summary["by_status"]),
                                           ("handshakes by status", summary["handshakes"]["by_status"])), strict=True):
