@@ -91,3 +91,85 @@ def test_zeek_recognised_by_content_whatever_the_file_name(tmp_path):
         (tmp_path / name).write_bytes(orjson.dumps(conn[0]) + b"\n")
         assert sniff(tmp_path / name) == "zeek-json"
     assert _events(tmp_path, "site_a-conn.log", conn)[0]["event.dataset"] == "zeek.conn"
+
+
+_SYSMON_DATA = {"RuleName": "-", "UtcTime": "2020-10-15 07:06:53.123", "ProcessId": "4242",
+                "Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd.exe /c whoami",
+                "User": "CORP\\alice", "ParentImage": "C:\\Windows\\explorer.exe"}
+
+
+def _same_process_event(event: dict) -> None:
+    assert event["winlog.event_id"] == 1 and event["event.code"] == "1"
+    assert event["winlog.channel"] == "Microsoft-Windows-Sysmon/Operational"
+    assert event["host.name"] == "wks-7.corp.example"
+    assert event["winlog.event_data.CommandLine"] == "cmd.exe /c whoami"
+    assert event["process.executable"] == "C:\\Windows\\System32\\cmd.exe" and event["process.pid"] == 4242
+    assert event["user.name"] == "alice" and event["user.domain"] == "CORP"
+
+
+def test_velociraptor_evtx_records_without_the_event_envelope(tmp_path):
+    record = {"System": {"Provider": {"Name": "Microsoft-Windows-Sysmon", "Guid": "5770385F-C22A-43E0-BF4C-06F5698FFBD9"},
+                         "EventID": {"Value": 1}, "Version": 5, "Level": 4, "Task": 1, "Opcode": 0,
+                         "TimeCreated": {"SystemTime": 1602745613.5}, "EventRecordID": 9001,
+                         "Execution": {"ProcessID": 3120, "ThreadID": 4000},
+                         "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "wks-7.corp.example",
+                         "Security": {"UserID": "S-1-5-18"}},
+              "EventData": _SYSMON_DATA, "Message": "Process Create"}
+    event = _events(tmp_path, "velociraptor.json", [record])[0]
+    _same_process_event(event)
+    assert event["winlog.provider_name"] == "Microsoft-Windows-Sysmon" and event["winlog.record_id"] == 9001
+    assert event["@timestamp"] == _utc("2020-10-15T07:06:53.500")
+    assert event["winlog.process.pid"] == 3120 and event["winlog.user.identifier"] == "S-1-5-18"
+
+
+def test_xmltodict_records_keep_the_data_names(tmp_path):
+    """python-evtx + xmltodict: attributes as ``@Name``, each <Data> as {"@Name": …, "#text": …}."""
+    record = {"Event": {"@xmlns": "http://schemas.microsoft.com/win/2004/08/events/event",
+                        "System": {"Provider": {"@Name": "Microsoft-Windows-Sysmon"}, "EventID": "1",
+                                   "TimeCreated": {"@SystemTime": "2020-10-15T07:06:53.1234567Z"},
+                                   "EventRecordID": "9002", "Channel": "Microsoft-Windows-Sysmon/Operational",
+                                   "Computer": "wks-7.corp.example", "Execution": {"@ProcessID": "3120", "@ThreadID": "4000"}},
+                        "EventData": {"Data": [{"@Name": k, "#text": v} for k, v in _SYSMON_DATA.items()]}}}
+    event = _events(tmp_path, "xmltodict.json", [record])[0]
+    _same_process_event(event)
+    assert "winlog.event_data.Data0" not in event
+    assert event["winlog.provider_name"] == "Microsoft-Windows-Sysmon" and event["winlog.record_id"] == 9002
+    assert event["@timestamp"] == _utc("2020-10-15T07:06:53.123456")
+    one = {"Event": {"System": {"EventID": "4688", "Channel": "Security", "Computer": "dc-1"},
+                     "EventData": {"Data": {"@Name": "NewProcessName", "#text": "C:\\x.exe"}}}}
+    assert _events(tmp_path, "one_data.json", [one])[0]["process.executable"] == "C:\\x.exe"
+    bare = {"Event": {"System": {**record["Event"]["System"], "EventID": "4", "Channel": "System"}}}  # no EventData
+    event = _events(tmp_path, "bare.json", [bare] * 3)[0]  # a block the columnar path could have taken
+    assert event["winlog.provider_name"] == "Microsoft-Windows-Sysmon" and event["winlog.process.pid"] == "3120"
+    assert event["@timestamp"] == _utc("2020-10-15T07:06:53.123456")
+
+
+def test_evtxecmd_records_unpack_their_payload(tmp_path):
+    payload = {"EventData": {"Data": [{"@Name": k, "#text": v} for k, v in _SYSMON_DATA.items()]}}
+    record = {"PayloadData1": "ProcessID: 4242", "ExecutableInfo": "cmd.exe /c whoami", "MapDescription": "Process creation",
+              "ChunkNumber": 3, "Computer": "wks-7.corp.example", "Payload": orjson.dumps(payload).decode(),
+              "Channel": "Microsoft-Windows-Sysmon/Operational", "Provider": "Microsoft-Windows-Sysmon", "EventId": 1,
+              "EventRecordId": "9003", "ProcessId": 3120, "ThreadId": 4000, "Level": "Info",
+              "TimeCreated": "2020-10-15T07:06:53.1234567+00:00", "RecordNumber": 9003}
+    event = _events(tmp_path, "evtxecmd.json", [record])[0]
+    _same_process_event(event)
+    assert event["winlog.provider_name"] == "Microsoft-Windows-Sysmon" and event["winlog.record_id"] == 9003
+    assert event["@timestamp"] == _utc("2020-10-15T07:06:53.123456")
+
+
+def test_elasticsearch_hits_of_winlogbeat_documents(tmp_path):
+    document = {"@timestamp": "2020-10-15T07:06:53.123Z", "host": {"name": "wks-7.corp.example"},
+                "winlog": {"channel": "Microsoft-Windows-Sysmon/Operational", "event_id": "1",
+                           "provider_name": "Microsoft-Windows-Sysmon", "record_id": 9004, "event_data": _SYSMON_DATA}}
+    hits = [{"_index": "winlogbeat-2020.10.15", "_id": "a1", "_score": 1.0, "_source": document}]
+    assert sniff(_write(tmp_path / "hits.json", hits)) == "evtx-json"
+    event = _events(tmp_path, "hits.json", hits)[0]
+    _same_process_event(event)
+    assert event["@timestamp"] == _utc("2020-10-15T07:06:53.123") and "_index" not in event
+    zeek_hit = [{"_index": "zeek-conn", "_id": "b", "_source": {"ts": 1.0, "uid": "C1", "id.orig_h": "10.0.0.1"}}]
+    assert sniff(_write(tmp_path / "zeek_hits.json", zeek_hit)) is None  # not read as if it were bare Zeek JSON
+
+
+def _write(path, records: list[dict]):
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    return path

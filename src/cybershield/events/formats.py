@@ -28,7 +28,11 @@ def _json_format(obj: dict) -> str | None:
     """The format of one JSON record, from its keys alone (never from the file's name)."""
     if "event_type" in obj and ("src_ip" in obj or "timestamp" in obj):
         return "suricata-eve"
-    if isinstance(obj.get("Event"), dict) or isinstance(obj.get("winlog"), dict) or "EventID" in obj:
+    source = obj.get("_source")
+    if isinstance(source, dict) and "_index" in obj:  # an Elasticsearch/OpenSearch hit of Windows events
+        return "evtx-json" if _json_format(source) == "evtx-json" else None
+    if any(isinstance(obj.get(key), dict) for key in ("Event", "winlog", "System")) or "EventID" in obj \
+            or ("EventId" in obj and "Channel" in obj):  # evtx_dump, winlogbeat, Velociraptor, flat, EvtxECmd
         return "evtx-json"
     if any(key in obj for key in _ZEEK_KEYS):  # every Zeek log has ts (files, x509, arp too) but loaded_scripts
         return "zeek-json"

@@ -1,8 +1,11 @@
 """Windows events as JSON, record by record (binary EVTX is read into this shape by ``evtx_binary``).
 
 JSON comes as evtx_dump output (``{"Event": {"System": …, "EventData": …}}``, one per line or
-pretty-printed and concatenated), winlogbeat documents (``{"winlog": {…}}``) or flat
-Sysmon/nxlog records (``{"EventID": 1, "Channel": …, "Image": …}``). All become the same
+pretty-printed and concatenated; python-evtx + xmltodict write the same with ``@Name`` attributes,
+Velociraptor without the ``Event`` envelope), winlogbeat documents (``{"winlog": {…}}``, also as
+Elasticsearch/OpenSearch hits under ``_source``), flat Sysmon/nxlog records (``{"EventID": 1,
+"Channel": …, "Image": …}``) or EvtxECmd records (``EventId``, the event data as ``Payload`` JSON
+text). All become the same
 event: ``winlog.*`` as winlogbeat names it, ``winlog.event_data.<Name>`` for the payload (so
 Sigma's field names stay visible), and the ECS fields derived from it. The record id is the
 EventRecordID.
@@ -14,7 +17,7 @@ import re
 
 import orjson
 
-from .base import RecordError, flatten, iso_to_us, to_int
+from .base import RecordError, epoch_to_us, flatten, iso_to_us, to_int
 
 #: EventData name -> ECS field (Sysmon and the Security log).
 EVENT_DATA_ECS = {
@@ -54,6 +57,43 @@ def _text(value: object) -> object:
     return value
 
 
+def _attribute(element: object, name: str) -> object:
+    """An XML attribute of an element as JSON converters write it: under ``#attributes`` (evtx_dump),
+    as ``@name`` (xmltodict) or as a plain key (Velociraptor)."""
+    if not isinstance(element, dict):
+        return None
+    attributes = element.get("#attributes")
+    if isinstance(attributes, dict) and name in attributes:
+        return attributes[name]
+    return element.get(f"@{name}", element.get(name))
+
+
+def _event_id(value: object) -> int | None:
+    """``1``, ``"1"``, ``{"#text": 1, …}`` (evtx_dump, xmltodict) or ``{"Value": 1}`` (Velociraptor)."""
+    if isinstance(value, dict):
+        value = value.get("#text", value.get("Value"))
+    return to_int(value)
+
+
+def _system_time(value: object) -> int | None:
+    """TimeCreated's SystemTime: ISO 8601 text (ValueError when it is not), or seconds since the
+    epoch (Velociraptor)."""
+    if isinstance(value, str):
+        return iso_to_us(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return epoch_to_us(value)
+    return None
+
+
+def _named_data(items: list) -> dict | None:
+    """``<Data Name="…">`` elements converted to a list of ``{"@Name": …, "#text": …}`` (xmltodict,
+    EvtxECmd) as name -> value; None when they are unnamed."""
+    names = [_attribute(item, "Name") for item in items]
+    if not names or not all(isinstance(name, str) for name in names):
+        return None
+    return {name: item.get("#text") for name, item in zip(names, items, strict=True)}
+
+
 def with_spaceless_names(data: dict) -> dict:
     """Event data names with spaces (Defender's ``Threat Name``) also under the space-less name
     that Sigma rules use (``ThreatName``), unless the event has that name already."""
@@ -74,7 +114,13 @@ def _event_data(data: object) -> dict:
     for key, value in data.items():
         if key == "#attributes":
             continue
+        if key == "Data" and isinstance(value, dict) and isinstance(_attribute(value, "Name"), str):
+            value = [value]  # one named <Data> element
         if key == "Data" and isinstance(value, list):
+            named = _named_data(value)
+            if named is not None:
+                out.update(named)
+                continue
             for i, item in enumerate(value):
                 out[f"Data{i}"] = _text(item)
         elif isinstance(value, dict) and "#text" not in value:
@@ -144,9 +190,8 @@ def from_evtx_xml_json(doc: dict) -> dict:
     if not isinstance(event, dict) or not isinstance(event.get("System"), dict):
         raise RecordError("not-a-windows-event", "no Event.System element")
     system = event["System"]
-    provider = system.get("Provider", {})
-    provider_name = provider.get("#attributes", {}).get("Name") if isinstance(provider, dict) else None
-    event_id = to_int(_text(system.get("EventID")))
+    provider_name = _attribute(system.get("Provider"), "Name")
+    event_id = _event_id(system.get("EventID"))
     channel = system.get("Channel")
     fields: dict = {
         "event.kind": "event",
@@ -158,22 +203,19 @@ def from_evtx_xml_json(doc: dict) -> dict:
         "host.name": system.get("Computer"),
         "winlog.record_id": to_int(system.get("EventRecordID")),
     }
-    created = system.get("TimeCreated")
-    if isinstance(created, dict):
-        stamp = created.get("#attributes", {}).get("SystemTime")
-        if isinstance(stamp, str):
-            fields["@timestamp"] = iso_to_us(stamp)
+    stamp = _system_time(_attribute(system.get("TimeCreated"), "SystemTime"))
+    if stamp is not None:
+        fields["@timestamp"] = stamp
     for key, name in _SYSTEM_EXTRAS:
         if key in system:
             fields[name] = _text(system[key])
     execution = system.get("Execution")
     if isinstance(execution, dict):
-        attrs = execution.get("#attributes", {})
-        fields["winlog.process.pid"] = attrs.get("ProcessID")
-        fields["winlog.process.thread.id"] = attrs.get("ThreadID")
+        fields["winlog.process.pid"] = _attribute(execution, "ProcessID")
+        fields["winlog.process.thread.id"] = _attribute(execution, "ThreadID")
     security = system.get("Security")
     if isinstance(security, dict):
-        fields["winlog.user.identifier"] = security.get("#attributes", {}).get("UserID")
+        fields["winlog.user.identifier"] = _attribute(security, "UserID")
     data = _event_data(event.get("EventData"))
     if "UserData" in event:
         user_data = event["UserData"]
@@ -218,16 +260,21 @@ def first_time(doc: dict) -> int | None:
 
 
 def flat_payload(doc: dict) -> dict:
-    """The scalar fields of a flat record, with an ``EventData`` held as JSON text (Azure Log
-    Analytics / Sentinel exports) unpacked beside them."""
+    """The scalar fields of a flat record, with event data held as JSON text unpacked beside them:
+    ``EventData`` of Azure Log Analytics / Sentinel exports (the record's own fields first), ``Payload``
+    (``{"EventData": …}``) of EvtxECmd (its event data first: EvtxECmd's ``ProcessId`` is the logger's)."""
     data = {k: v for k, v in doc.items() if not isinstance(v, (dict, list))}
-    packed = doc.get("EventData")
-    if isinstance(packed, str) and packed.lstrip().startswith("{"):
+    for name in ("EventData", "Payload"):
+        packed = doc.get(name)
+        if not (isinstance(packed, str) and packed.lstrip().startswith("{")):
+            continue
         try:
             inner = orjson.loads(packed)
         except orjson.JSONDecodeError:
-            inner = None
-        if isinstance(inner, dict):
+            continue
+        if name == "Payload" and isinstance(inner, dict):
+            data.update(_event_data(inner.get("EventData")))
+        elif isinstance(inner, dict):
             for key, value in _event_data(inner).items():
                 data.setdefault(key, value)
     return with_spaceless_names(data)
@@ -259,16 +306,16 @@ def from_flat_json(doc: dict) -> dict:
     else:
         data = flat_payload(doc)
         channel = _truthy(doc, "Channel", "EventLog")
-        event_id = to_int(doc.get("EventID"))
+        event_id = to_int(doc["EventID"] if "EventID" in doc else doc.get("EventId"))
         fields = {f"winlog.event_data.{k}": v for k, v in data.items()}
         fields.update({
             "event.code": None if event_id is None else str(event_id),
             "winlog.event_id": event_id,
             "winlog.channel": channel,
-            "winlog.provider_name": _truthy(doc, "Provider_Name", "SourceName", "Source"),
+            "winlog.provider_name": _truthy(doc, "Provider_Name", "SourceName", "Source", "Provider"),
             "winlog.computer_name": _truthy(doc, "Computer", "Hostname"),
             "host.name": _truthy(doc, "Computer", "Hostname"),
-            "winlog.record_id": to_int(_truthy(doc, "EventRecordID", "RecordNumber")),
+            "winlog.record_id": to_int(_truthy(doc, "EventRecordID", "EventRecordId", "RecordNumber")),
             "@timestamp": first_time(doc),
         })
     fields.setdefault("event.kind", "event")
@@ -277,8 +324,19 @@ def from_flat_json(doc: dict) -> dict:
 
 
 def windows_event(doc: dict) -> dict:
+    """The event fields of one Windows record in any of the JSON shapes above."""
+    doc = unwrap_hit(doc)
     if isinstance(doc.get("Event"), dict):
         return from_evtx_xml_json(doc)
-    if isinstance(doc.get("winlog"), dict) or "EventID" in doc:
+    if isinstance(doc.get("System"), dict):
+        return from_evtx_xml_json({"Event": doc})
+    if isinstance(doc.get("winlog"), dict) or "EventID" in doc or "EventId" in doc:
         return from_flat_json(doc)
-    raise RecordError("not-a-windows-event", "neither Event.System, winlog nor EventID present")
+    raise RecordError("not-a-windows-event", "neither Event.System, System, winlog nor EventID present")
+
+
+def unwrap_hit(doc: dict) -> dict:
+    """The document of an Elasticsearch/OpenSearch hit (``{"_index": …, "_source": {…}}``, as
+    elasticdump and scroll exports write them); any other record as it is."""
+    source = doc.get("_source")
+    return source if isinstance(source, dict) and "_index" in doc else doc

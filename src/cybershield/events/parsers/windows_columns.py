@@ -245,6 +245,8 @@ def _is_evtx_dump(raw: pa.Table) -> bool:
     system = event.field("System").type
     if not pa.types.is_struct(system) or pc.struct_field(raw.column("Event"), "System").null_count:
         return False
+    if any(pa.types.is_struct(f.type) and {g.name for g in f.type} - {"#attributes", "#text"} for f in system):
+        return False  # attributes as other converters write them (xmltodict's @Name): the record path reads those
     index = event.get_field_index("EventData")
     data = event.field(index).type if index >= 0 else pa.null()
     if pa.types.is_struct(data):
