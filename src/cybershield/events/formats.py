@@ -7,6 +7,7 @@ from pathlib import Path
 
 import orjson
 
+from .parsers.windows_xml import XML_EVENTS_START
 from .readers import head_bytes
 
 EVTX_MAGIC = b"ElfFile\x00"
@@ -50,6 +51,8 @@ def sniff(path: Path) -> str | None:
     line = _first_line(head)
     if not line:
         return None
+    if XML_EVENTS_START.match(head):
+        return "evtx-xml"
     if line.startswith(b"#separator"):
         return "zeek-tsv"
     if line.startswith(b"{"):

@@ -11,11 +11,13 @@ from .flows import CicFlowMeterParser, NetFlowV2Parser
 from .suricata import SuricataEveParser
 from .syslog import Syslog3164Parser, Syslog5424Parser
 from .windows_json import EvtxJsonParser
+from .windows_xml import WindowsXmlParser
 from .zeek import ZeekJsonParser, ZeekTsvParser
 
 PARSERS: dict[str, Callable[[], object]] = {
     "evtx": EvtxParser,
     "evtx-json": EvtxJsonParser,
+    "evtx-xml": WindowsXmlParser,
     "zeek-json": ZeekJsonParser,
     "zeek-tsv": ZeekTsvParser,
     "suricata-eve": SuricataEveParser,
