@@ -62,7 +62,7 @@ class Alert:
     def severity(self) -> int:
         return SEVERITY.get(self.level, 47)
 
-    @property
+    @cached_property
     def timestamp(self) -> datetime | None:
         stamps = [e.timestamp for e in self.events if e.timestamp is not None]
         return min(stamps) if stamps else None
