@@ -21,6 +21,7 @@ from rich.table import Table
 
 from cybershield.config import settings
 from cybershield.detect.sigma import SigmaDetector
+from cybershield.detect.sigma.pipeline import logsource_name
 from cybershield.events import ingest
 
 
@@ -47,14 +48,9 @@ def missed_samples(detector: SigmaDetector, samples: list[tuple[str, Path]]) -> 
     return missed
 
 
-def logsource(rule) -> str:
-    ls = rule.logsource
-    return "/".join(part or "-" for part in (ls.product, ls.service, ls.category))
-
-
 def coverage(detector: SigmaDetector, samples: list[tuple[str, Path]]) -> list[tuple[str, int, int, int, int]]:
     """Per log source: (log source, rules loaded, rules with a sample, samples, samples that fire)."""
-    sources = {str(r.id): logsource(r) for r in detector.ruleset.rules}
+    sources = {str(r.id): logsource_name(r) for r in detector.ruleset.rules}
     loaded = Counter(sources[rule_id] for rule_id in {r.id for r in detector.rules} if rule_id in sources)
     missed = {(rule_id, path) for rule_id, path in missed_samples(detector, samples)}
     with_sample = Counter(sources.get(rule_id, "?") for rule_id in {rule_id for rule_id, _ in samples})

@@ -58,3 +58,31 @@ def test_alert_carries_rule_techniques_and_provenance(tmp_path):
     assert doc["rule"]["title"] == "T" and doc["rule"]["level"] == "high"
     assert doc["event"]["provenance"] == {"source": "x.evtx", "record_id": 1}
     assert doc["threat"]["technique"]["id"] == ["T1059.001"]
+
+
+def test_rules_for_other_products_are_refused_with_the_reason(tmp_path):
+    """A Zeek rule that fires where a field is *not* some value would otherwise fire on every Windows event."""
+    zeek_rdp = rule("Public RDP", "sel:\n  id.resp_p: 3389\nprivate:\n  id.orig_h|cidr: '10.0.0.0/8'\n"
+                                  "condition: sel and not private", logsource="product: zeek\n  service: rdp")
+    linux = rule("Linux whoami", "sel:\n  Image|endswith: '/whoami'\ncondition: sel",
+                 logsource="product: linux\n  category: process_creation")
+    keywords = rule("Any log", "keywords:\n  - mimikatz\ncondition: keywords", logsource="category: antivirus")
+    windows = rule("Whoami", "sel:\n  Image|endswith: 'whoami'\ncondition: sel")
+    det = detector(tmp_path, zeek_rdp, linux, keywords, windows)
+    assert {r.title for r in det.rules} == {"Whoami"}
+    reasons = {f.title: f.reason for f in det.failures}
+    assert reasons == {"Public RDP": "log source zeek/rdp/-: not a Windows event log (the Sigma engine reads Windows event logs)",
+                       "Linux whoami": "log source linux/-/process_creation: not a Windows event log (the Sigma engine reads Windows event logs)",
+                       "Any log": "log source -/-/antivirus: not a Windows event log (the Sigma engine reads Windows event logs)"}
+    assert fired(det, sysmon(Image="/usr/bin/whoami", CommandLine="mimikatz"), sysmon(3)) == {("Whoami", 1)}
+
+
+def test_a_rule_without_channel_or_event_id_reads_windows_events_only(tmp_path):
+    """``product: windows`` and nothing else (SigmaHQ's Mimikatz keywords) meets every Windows event, and
+    no event of another source (no channel, no EventID) in the same batch, whose fields are all absent."""
+    det = detector(tmp_path, rule("Not evil", "sel:\n  Image|endswith: '\\evil.exe'\ncondition: not sel",
+                                  logsource="product: windows"))
+    assert [(r.channels, r.event_ids) for r in det.rules] == [(None, None)]
+    zeek = {"event.module": "zeek", "source.ip": "10.0.0.1", "destination.port": 3389}
+    assert fired(det, sysmon(Image="C:\\good.exe"), zeek, sysmon(4624, channel="Security"),
+                 sysmon(Image="C:\\evil.exe")) == {("Not evil", 1), ("Not evil", 3)}

@@ -37,7 +37,7 @@ from .loader import (
     resolve_correlations,
     rule_files,
 )
-from .pipeline import process, variant_pipelines, variants_of
+from .pipeline import foreign_logsource, process, variant_pipelines, variants_of
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,10 @@ def compile_file(path: Path, content: bytes, pipelines: dict) -> tuple[dict, lis
     skipped: list[RuleFailure] = []
     for rule in parsed:
         if isinstance(rule, SigmaCorrelationRule):
+            continue
+        foreign = foreign_logsource(rule)
+        if foreign:
+            failures.append(RuleFailure.of(rule, foreign))
             continue
         reasons = []
         ok = 0

@@ -138,11 +138,13 @@ class Evaluator:
                                          orient="row")
 
     def applicable(self, channel: str | None, event_id: int | None) -> list[int]:
-        """Indexes of the rules an event of this channel (lower case) and EventID can match."""
+        """Indexes of the rules an event of this channel (lower case) and EventID can match: none for
+        an event with neither (no Windows event: Zeek, Suricata, syslog, … meet no rule of a Windows
+        log source, not even one that names no channel)."""
         key = (channel, event_id)
         found = self._applicable.get(key)
         if found is None:
-            found = self._applicable[key] = [
+            found = self._applicable[key] = [] if key == (None, None) else [
                 i for i, r in enumerate(self.rules)
                 if (r.channels is None or channel in r.channels) and (r.event_ids is None or event_id in r.event_ids)]
         return found

@@ -83,6 +83,22 @@ def variant_pipelines(placeholders: dict[str, list[str]] | None = None) -> dict[
     }
 
 
+def logsource_name(rule: SigmaRule) -> str:
+    """``product/service/category`` of a rule's log source, ``-`` for a part it leaves out."""
+    ls = rule.logsource
+    return "/".join(part or "-" for part in (ls.product, ls.service, ls.category))
+
+
+def foreign_logsource(rule: SigmaRule) -> str | None:
+    """Why a rule is not for this engine, or None. It reads Windows event logs: a rule for another
+    product (Linux, macOS, Zeek, cloud audit logs, …) has no events here, and without the log
+    source conditions that only Windows log sources get, its fields would be read in every event
+    (a negated selection would fire on all of them)."""
+    if rule.logsource.product == "windows":
+        return None
+    return f"log source {logsource_name(rule)}: not a Windows event log (the Sigma engine reads Windows event logs)"
+
+
 def variants_of(rule: SigmaRule) -> list[str]:
     """Which variants a rule is processed in: every rule in ``sysmon`` (which leaves non-Sysmon
     log sources to the channel mapping), audit-capable categories also in ``security``."""
