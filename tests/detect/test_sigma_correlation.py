@@ -1,4 +1,4 @@
-"""Sigma v2 correlation rules: event_count, value_count, temporal, temporal_ordered."""
+"""Sigma v2 correlation rules: event_count, value_count, temporal, temporal_ordered and the metrics."""
 
 from __future__ import annotations
 
@@ -86,3 +86,44 @@ def test_correlation_referencing_an_unknown_rule_is_reported(tmp_path):
     assert det.correlator.correlations == []
     assert any("no_such_rule" in f.reason for f in det.failures)
     assert det.describe()["rules_loaded"] == 1
+
+
+TRANSFER = rule("Transfer", "sel:\n  EventID: 5156\ncondition: sel", "product: windows\n  service: security",
+                rule_id="aaaaaaaa-0000-4000-8000-000000000003", extra="name: transfer\n")
+
+
+def _transfers(*sizes_by_user: tuple[str, object, float]) -> list[dict]:
+    return [logon(5156, user, minutes, Bytes=size) for user, size, minutes in sizes_by_user]
+
+
+def test_value_sum_counts_numbers_written_as_text_and_skips_what_is_no_number(tmp_path):
+    det = detector(tmp_path, TRANSFER, correlation("value_sum", ["transfer"], "gte: 1000\n    field: Bytes"))
+    alerts = run(det, *_transfers(("alice", 400, 0), ("bob", 300, 1), ("alice", "500", 2), ("alice", "n/a", 3),
+                                  ("alice", None, 3.5), ("alice", 200, 4), ("alice", 10_000, 30)))
+    assert [(a.context["group"], a.context["value_sum"], len(a.events)) for a in alerts] == [
+        ({"TargetUserName": "alice"}, 1100.0, 3),  # 400 + "500" + 200 within 10 minutes; the 10,000 is alone later
+        ({"TargetUserName": "alice"}, 10_000.0, 1)]
+
+
+def test_value_avg_median_and_percentile(tmp_path):
+    sizes = [10, 20, 30, 40, 1000]  # mean 220, median 30, 90th percentile 616 (linear between 40 and 1000)
+    events = _transfers(*[("carol", s, i) for i, s in enumerate(sizes)])
+    expected = {"value_avg": ("lte: 300", 220.0), "value_median": ("lt: 31", 30.0),
+                "value_percentile": ("gte: 600\n    percentile: 90", 616.0)}
+    for kind, (condition, value) in expected.items():
+        det = detector(tmp_path / kind, TRANSFER, correlation(kind, ["transfer"], f"{condition}\n    field: Bytes"))
+        alerts = run(det, *events)
+        assert [round(a.context[kind], 6) for a in alerts] == [value], kind
+        assert len(alerts[0].events) == 5
+    # a median over 30 never holds: 10, 15, 20, 25, then 30 as the events come
+    det = detector(tmp_path / "high", TRANSFER, correlation("value_median", ["transfer"], "gt: 30\n    field: Bytes"))
+    assert run(det, *events) == []
+
+
+def test_metric_correlations_without_their_field_or_percentile_are_reported(tmp_path):
+    det = detector(tmp_path, TRANSFER, correlation("value_sum", ["transfer"], "gte: 1"),
+                   correlation("value_percentile", ["transfer"], "gte: 1\n    field: Bytes").replace("bbbbbbbb", "cccccccc"))
+    reasons = sorted(f.reason for f in det.failures)
+    assert len(reasons) == 2 and "Value sum correlation rule without field reference" in reasons[0]
+    assert reasons[1] == "value_percentile needs a condition percentile from 0 to 100"
+    assert det.describe()["correlations_loaded"] == 0

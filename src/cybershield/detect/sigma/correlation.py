@@ -1,7 +1,9 @@
 """Sigma v2 correlation rules over the matches of their base rules.
 
-Supported types: ``event_count``, ``value_count``, ``temporal`` and ``temporal_ordered``, with
-``group-by`` (and field aliases) and ``timespan``. Matches are kept per (correlation, group) in
+Supported types: ``event_count``, ``value_count``, ``temporal``, ``temporal_ordered`` and the
+metrics of Sigma 2.1 (``value_sum``, ``value_avg``, ``value_median`` and ``value_percentile``, the
+linear-interpolation percentile, over the numeric values of the condition's field; a match whose
+field holds no number does not count), with ``group-by`` (and field aliases) and ``timespan``. Matches are kept per (correlation, group) in
 time order. Conditions that grow with the events (``gt``, ``gte``, ``eq``, ``neq``) are checked on
 the window that ends at each new event, so a correlation fires as soon as it holds; the window's
 events then start afresh. Conditions that only a finished window can prove (``lt``, ``lte``) are
@@ -12,7 +14,9 @@ correlation says ``generate: true``, as the specification wants.
 
 from __future__ import annotations
 
+import math
 import operator
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,8 +40,17 @@ _OPS = {
     SigmaCorrelationConditionOperator.EQ: operator.eq, SigmaCorrelationConditionOperator.NEQ: operator.ne,
 }
 _CLOSED_ONLY = {SigmaCorrelationConditionOperator.LT, SigmaCorrelationConditionOperator.LTE}
-_SUPPORTED = {SigmaCorrelationType.EVENT_COUNT, SigmaCorrelationType.VALUE_COUNT,
-              SigmaCorrelationType.TEMPORAL, SigmaCorrelationType.TEMPORAL_ORDERED}
+#: Metrics over the numeric values of the condition's field in a window.
+_METRICS = {
+    SigmaCorrelationType.VALUE_SUM: lambda values, _: math.fsum(values),
+    SigmaCorrelationType.VALUE_AVG: lambda values, _: statistics.fmean(values),
+    SigmaCorrelationType.VALUE_MEDIAN: lambda values, _: statistics.median(values),
+    SigmaCorrelationType.VALUE_PERCENTILE: lambda values, p: _percentile(sorted(values), p),
+}
+#: Types that read the condition's field.
+_FIELD_TYPES = {SigmaCorrelationType.VALUE_COUNT, *_METRICS}
+_SUPPORTED = {SigmaCorrelationType.EVENT_COUNT, SigmaCorrelationType.TEMPORAL, SigmaCorrelationType.TEMPORAL_ORDERED,
+              *_FIELD_TYPES}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -45,7 +58,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class _Hit:
     seconds: float
     rule: str  # the base rule's reference key
-    value: object  # value_count's field value
+    value: object  # the condition field's value (value_count: any; metrics: a number)
     ref: EventRef
 
 
@@ -54,7 +67,7 @@ class _Correlation:
     rule: SigmaCorrelationRule
     order: list[str]  # base rule keys, in the rule's order
     group_fields: dict[str, list[str]]  # base rule key -> event columns of the group-by fields
-    value_fields: dict[str, str | None]  # base rule key -> event column counted by value_count
+    value_fields: dict[str, str | None]  # base rule key -> event column of the condition's field
     groups: dict[tuple, list[_Hit]] = field(default_factory=lambda: defaultdict(list))
 
     @property
@@ -111,8 +124,11 @@ class Correlator:
 
         group_fields = {_key(r.rule): [column(g, r) for g in corr.group_by or []] for r in refs}
         fieldref = corr.condition.fieldref
-        if corr.type == SigmaCorrelationType.VALUE_COUNT and not isinstance(fieldref, str):
-            raise ValueError("value_count needs one condition field")
+        if corr.type in _FIELD_TYPES and not isinstance(fieldref, str):
+            raise ValueError(f"{corr.type.name.lower()} needs one condition field")
+        percentile = corr.condition.percentile
+        if corr.type == SigmaCorrelationType.VALUE_PERCENTILE and not (percentile is not None and 0 <= percentile <= 100):
+            raise ValueError("value_percentile needs a condition percentile from 0 to 100")
         value_fields = {_key(r.rule): column(fieldref, r) if isinstance(fieldref, str) else None for r in refs}
         return _Correlation(corr, order, group_fields, value_fields)
 
@@ -126,7 +142,9 @@ class Correlator:
             for row, ref in zip(rows, refs, strict=True):
                 group = tuple(None if c is None else c[row].as_py() for c in columns)
                 value = None if values is None else values[row].as_py()
-                if corr.rule.type == SigmaCorrelationType.VALUE_COUNT and value is None:
+                if corr.rule.type in _METRICS:
+                    value = _number(value)
+                if corr.rule.type in _FIELD_TYPES and value is None:
                     continue
                 stamp = (ref.timestamp or _EPOCH).timestamp()
                 corr.groups[group].append(_Hit(stamp, rule.id, value, ref))
@@ -171,25 +189,50 @@ class Correlator:
 
     @staticmethod
     def _holds(corr: _Correlation, window: list[_Hit]) -> bool:
-        kind = corr.rule.type
-        if kind == SigmaCorrelationType.EVENT_COUNT:
-            measure = len(window)
-        elif kind == SigmaCorrelationType.VALUE_COUNT:
-            measure = len({str(h.value) for h in window})
-        elif kind == SigmaCorrelationType.TEMPORAL:
-            measure = len({h.rule for h in window})
-        else:
-            measure = _ordered_prefix(corr.order, window)
-        return _OPS[corr.condition.op](measure, corr.condition.count)
+        return _OPS[corr.condition.op](_measure(corr, window), corr.condition.count)
 
     def _fire(self, corr: _Correlation, group: tuple, window: list[_Hit]) -> None:
         rule = corr.rule
         names = corr.rule.group_by or []
-        self._pending.append(Alert(
-            "correlation", _key(rule), rule.title, level(rule),
-            [h.ref for h in window], techniques(rule),
-            {"correlation": rule.type.name.lower(), "group": dict(zip(names, group, strict=True)),
-             "events": len(window), "timespan_seconds": rule.timespan.seconds}))
+        context = {"correlation": rule.type.name.lower(), "group": dict(zip(names, group, strict=True)),
+                   "events": len(window), "timespan_seconds": rule.timespan.seconds}
+        if rule.type in _METRICS:
+            context[rule.type.name.lower()] = _measure(corr, window)
+        self._pending.append(Alert("correlation", _key(rule), rule.title, level(rule),
+                                   [h.ref for h in window], techniques(rule), context))
+
+
+def _measure(corr: _Correlation, window: list[_Hit]) -> float:
+    """What the condition compares for this window: a count, or the metric of the field's values."""
+    kind = corr.rule.type
+    if kind == SigmaCorrelationType.EVENT_COUNT:
+        return len(window)
+    if kind == SigmaCorrelationType.VALUE_COUNT:
+        return len({str(h.value) for h in window})
+    if kind == SigmaCorrelationType.TEMPORAL:
+        return len({h.rule for h in window})
+    if kind in _METRICS:
+        return _METRICS[kind]([h.value for h in window], corr.condition.percentile)
+    return _ordered_prefix(corr.order, window)
+
+
+def _number(value: object) -> float | None:
+    """A field value as a number for the metrics (Windows writes many numbers as text); None if it is none."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _percentile(ordered: list[float], percentile: int) -> float:
+    """The ``percentile`` of sorted values, interpolating linearly between the closest ranks."""
+    position = (len(ordered) - 1) * percentile / 100
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def _ordered_prefix(order: list[str], window: list[_Hit]) -> int:
