@@ -7,6 +7,7 @@ from pathlib import Path
 
 import orjson
 
+from .parsers.windows_csv import is_evtxecmd_header
 from .parsers.windows_xml import XML_EVENTS_START
 from .readers import head_bytes
 
@@ -70,6 +71,8 @@ def sniff(path: Path) -> str | None:
         return "syslog-5424"
     if _SYSLOG_3164.match(line):
         return "syslog-3164"
+    if is_evtxecmd_header(line):
+        return "evtxecmd-csv"
     if b"Flow ID" in line and b"Dst Port" in line:
         return "cicflowmeter"
     if b"IPV4_SRC_ADDR" in line and b"L4_DST_PORT" in line:

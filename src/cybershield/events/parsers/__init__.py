@@ -10,6 +10,7 @@ from .evtx_binary import EvtxParser
 from .flows import CicFlowMeterParser, NetFlowV2Parser
 from .suricata import SuricataEveParser
 from .syslog import Syslog3164Parser, Syslog5424Parser
+from .windows_csv import EvtxECmdCsvParser
 from .windows_json import EvtxJsonParser
 from .windows_xml import WindowsXmlParser
 from .zeek import ZeekJsonParser, ZeekTsvParser
@@ -18,6 +19,7 @@ PARSERS: dict[str, Callable[[], object]] = {
     "evtx": EvtxParser,
     "evtx-json": EvtxJsonParser,
     "evtx-xml": WindowsXmlParser,
+    "evtxecmd-csv": EvtxECmdCsvParser,
     "zeek-json": ZeekJsonParser,
     "zeek-tsv": ZeekTsvParser,
     "suricata-eve": SuricataEveParser,
