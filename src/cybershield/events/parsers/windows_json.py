@@ -60,8 +60,9 @@ def _text_schema(paths: set[str]) -> pa.Schema | None:
 
 def _without_empty(raw: pa.Table, names: set[str]) -> pa.Table:
     """``raw`` less those of ``names`` that no record has (an explicit schema adds its fields to every part)."""
-    have = set(raw.column_names)
-    return raw.drop([name for name in names & have if raw.column(name).null_count == raw.num_rows])
+    empty = [name for i, name in enumerate(raw.schema.names)
+             if name in names and raw.column(i).null_count == raw.num_rows]
+    return raw.drop(empty) if empty else raw
 
 
 class EvtxJsonParser(ColumnarLineParser):
@@ -137,7 +138,7 @@ class EvtxJsonParser(ColumnarLineParser):
             if read is None or read[2]:
                 return None
         shape, raw, _, schema = read
-        if any(beyond_int64(col) for col in raw.columns):
+        if beyond_int64(raw):
             return None  # Arrow made a number of 64 bits and more a float: the record path keeps its digits
         if kind is not None:
             if len(self._schemas) >= _MAX_KINDS:
