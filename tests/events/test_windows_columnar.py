@@ -23,8 +23,8 @@ from cybershield.events import (
 )
 from cybershield.events.parsers.columnar import Block, decode_json_lines
 from cybershield.events.parsers.evtx_binary import columnar_block, decode_records
-from cybershield.events.parsers.windows import from_evtx_xml_json, windows_event
-from cybershield.events.parsers.windows_columns import evtx_columns, flat_columns
+from cybershield.events.parsers.windows import event_time, from_evtx_xml_json, windows_event
+from cybershield.events.parsers.windows_columns import _event_times, evtx_columns, flat_columns
 from cybershield.events.parsers.windows_json import EvtxJsonParser
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
@@ -200,3 +200,15 @@ def test_json_lines_in_one_block_or_many_are_typed_alike():
         table = decode_json_lines(part)
         assert table.num_rows == len(part)
         assert (table.schema.field("n").type, table.schema.field("t").type) == (pa.float64(), pa.string())
+
+
+@pytest.mark.parametrize("texts", [
+    [None, "2019-04-27 16:19:31.5", "2019-04-27T16:19:32"],  # naive: UTC
+    ["2019-04-27T16:19:31Z", None, "2019-04-27T18:19:32+02:00"],  # with offsets
+    ["2019-04-27 16:19:31", "2019-04-27T16:19:32Z", "/Date(1556381972000)/"],  # mixed: per value
+    ["not a time", "2019-04-27 16:19:31", None],
+    [None, None],
+])
+def test_event_time_columns_are_the_record_paths_times(texts):
+    times = _event_times(pa.chunked_array([pa.array(texts, pa.string())]))
+    assert times.cast(pa.int64()).to_pylist() == [event_time(t) for t in texts]
