@@ -21,10 +21,10 @@ from cybershield.events import (
     concat,
     ingest,
 )
-from cybershield.events.parsers.columnar import Block
+from cybershield.events.parsers.columnar import Block, decode_json_lines
 from cybershield.events.parsers.evtx_binary import columnar_block, decode_records
-from cybershield.events.parsers.windows import from_evtx_xml_json, windows_event
-from cybershield.events.parsers.windows_columns import evtx_columns, flat_columns
+from cybershield.events.parsers.windows import event_time, from_evtx_xml_json, windows_event
+from cybershield.events.parsers.windows_columns import _event_times, evtx_columns, flat_columns
 from cybershield.events.parsers.windows_json import EvtxJsonParser
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
@@ -168,3 +168,47 @@ def test_a_large_file_comes_in_batches_of_at_most_the_batch_size(tmp_path):
     assert max(b.num_rows for b in batches) <= 1_000 and len(batches) >= 3
     ids = sorted(i for b in batches for i in b.column(PROVENANCE_RECORD_ID).to_pylist())
     assert ids == list(range(1, 2_501))
+
+
+def _without(value: object, names: set[str]) -> object:
+    """``value`` less the keys in ``names``, at any depth."""
+    return {k: _without(v, names) for k, v in value.items() if k not in names} if isinstance(value, dict) else value
+
+
+@pytest.mark.parametrize("shape", ["nxlog", "winlogbeat", "evtx_dump"])
+def test_kinds_seen_in_an_earlier_block_decode_as_if_new(docs, shape):
+    """The types Arrow found for a kind are declared to it for the kind's next part: the fields a
+    later record lacks must not come out (as all-null columns), flattened names included."""
+    events = docs[:2000] if shape == "evtx_dump" else list(flat_events(docs[:2000], 2000, shape))
+    lines = [orjson.dumps(e) for e in events]
+    fewer = [orjson.dumps(_without(e, {"Image", "Hashes", "TargetUserName", "Keywords"})) for e in events]
+    parser = EvtxJsonParser()
+    first = parser.decode_block(lines)
+    again, fresh = parser.decode_block(fewer), EvtxJsonParser().decode_block(fewer)
+    assert first is not None and again is not None and fresh is not None
+    assert "winlog.event_data.Image" in first.column_names and "winlog.event_data.Image" not in again.column_names
+    again, fresh = again.drop(["event.ingested"]), fresh.drop(["event.ingested"])
+    assert again.schema == fresh.schema and again.equals(fresh)
+
+
+def test_json_lines_in_one_block_or_many_are_typed_alike():
+    """A part that fits one block goes through Arrow's streaming reader, a larger one through
+    ``read_json`` in blocks: a field's type is decided by all its values either way."""
+    padded = b'{"n": 1, "t": "2019-04-27 16:19:31", "pad": "%s"}' % (b"x" * 1000)
+    lines = [padded] * 2000 + [b'{"n": 1.5, "t": "not a time"}']
+    for part in (lines[-3:], lines):
+        table = decode_json_lines(part)
+        assert table.num_rows == len(part)
+        assert (table.schema.field("n").type, table.schema.field("t").type) == (pa.float64(), pa.string())
+
+
+@pytest.mark.parametrize("texts", [
+    [None, "2019-04-27 16:19:31.5", "2019-04-27T16:19:32"],  # naive: UTC
+    ["2019-04-27T16:19:31Z", None, "2019-04-27T18:19:32+02:00"],  # with offsets
+    ["2019-04-27 16:19:31", "2019-04-27T16:19:32Z", "/Date(1556381972000)/"],  # mixed: per value
+    ["not a time", "2019-04-27 16:19:31", None],
+    [None, None],
+])
+def test_event_time_columns_are_the_record_paths_times(texts):
+    times = _event_times(pa.chunked_array([pa.array(texts, pa.string())]))
+    assert times.cast(pa.int64()).to_pylist() == [event_time(t) for t in texts]

@@ -206,22 +206,24 @@ def stack(tables: list[pa.Table]) -> pa.Table:
     """Tables one after the other as one table with the columns and types that ``concat`` gives
     them (null where a table lacks a field), each column copied once: a field that only a few of
     many tables have costs its values and the nulls between them, not a null array per table."""
-    by_name: dict[str, list[tuple[int, pa.Array | pa.ChunkedArray]]] = {}
-    starts, n = [], 0
+    by_name: dict[str, list[tuple[int, pa.DataType, pa.ChunkedArray]]] = {}
+    n = 0
     for table in tables:
-        starts.append(n)
-        for name, col in zip(table.column_names, table.columns, strict=True):
-            by_name.setdefault(name, []).append((n, col))
+        schema = table.schema  # its types are cheaper to take than each column's
+        for i, (name, typ) in enumerate(zip(schema.names, schema.types, strict=True)):
+            by_name.setdefault(name, []).append((n, typ, table.column(i)))
         n += table.num_rows
     columns = {}
     for name in _column_order(set(by_name)):
         present = by_name[name]
-        typ = unified_type({col.type for _, col in present})
+        typ = unified_type({t for _, t, _ in present})
         pieces, end = [], 0
-        for start, col in present:
+        for start, t, col in present:
+            if t == pa.null() != typ:
+                continue  # all nulls, as the gap that stands for it
             if start > end:
                 pieces.append(pa.nulls(start - end, typ))
-            col = col if col.type == typ else _cast(col, typ)
+            col = col if t == typ else _cast(col, typ)
             pieces.extend(col.chunks if isinstance(col, pa.ChunkedArray) else [col])
             end = start + len(col)
         if end < n:

@@ -9,7 +9,6 @@ fast path. The result comes out as ``Block`` items that the ingest loop counts a
 
 from __future__ import annotations
 
-import io
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -121,9 +120,11 @@ def decode_json_lines(lines: list[bytes], text: pa.Schema | None = None) -> pa.T
     # threads pay only on much data (a part of a Windows block is often a few kilobytes)
     options = pa_json.ReadOptions(block_size=max(1 << 20, 2 * max(map(len, lines))), use_threads=len(data) > 1 << 23)
     try:
-        data.decode("utf-8")
-        table = pa_json.read_json(io.BytesIO(data), read_options=options,
-                                  parse_options=pa_json.ParseOptions(explicit_schema=text) if text else None)
+        data.isascii() or data.decode("utf-8")  # valid UTF-8, checked fastest where it is ASCII
+        source, parse = pa.BufferReader(data), pa_json.ParseOptions(explicit_schema=text) if text else None
+        # read_json starts a thread per call: data that fits in one block goes through the streaming reader
+        table = pa_json.open_json(source, read_options=options, parse_options=parse).read_all() \
+            if len(data) < options.block_size else pa_json.read_json(source, read_options=options, parse_options=parse)
     except (UnicodeDecodeError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     return table if table.num_rows == len(lines) else None

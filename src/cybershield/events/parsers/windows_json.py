@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import orjson
@@ -60,8 +60,18 @@ def _text_schema(paths: set[str]) -> pa.Schema | None:
 
 def _without_empty(raw: pa.Table, names: set[str]) -> pa.Table:
     """``raw`` less those of ``names`` that no record has (an explicit schema adds its fields to every part)."""
-    have = set(raw.column_names)
-    return raw.drop([name for name in names & have if raw.column(name).null_count == raw.num_rows])
+    empty = [name for i, name in enumerate(raw.schema.names)
+             if name in names and raw.column(i).null_count == raw.num_rows]
+    return raw.drop(empty) if empty else raw
+
+
+def _dotted_names(fields: Iterable[pa.Field], prefix: str = "") -> Iterator[str]:
+    """The names that ``flatten_structs`` gives these fields (of a schema or a struct)."""
+    for field in fields:
+        if pa.types.is_struct(field.type):
+            yield from _dotted_names(field.type, f"{prefix}{field.name}.")
+        else:
+            yield prefix + field.name
 
 
 class EvtxJsonParser(ColumnarLineParser):
@@ -137,7 +147,7 @@ class EvtxJsonParser(ColumnarLineParser):
             if read is None or read[2]:
                 return None
         shape, raw, _, schema = read
-        if any(beyond_int64(col) for col in raw.columns):
+        if beyond_int64(raw):
             return None  # Arrow made a number of 64 bits and more a float: the record path keeps its digits
         if kind is not None:
             if len(self._schemas) >= _MAX_KINDS:
@@ -161,7 +171,7 @@ class EvtxJsonParser(ColumnarLineParser):
         if shape != "flat":
             raw = flatten_structs(raw)
             if declared is not None:
-                raw = _without_empty(raw, set(flatten_structs(declared.empty_table()).column_names))
+                raw = _without_empty(raw, set(_dotted_names(declared)))
         dated = {f.name for f in raw.schema if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)}
         return shape, raw, dated, schema
 
