@@ -153,3 +153,4 @@ def test_mutated_or_random_bytes_never_raise(tmp_path, fmt, junk, mutations):
 def test_every_parser_registered():
     assert PARSERS["cicflowmeter"]().name == "cicflowmeter"
     assert PARSERS["netflow-v2"]().name == "netflow-v2"
+    assert [parser.name for parser in PARSERS.values()] == list(PARSERS)  # each named as its format

@@ -2,7 +2,9 @@
 
 A command loads only the module that defines it (``COMMANDS``), so that ``cybershield ingest`` does not pay
 for the hub service, the dashboard or the learning stack; ``--help``, an unknown command, and
-``from cybershield.cli import app`` load them all.
+``from cybershield.cli import app`` load them all. These modules are light: each command imports the heavy
+packages it uses (the hub, storage, Arrow, STIX...) when it runs, so that help loads Typer and Rich only
+(tests/test_cli_light.py).
 """
 
 import importlib

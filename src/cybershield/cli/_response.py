@@ -5,14 +5,18 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import orjson
 import typer
 from rich.table import Table
 
 from ..config import settings
-from ..response import ResponseError, ResponseService
+from ..response import ResponseError
 from .base import console
+
+if TYPE_CHECKING:
+    from ..response import ResponseService
 
 
 @contextlib.contextmanager
@@ -26,6 +30,8 @@ def handled() -> Iterator[None]:
 
 
 def service() -> ResponseService:
+    from ..response import ResponseService  # with the hub, STIX and the store: when a command runs
+
     return ResponseService.from_settings(settings())
 
 

@@ -9,7 +9,7 @@ import orjson
 import typer
 
 from ..config import settings
-from ..response import AttributionModel, ResponseError, load_profiles
+from ..response import ResponseError
 from ._response import emit, handled, print_ranking, split_list
 from .base import app, console
 
@@ -25,6 +25,8 @@ def attribute_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (with --batch: one object a line).")] = False,
 ) -> None:
     """Rank intrusion sets (MITRE ATT&CK Enterprise, from CYBERSHIELD_DATA) with evidence and a calibrated confidence."""
+    from ..response import AttributionModel, load_profiles
+
     with handled():
         if batch is None and not techniques and not software:
             raise ResponseError("give --techniques and/or --software, or --batch FILE")

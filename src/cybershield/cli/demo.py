@@ -22,11 +22,6 @@ import typer
 from rich.progress import Progress
 
 from ..config import settings
-from ..exercise import ScenarioError, load_scenario
-from ..exercise.report import write_report
-from ..exercise.runner import play
-from ..hub import FLOW_MODEL
-from ..network.launcher import NetworkStartError, stop_pids
 from .base import app, console
 from .exercise import print_scorecard
 
@@ -43,6 +38,11 @@ def demo_command(
     port: Annotated[int, typer.Option("--port", help="The dashboard's port (the cross-border hub).")] = 8000,
 ) -> None:
     """Start a network of hubs, replay a campaign across countries into it, and score what sharing bought."""
+    from ..exercise import ScenarioError, load_scenario  # the hubs' code: when the command runs
+    from ..exercise.report import write_report
+    from ..exercise.runner import play
+    from ..network.launcher import NetworkStartError, stop_pids
+
     try:
         plan = load_scenario(scenario)
     except ScenarioError as exc:
@@ -91,6 +91,8 @@ def demo_command(
 
 def _flow_model(var: Path, data: Path | None) -> Path | None:
     """The model registry every hub uses; a model is trained into it at the first start when there is data."""
+    from ..hub import FLOW_MODEL
+
     registry = var / "models"
     if (registry / FLOW_MODEL).is_dir():
         return registry

@@ -6,19 +6,19 @@ import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 from rich.table import Table
 
 from ..config import Settings, settings
-from ..detect import DetectRun, build_detectors
 from ..errors import CybershieldError
-from ..events import Quarantine
-from ..storage import open_database, store_alerts
 from .base import app, console
 from .ingest import run_ingest
+
+if TYPE_CHECKING:
+    from ..detect import DetectRun
 
 
 def detect_summary(run: DetectRun, seconds: float, quarantined: int, stored: int) -> dict:
@@ -96,6 +96,10 @@ def detect_command(
                                "sigma.placeholders; a placeholder without a value matches anything).")] = None,
 ) -> None:
     """Detect attacks in logs with Sigma rules (plus indicators, models); alerts go to --out and the hub database."""
+    from ..detect import DetectRun, build_detectors  # pySigma, STIX, the models: when a command runs
+    from ..events import Quarantine
+    from ..storage import open_database, store_alerts
+
     if not (rules or indicators or model):
         console.print("[red]nothing to detect with[/]: give --rules, --indicators or --model")
         raise typer.Exit(2)

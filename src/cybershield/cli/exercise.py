@@ -13,10 +13,6 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ..config import settings
-from ..exercise import ScenarioError, build_feed, load_scenario, scenario_names
-from ..exercise.report import write_report
-from ..exercise.runner import default_start, play
-from ..network.launcher import NetworkStartError
 from .base import app, console
 
 exercise_app = typer.Typer(help="Exercises: multi-country campaign scenarios played into a network of hubs.",
@@ -25,6 +21,8 @@ app.add_typer(exercise_app, name="exercise")
 
 
 def _scenario(name: str):
+    from ..exercise import ScenarioError, load_scenario  # STIX, Arrow, the network: when a command runs
+
     try:
         return load_scenario(name)
     except ScenarioError as exc:
@@ -35,6 +33,8 @@ def _scenario(name: str):
 @exercise_app.command("list")
 def list_command(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Name the shipped scenarios with their countries and stages."""
+    from ..exercise import load_scenario, scenario_names
+
     scenarios = [load_scenario(name) for name in scenario_names()]
     rows = [{"name": s.name, "title": s.title, "countries": list(s.countries), "stages": len(s.stages),
              "hours": s.duration.total_seconds() / 3600} for s in scenarios]
@@ -58,6 +58,9 @@ def generate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Write a scenario's telemetry as log files (what the collectors of each country would send)."""
+    from ..exercise import build_feed
+    from ..exercise.runner import default_start
+
     plan = _scenario(scenario)
     try:
         begin = datetime.fromisoformat(start.replace("Z", "+00:00")).astimezone(UTC) if start else None
@@ -105,6 +108,10 @@ def run_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the scorecard as one JSON object.")] = False,
 ) -> None:
     """Play a scenario into a network with sharing, then again without (the control), and score both."""
+    from ..exercise.report import write_report
+    from ..exercise.runner import play
+    from ..network.launcher import NetworkStartError
+
     plan = _scenario(scenario)
     cfg = settings()
     data = cfg.data_dir if cfg.shared_data_present() else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -11,9 +11,10 @@ from rich.table import Table
 
 from .. import logs
 from ..config import settings
-from ..hub import HubConfig, HubContext, HubError, HubService, load_hub_config, serve
-from ..web import create_app
 from .base import app, console
+
+if TYPE_CHECKING:
+    from ..hub import HubConfig, HubService
 
 hub_app = typer.Typer(help="A hub as a service: ingest, detection, alerts, warnings and TAXII on one port.",
                       no_args_is_help=True)
@@ -23,6 +24,8 @@ app.add_typer(hub_app, name="hub")
 def hub_config_or_exit(path: Path | None = None) -> HubConfig:
     """The hub configuration (``path``, else ``$CYBERSHIELD_HUB_CONFIG``, else var/hub.yaml); a bad one
     is printed and exits with code 2."""
+    from ..hub import HubError, load_hub_config  # with FastAPI, DuckDB, Polars: when a command runs
+
     try:
         return load_hub_config(path or settings().hub_config_path)
     except HubError as exc:
@@ -38,6 +41,9 @@ def serve_command(
     port: Annotated[int | None, typer.Option(help="Port to listen on (default: service.port, 8400).")] = None,
 ) -> None:
     """Serve the hub: POST /api/v1/ingest, GET /api/v1/alerts, /api/v1/warnings, /api/v1/health, TAXII 2.1."""
+    from ..hub import HubContext, HubError, serve
+    from ..web import create_app
+
     logs.for_service()
     cfg = settings()
     hub_config = hub_config_or_exit(config)

@@ -8,14 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..response import (
-    ENTITY_TYPES,
-    FORMATS,
-    REPORT_KINDS,
-    STATES,
-    build_changes,
-    write_review,
-)
+from ..response import ENTITY_TYPES, REPORT_FORMATS, REPORT_KINDS, STATES  # light ones
 from ._response import emit, handled, print_ranking, service, split_list
 from .base import app, console
 
@@ -170,6 +163,8 @@ def update_command(
 ) -> None:
     """Change an incident; every change goes to the audit trail."""
     values = {k: v for k, v in locals().items() if k not in ("incident_id", "actor", "as_json")}
+    from ..response import build_changes  # after locals(): values holds the options only
+
     with handled():
         svc = service()
         incident = svc.store.update(incident_id, build_changes(values, actor, svc.tz), actor)
@@ -221,7 +216,7 @@ def report_command(
     incident_id: Annotated[str, typer.Argument(help="The incident id.")],
     kind: Annotated[str, typer.Option("--kind", help=f"One of: {', '.join(REPORT_KINDS)}.")],
     out: Annotated[Path | None, typer.Option("--out", help="Write here (default: standard output).")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help=f"{', '.join(FORMATS)}; default from --out "
+    fmt: Annotated[str | None, typer.Option("--format", help=f"{', '.join(REPORT_FORMATS)}; default from --out "
                                             "(.html → html, .stix.json → stix, else json).")] = None,
     as_json: JSON = False,
 ) -> None:
@@ -303,6 +298,8 @@ def review_command(
     as_json: JSON = False,
 ) -> None:
     """Write the incident review package (Art. 21) for a significant or large-scale incident."""
+    from ..response import write_review
+
     with handled():
         svc = service()
         review = svc.review(incident_id)

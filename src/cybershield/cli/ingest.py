@@ -6,23 +6,28 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
-import pyarrow as pa
-import pyarrow.parquet as pq
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..errors import CybershieldError
-from ..events import PARSERS, FormatStats, IngestSummary, Quarantine, align, discover, ingest, unify_schema
+from ..input_formats import FORMAT_NAMES
 from .base import app, console
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ..events import FormatStats, IngestSummary, Quarantine
 
 
 @contextlib.contextmanager
 def file_progress(paths: list[Path], show: bool) -> Iterator[Callable[[Path, FormatStats], None]]:
     """A progress bar over the files under ``paths``; yields the ``on_file`` callback that advances it."""
+    from ..events import discover
+
     files = discover(paths, [])
     with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, disable=not show or len(files) < 2) as progress:
@@ -40,6 +45,10 @@ def run_ingest(paths: list[Path], fmt: str | None, out: Path | None, quarantine:
     """Ingest with a progress bar over the files; hand each batch to ``consumer`` (detection, say) and
     write all events to one Parquet file if asked (batches go to disk as they come, so memory stays
     bounded; they are joined under one schema at the end)."""
+    import pyarrow.parquet as pq
+
+    from ..events import align, ingest, unify_schema
+
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         raise CybershieldError(f"no such file or folder: {', '.join(missing)}")
@@ -95,14 +104,16 @@ def print_summary(summary: IngestSummary) -> None:
 @app.command("ingest")
 def ingest_command(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (walked recursively).")],
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help=f"Force a format: {', '.join(PARSERS)}.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help=f"Force a format: {', '.join(FORMAT_NAMES)}.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the events to this Parquet file.")] = None,
     quarantine_dir: Annotated[Path | None, typer.Option("--quarantine", help="Folder for quarantine.jsonl.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Parse logs (EVTX, Zeek, Suricata, flows, syslog, CEF) into ECS events; bad records are quarantined."""
-    if fmt is not None and fmt not in PARSERS:
-        console.print(f"[red]unknown format {fmt!r}[/]; known: {', '.join(PARSERS)}")
+    from ..events import Quarantine  # the parsers and Arrow load when a command runs
+
+    if fmt is not None and fmt not in FORMAT_NAMES:
+        console.print(f"[red]unknown format {fmt!r}[/]; known: {', '.join(FORMAT_NAMES)}")
         raise typer.Exit(2)
     summary = run_ingest(paths, fmt, out, Quarantine(quarantine_dir), show_progress=not as_json)
     if as_json:

@@ -6,7 +6,7 @@ import re
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -15,22 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..config import settings
-from ..intel import (
-    COMMUNITY,
-    DEFAULT_COLLECTION,
-    Export,
-    FileImport,
-    IntelStore,
-    export_stix,
-    import_file,
-    prepare_validation,
-    rejections_by_reason,
-    stix_to_misp,
-    write_misp_feed,
-)
-from ..intel.importer import discover
+from ..intel import DEFAULT_COLLECTION  # light: the store, STIX and MISP load when a command runs
 from .base import app, console
 from .hub import hub_config_or_exit
+
+if TYPE_CHECKING:
+    from ..intel import Export, FileImport
 
 intel_app = typer.Typer(help="The threat-intelligence store: import and export STIX 2.1.", no_args_is_help=True)
 app.add_typer(intel_app, name="intel")
@@ -43,10 +33,14 @@ def _stix_export(export: Export, out: Path | None) -> bytes:
 
 
 def _misp_export(export: Export, out: Path | None) -> bytes:
+    from ..intel import stix_to_misp
+
     return stix_to_misp(o.as_dict() for o in export.objects).event.to_json().encode()
 
 
 def _misp_feed_export(export: Export, out: Path | None) -> None:
+    from ..intel import stix_to_misp, write_misp_feed
+
     if out is None:
         raise KeyError("a MISP feed is a folder: give it with --out DIR")
     write_misp_feed([stix_to_misp(o.as_dict() for o in export.objects).event], out)
@@ -58,6 +52,8 @@ EXPORTERS = {"stix": _stix_export, "misp": _misp_export, "misp-feed": _misp_feed
 
 
 def print_imports(reports: list[FileImport]) -> None:
+    from ..intel import rejections_by_reason
+
     table = Table(title="intel import", show_footer=True)
     totals = Counter()
     for report in reports:
@@ -111,6 +107,9 @@ def import_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Validate and store intelligence; each object is stored, updated, unchanged or rejected with its reasons."""
+    from ..intel import IntelStore, import_file, prepare_validation
+    from ..intel.importer import discover
+
     store = IntelStore.open(settings().db_url)
     prepare_validation()
     files = list(discover(paths))
@@ -143,6 +142,8 @@ def export_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on standard error.")] = False,
 ) -> None:
     """Export the newest version of each object that the recipient may receive (the TLP sharing gate)."""
+    from ..intel import COMMUNITY, IntelStore, export_stix
+
     if fmt not in EXPORTERS:
         console.print(f"[red]unknown format {fmt!r}[/]; known: {', '.join(EXPORTERS)}")
         raise typer.Exit(2)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 from rich.table import Table
 
 from ..config import settings
-from ..exchange import PASSPHRASE_ENV, HubIdentity, HubKeys, HubRole, KeyBundle, KeyStore, KeyStoreError
+from ..exchange import HubRole  # light: the keys and the TAXII server load when a command runs
 from .base import console
 from .hub import hub_app
+
+if TYPE_CHECKING:
+    from ..exchange import HubKeys, KeyBundle, KeyStore
 
 keys_app = typer.Typer(help="The hub's identity and keys (Ed25519 + ML-DSA-65, X25519 + ML-KEM-768).",
                        no_args_is_help=True)
@@ -26,6 +29,8 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print the public key bundl
 
 
 def _store(directory: Path | None) -> KeyStore:
+    from ..exchange import KeyStore
+
     return KeyStore(directory or settings().var_dir / "keys")
 
 
@@ -62,6 +67,8 @@ def init_command(
     as_json: AsJson = False,
 ) -> None:
     """Create the hub's identity and its first key generation, private keys encrypted at rest."""
+    from ..exchange import PASSPHRASE_ENV, HubIdentity, KeyStoreError
+
     store = _store(keys_dir)
     try:
         keys = store.init(HubIdentity.new(name, country, role))
@@ -76,6 +83,8 @@ def init_command(
 @keys_app.command("show")
 def show_command(keys_dir: KeysDir = None, as_json: AsJson = False) -> None:
     """Show the hub's identity and key generations (``--json``: the public bundle for the network file)."""
+    from ..exchange import KeyStoreError
+
     store = _store(keys_dir)
     try:
         bundle = store.bundle()
@@ -91,6 +100,8 @@ def rotate_command(
     as_json: AsJson = False,
 ) -> None:
     """Make a new key generation, endorsed by the current one; the current one stays valid for the overlap."""
+    from ..exchange import KeyStoreError
+
     store = _store(keys_dir)
     try:
         keys: HubKeys = store.rotate(timedelta(hours=overlap_hours))

@@ -10,7 +10,6 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from ..network.launcher import NetworkStartError, Plan, network_campaigns, start_network, status, stop_network
 from .base import app, console
 
 network_app = typer.Typer(help="A network of national and cross-border hubs on 127.0.0.1.", no_args_is_help=True)
@@ -30,6 +29,8 @@ def up_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print network.json.")] = False,
 ) -> None:
     """Start the hubs, each its own process with its own database, keys and port; returns once all are healthy."""
+    from ..network.launcher import NetworkStartError, Plan, start_network, status  # the hubs: when it runs
+
     try:
         plan = Plan.of_size(hubs, cross_border)
     except ValueError as exc:
@@ -57,6 +58,8 @@ def up_command(
 def status_command(directory: Folder,
                    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False) -> None:
     """Each hub: its process, its health and its counters."""
+    from ..network.launcher import status
+
     try:
         rows = status(directory)
     except (FileNotFoundError, ValueError) as exc:
@@ -86,6 +89,8 @@ def campaigns_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """The campaigns across countries each cross-border hub clustered from its members' shared incidents."""
+    from ..network.launcher import network_campaigns
+
     try:
         found = network_campaigns(directory, hub, attribute)
     except (FileNotFoundError, ValueError) as exc:
@@ -107,6 +112,8 @@ def campaigns_command(
 @network_app.command("down")
 def down_command(directory: Folder) -> None:
     """Stop every hub of the network (SIGTERM, then SIGKILL after 15 s)."""
+    from ..network.launcher import stop_network
+
     try:
         running = stop_network(directory)
     except (FileNotFoundError, ValueError) as exc:

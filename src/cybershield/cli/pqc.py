@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -12,25 +12,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..config import secret_from_env, settings
-from ..events import FormatStats, Quarantine
-from ..hub import HubError, load_hub_config
-from ..pqc import (
-    STATUSES,
-    ConstituentsError,
-    Inventory,
-    ReadinessError,
-    cbom_json,
-    load_constituents,
-    read_inventory,
-    read_trend,
-    readiness_summary,
-    record_snapshots,
-    rollup,
-    weekly,
-    write_report,
-)
-from ..storage import open_database
 from .base import app, console
+
+if TYPE_CHECKING:
+    from ..events import FormatStats
+    from ..pqc import Inventory
 
 pqc_app = typer.Typer(help="Post-quantum readiness: inventory from TLS/SSH handshakes, CBOM, trend, sharing.",
                       no_args_is_help=True)
@@ -38,6 +24,8 @@ app.add_typer(pqc_app, name="pqc")
 
 
 def _sessions():
+    from ..storage import open_database
+
     config = settings()
     config.var_dir.mkdir(parents=True, exist_ok=True)
     return open_database(config.db_url)
@@ -48,6 +36,8 @@ def _print_json(obj: object) -> None:
 
 
 def _print_inventory(inventory: Inventory) -> None:
+    from ..pqc import STATUSES
+
     summary = inventory.summary
     table = Table(title="post-quantum readiness")
     table.add_column("status")
@@ -87,6 +77,19 @@ def inventory_command(
     country: Annotated[str, typer.Option("--country", help="Country code for --readiness.")] = "XX",
 ) -> None:
     """Inventory the cryptography of every TLS and SSH endpoint seen, classify it, and prioritise migration."""
+    from ..events import Quarantine
+    from ..hub import HubError, load_hub_config  # the hub, Polars, the CBOM: when a command runs
+    from ..pqc import (
+        ConstituentsError,
+        cbom_json,
+        load_constituents,
+        read_inventory,
+        readiness_summary,
+        record_snapshots,
+        weekly,
+        write_report,
+    )
+
     try:
         hub = load_hub_config(settings().hub_config_path)
         known = {c.name: c.profile() for c in hub.constituents.values()}
@@ -130,6 +133,8 @@ def trend_command(
     sector: Annotated[str | None, typer.Option("--sector", help="Only this sector ('' for unassigned).")] = None,
 ) -> None:
     """Endpoints and connections by status per week, from the snapshots `pqc inventory --record` stored."""
+    from ..pqc import STATUSES, read_trend
+
     weeks = read_trend(_sessions(), sector)
     if as_json:
         _print_json({"weeks": weeks})
@@ -201,6 +206,8 @@ def rollup_command(
 ) -> None:
     """Roll anonymised readiness summaries of several countries up into one picture: from files, or what a
     cross-border hub (--hub) holds from its members."""
+    from ..pqc import STATUSES, ReadinessError, rollup
+
     if bool(files) == bool(hub):
         console.print("[red]give summary files or --hub, not both[/]" if files else "[red]give summary files or --hub[/]")
         raise typer.Exit(2)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..response import SupportNeeds, read_registry
 from ._response import emit, handled, service, split_list
 from .base import app, console
 
@@ -37,6 +36,8 @@ def providers_command(
     as_json: JSON = False,
 ) -> None:
     """List the trusted providers (after loading a registry file with --load)."""
+    from ..response import read_registry
+
     with handled():
         svc = service()
         loaded = svc.reserve.load_providers(read_registry(load)) if load else None
@@ -66,6 +67,8 @@ def request_command(
     as_json: JSON = False,
 ) -> None:
     """Request Reserve support for an incident (Art. 15 content, priority score, 48 h answer clock)."""
+    from ..response import SupportNeeds
+
     with handled():
         svc = service()
         needs = SupportNeeds(tuple(split_list(need)), use, estimate, tuple(measure or ()), tuple(split_list(language)))

@@ -9,8 +9,6 @@ import typer
 from rich.table import Table
 
 from ..config import settings
-from ..hub import FLOW_MODEL, HubContext, HubError, import_intel, job_sources, run_job
-from ..intel import rejections_by_reason
 from .base import app, console
 from .detect import detect_summary, print_detect_summary
 from .ingest import file_progress, print_summary
@@ -18,6 +16,8 @@ from .intel import print_rejections
 
 
 def print_imports(reports: list) -> None:
+    from ..intel import rejections_by_reason
+
     table = Table(title="intelligence imported into the store")
     for col in ("files", "stored", "updated", "unchanged", "rejected", "unreadable"):
         table.add_column(col, justify="right")
@@ -32,6 +32,8 @@ def run_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the ingest and detection summaries as one JSON object.")] = False,
 ) -> None:
     """Run the hub's main job: import intelligence, ingest the telemetry, detect, store the alerts."""
+    from ..hub import FLOW_MODEL, HubContext, HubError, import_intel, job_sources, run_job
+
     cfg = settings()
     try:
         context = HubContext.open(cfg)

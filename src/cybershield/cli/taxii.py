@@ -11,8 +11,6 @@ from rich.table import Table
 
 from .. import logs
 from ..config import settings
-from ..exchange import Exchange, create_app, hash_secret, serve
-from ..intel import IntelStore
 from .base import app, console
 from .hub import hub_config_or_exit
 
@@ -26,6 +24,9 @@ def serve_command(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 9000,
 ) -> None:
     """Serve the store over TAXII 2.1 to the accounts of the hub configuration."""
+    from ..exchange import create_app, serve  # FastAPI and the store load only when a command runs
+    from ..intel import IntelStore
+
     logs.for_service()
     cfg = settings()
     config = hub_config_or_exit()
@@ -43,6 +44,9 @@ def sync_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the transfers as JSON.")] = False,
 ) -> None:
     """Pull from and push to every peer of the hub configuration, incrementally."""
+    from ..exchange import Exchange
+    from ..intel import IntelStore
+
     config = hub_config_or_exit()
     exchange = Exchange(IntelStore.open(settings().db_url), config.sharing_policy(), timeout=timeout)
     transfers = exchange.sync(config.peer_links())
@@ -65,5 +69,7 @@ def sync_command(
 @taxii_app.command("hash-secret")
 def hash_secret_command() -> None:
     """Hash an account secret for the hub configuration (``peers.<name>.secret``)."""
+    from ..exchange import hash_secret
+
     secret = typer.prompt("secret", hide_input=True, confirmation_prompt=True, err=True)  # stdout: the hash only
     sys.stdout.write(hash_secret(secret) + "\n")

@@ -1,37 +1,26 @@
 """Exchange with peer hubs: the TAXII 2.1 server and client, accounts and collections; hub identity and keys,
-signed and encrypted envelopes, replay protection."""
+signed and encrypted envelopes, replay protection.
 
-from ..storage import SqlReplayStore
-from .accounts import (
-    Account,
-    Authenticator,
-    Collection,
-    LoginLimits,
-    LoginRefused,
-    TaxiiSettings,
-    check_secret,
-    hash_secret,
-)
-from .client import Exchange, PeerLink, Transfer, peer_links
-from .envelope import (
-    MEDIA_TYPE,
-    EnvelopePolicy,
-    EnvelopeReceiver,
-    EnvelopeRejected,
-    EnvelopeSealer,
-    OpenedEnvelope,
-    Rejection,
-    stix_bundle,
-)
-from .identity import HubIdentity, HubRole
-from .keyring import Keyring
-from .keys import PASSPHRASE_ENV, HubKeys, KeyBundle, KeyStore, KeyStoreError, PublicKeys
-from .replay import MemoryReplayStore, ReplayStore
-from .taxii import STIX, TAXII, background_server, create_app, serve
+The names below load their module on first use: the command line's help reads the hub roles without loading
+the TAXII server and the storage with them.
+"""
 
-__all__ = ["MEDIA_TYPE", "PASSPHRASE_ENV", "STIX", "TAXII", "Account", "Authenticator", "Collection", "EnvelopePolicy",
-           "EnvelopeReceiver", "EnvelopeRejected", "EnvelopeSealer", "Exchange", "HubIdentity", "HubKeys", "HubRole",
-           "KeyBundle", "KeyStore", "KeyStoreError", "Keyring", "LoginLimits", "LoginRefused", "MemoryReplayStore",
-           "OpenedEnvelope", "PeerLink", "PublicKeys", "Rejection", "ReplayStore", "SqlReplayStore", "Transfer",
-           "TaxiiSettings", "background_server", "check_secret", "create_app", "hash_secret", "peer_links", "serve",
-           "stix_bundle"]
+from ..lazy import lazy_names
+
+#: name -> (module, attribute in it); ".storage" is cybershield.storage
+_HOMES = {
+    "SqlReplayStore": (".storage", "SqlReplayStore"),
+    **{n: ("accounts", n) for n in ("Account", "Authenticator", "Collection", "LoginLimits", "LoginRefused",
+                                     "TaxiiSettings", "check_secret", "hash_secret")},
+    **{n: ("client", n) for n in ("Exchange", "PeerLink", "Transfer", "peer_links")},
+    **{n: ("envelope", n) for n in ("MEDIA_TYPE", "EnvelopePolicy", "EnvelopeReceiver", "EnvelopeRejected",
+                                     "EnvelopeSealer", "OpenedEnvelope", "Rejection", "stix_bundle")},
+    **{n: ("identity", n) for n in ("HubIdentity", "HubRole")},
+    "Keyring": ("keyring", "Keyring"),
+    **{n: ("keys", n) for n in ("PASSPHRASE_ENV", "HubKeys", "KeyBundle", "KeyStore", "KeyStoreError", "PublicKeys")},
+    **{n: ("replay", n) for n in ("MemoryReplayStore", "ReplayStore")},
+    **{n: ("taxii", n) for n in ("STIX", "TAXII", "background_server", "create_app", "serve")},
+}
+
+__all__ = sorted(_HOMES)
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

@@ -6,8 +6,7 @@ Sigma compiler, ``intel.stixtime``) does not load the STIX validator, the store 
 
 from __future__ import annotations
 
-import importlib
-
+from ..lazy import lazy_names
 from . import iri_formats
 
 iri_formats.defer()  # before anything imports jsonschema
@@ -23,7 +22,8 @@ _HOMES = {
     **{n: ("misp", n) for n in ("MispConversion", "MispFormatError", "load_misp_events", "misp_to_stix")},
     **{n: ("misp_export", n) for n in ("MispExport", "stix_to_misp", "write_misp_feed")},
     **{n: ("policy", n) for n in ("COMMUNITY", "Gated", "Recipient", "SharingPolicy")},
-    **{n: ("store", n) for n in ("DEFAULT_COLLECTION", "AddResult", "IntelStore", "ObjectStatus", "Page", "StoredObject")},
+    **{n: ("store", n) for n in ("AddResult", "IntelStore", "ObjectStatus", "Page", "StoredObject")},
+    "DEFAULT_COLLECTION": ("collection", "DEFAULT_COLLECTION"),
     **{n: ("tlp", n) for n in ("LEVELS", "MISP_TLP_TAGS", "TLP2_IDS", "marking_definition", "tlp_of")},
     "UNKNOWN_MARKING": ("tlp", "UNKNOWN"),
     **{n: ("validation", n) for n in ("Verdict", "validate")},
@@ -31,17 +31,4 @@ _HOMES = {
 }
 
 __all__ = sorted(_HOMES)
-
-
-def __getattr__(name: str):
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f".{home[0]}", __name__)
-    value = module if home[1] is None else getattr(module, home[1])
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOMES))
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, and_, bindparam, delete, false, func, insert, or_
 
 from ..storage import IntelClock, StixObjectRecord, make_engine, migrate
 from . import stixtime
+from .collection import DEFAULT_COLLECTION
 from .tlp import LEVEL_OF_MARKING, definition_level, marking_refs, most_restrictive, tlp_of
 from .validation import Verdict, validate_many
 
@@ -35,7 +36,6 @@ T = StixObjectRecord.__table__
 CLOCK = IntelClock.__table__
 #: The largest ``seq`` a cursor may name (a BIGINT).
 _MAX_SEQ = 2**63 - 1
-DEFAULT_COLLECTION = "hub"
 _CHUNK = 500
 _ROW = (T.c.seq, T.c.collection, T.c.stix_id, T.c.type, T.c.version, T.c.spec_version, T.c.date_added,
         T.c.tlp, T.c.origin, T.c.refs, T.c.document)

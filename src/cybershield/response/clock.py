@@ -30,6 +30,8 @@ ENTITY_TYPES = ("essential", "important", "trust-service")
 #: report kind (CLI, submissions) -> deadline key (clock JSON)
 REPORT_KINDS = {"early-warning": "early_warning", "notification": "notification", "intermediate": "intermediate",
                 "final": "final_report", "progress": "progress_report"}
+#: what a report is written as (``reports.FORMATS`` writes each)
+REPORT_FORMATS = ("json", "stix", "html")
 #: how long before a deadline a reminder is raised
 REMINDERS = {"early_warning": timedelta(hours=6), "notification": timedelta(hours=12),
              "intermediate": timedelta(hours=12), "final_report": timedelta(days=7),

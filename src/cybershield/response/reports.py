@@ -23,7 +23,7 @@ import orjson
 import stix2
 
 from ..intel import validate
-from .clock import REPORT_KINDS, iso
+from .clock import REPORT_FORMATS, REPORT_KINDS, iso
 from .errors import ResponseError
 from .render import render
 
@@ -150,9 +150,9 @@ def report_html(report: dict) -> str:
     return render("report.html", report=report)
 
 
-#: --format -> (function(report) -> text)
-FORMATS = {
-    "json": lambda report: orjson.dumps(report, option=orjson.OPT_INDENT_2).decode(),
-    "stix": lambda report: orjson.dumps(report_bundle(report), option=orjson.OPT_INDENT_2).decode(),
-    "html": report_html,
-}
+#: --format (REPORT_FORMATS: json, stix, html) -> (function(report) -> text)
+FORMATS = dict(zip(REPORT_FORMATS, (
+    lambda report: orjson.dumps(report, option=orjson.OPT_INDENT_2).decode(),
+    lambda report: orjson.dumps(report_bundle(report), option=orjson.OPT_INDENT_2).decode(),
+    report_html,
+), strict=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ...input_formats import FORMAT_NAMES
 from .base import Item, LineParser, Record, RecordError
 from .cef import CefParser
 from .evtx_binary import EvtxParser
@@ -15,19 +16,10 @@ from .windows_json import EvtxJsonParser
 from .windows_xml import WindowsXmlParser
 from .zeek import ZeekJsonParser, ZeekTsvParser
 
-PARSERS: dict[str, Callable[[], object]] = {
-    "evtx": EvtxParser,
-    "evtx-json": EvtxJsonParser,
-    "evtx-xml": WindowsXmlParser,
-    "evtxecmd-csv": EvtxECmdCsvParser,
-    "zeek-json": ZeekJsonParser,
-    "zeek-tsv": ZeekTsvParser,
-    "suricata-eve": SuricataEveParser,
-    "syslog-5424": Syslog5424Parser,
-    "syslog-3164": Syslog3164Parser,
-    "cef": CefParser,
-    "cicflowmeter": CicFlowMeterParser,
-    "netflow-v2": NetFlowV2Parser,
-}
+#: format name -> parser, each named as its format
+PARSERS: dict[str, Callable[[], object]] = dict(zip(FORMAT_NAMES, (
+    EvtxParser, EvtxJsonParser, WindowsXmlParser, EvtxECmdCsvParser, ZeekJsonParser, ZeekTsvParser, SuricataEveParser,
+    Syslog5424Parser, Syslog3164Parser, CefParser, CicFlowMeterParser, NetFlowV2Parser,
+), strict=True))
 
 __all__ = ["PARSERS", "Item", "LineParser", "Record", "RecordError"]
