@@ -8,16 +8,17 @@ from datetime import UTC, datetime
 
 import orjson
 
-from cybershield.events import concat, ingest, sniff
+from cybershield.events import sniff
+
+from .ingested import ingested
 
 
 def _events(tmp_path, name: str, records: list[dict]) -> list[dict]:
     path = tmp_path / name
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
-    batches: list = []
-    summary = ingest([path], sink=batches.append)
+    summary, events, _ = ingested([path])
     assert summary.quarantined == 0, summary.as_dict()
-    return concat(batches).to_pylist()
+    return events
 
 
 def _utc(text: str) -> datetime:

@@ -7,8 +7,10 @@ import io
 
 import orjson
 
-from cybershield.events import Quarantine, concat, ingest, sniff
+from cybershield.events import sniff
 from cybershield.events.parsers.windows_csv import MAX_FIELD
+
+from .ingested import ingested
 
 HEADER = ["RecordNumber", "EventRecordId", "TimeCreated", "EventId", "Level", "Provider", "Channel", "ProcessId",
           "ThreadId", "Computer", "ChunkNumber", "UserId", "MapDescription", "UserName", "RemoteHost", "PayloadData1",
@@ -37,19 +39,12 @@ def _write(path, rows: list[list[str]], prefix: bytes = b"\xef\xbb\xbf") -> None
     path.write_bytes(prefix + out.getvalue().encode())
 
 
-def _ingest(path):
-    batches: list = []
-    quarantine = Quarantine()
-    ingest([path], sink=batches.append, quarantine=quarantine)
-    return (concat(batches).to_pylist() if batches else []), quarantine
-
-
 def test_rows_become_windows_events_with_their_payload(tmp_path):
     path = tmp_path / "EvtxECmd_Output.csv"
     script = "powershell -c \"Get-Process\n| Out-File x.txt\""  # a command line over two lines, quotes inside
     _write(path, [_row(9001, "cmd.exe /c whoami"), _row(9002, script)])
     assert sniff(path) == "evtxecmd-csv"
-    events, quarantine = _ingest(path)
+    _, events, quarantine = ingested([path])
     assert not quarantine.entries and [e["winlog.record_id"] for e in events] == [9001, 9002]
     first = events[0]
     assert first["winlog.event_id"] == 1 and first["winlog.channel"] == "Microsoft-Windows-Sysmon/Operational"
@@ -69,7 +64,7 @@ def test_bad_rows_are_quarantined_alone(tmp_path):
     _write(path, [_row(1, "a"), short, no_event, _row(4, "b"), huge, _row(6, "c")])
     raw = path.read_bytes().replace(b"\"b\"", b"\"b\xff\"").replace(b",b,", b",b\xff,")  # bytes that are not UTF-8
     path.write_bytes(raw)
-    events, quarantine = _ingest(path)
+    _, events, quarantine = ingested([path])
     assert [e["winlog.record_id"] for e in events] == [1, 6]
     assert [entry.reason for entry in quarantine.entries] == ["malformed-record", "not-a-windows-event", "invalid-utf8",
                                                               "malformed-record"]

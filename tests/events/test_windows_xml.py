@@ -4,12 +4,13 @@ the same events as binary EVTX, and every bad piece quarantined with its reason.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import evtx
 
-from cybershield.events import Quarantine, concat, ingest, sniff
+from cybershield.events import sniff
 from cybershield.events.parsers.windows_xml import MAX_EVENT_XML
+
+from .ingested import ingested
 
 NS = 'xmlns="http://schemas.microsoft.com/win/2004/08/events/event"'
 
@@ -26,18 +27,11 @@ def _event(record_id: int, command_line: str = "whoami /all") -> str:
             f'<Data Name="Hashes">SHA256=AB12</Data><Data Name="ParentImage"></Data></EventData></Event>')
 
 
-def _ingest(path: Path) -> tuple[list[dict], Quarantine]:
-    batches: list = []
-    quarantine = Quarantine()
-    ingest([path], sink=batches.append, quarantine=quarantine)
-    return (concat(batches).to_pylist() if batches else []), quarantine
-
-
 def test_one_event_per_line_as_wevtutil_writes_them(tmp_path):
     path = tmp_path / "security.xml"
     path.write_text("\n".join(_event(i) for i in range(1, 4)) + "\n", encoding="utf-8")
     assert sniff(path) == "evtx-xml"
-    events, quarantine = _ingest(path)
+    _, events, quarantine = ingested([path])
     assert not quarantine.entries and [e["winlog.record_id"] for e in events] == [1, 2, 3]
     event = events[0]
     assert event["winlog.event_id"] == 1 and event["winlog.channel"] == "Microsoft-Windows-Sysmon/Operational"
@@ -54,7 +48,7 @@ def test_event_viewer_save_as_xml_pretty_printed_in_an_events_element(tmp_path):
     path = tmp_path / "saved.xml"
     path.write_text(f'<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n<Events>\n{body}\n</Events>\n', encoding="utf-8")
     assert sniff(path) == "evtx-xml"
-    events, quarantine = _ingest(path)
+    _, events, quarantine = ingested([path])
     assert not quarantine.entries and [e["winlog.record_id"] for e in events] == [7, 8]
     assert events[1]["winlog.event_data.CommandLine"] == "whoami /all"
 
@@ -68,7 +62,7 @@ def test_bad_pieces_are_quarantined_and_their_neighbours_read(tmp_path):
               "stray text", _event(7, "control \x02 char"), cut]
     path = tmp_path / "mixed.xml"
     path.write_text("\n".join(pieces), encoding="utf-8")
-    events, quarantine = _ingest(path)
+    _, events, quarantine = ingested([path])
     assert [e["winlog.record_id"] for e in events] == [1, 4, 6, 7]
     assert events[-1]["process.command_line"] == "control \ufffd char"  # one forbidden byte does not cost the event
     reasons = [entry.reason for entry in quarantine.entries]
@@ -84,8 +78,8 @@ def test_same_events_as_binary_evtx_on_every_shared_sample(shared_data, tmp_path
     for path in sorted((shared_data / "evtx-attack-samples").rglob("*.evtx")):
         xml = tmp_path / f"{path.stem}.xml"
         xml.write_text("\n".join(r["data"] for r in evtx.PyEvtxParser(str(path)).records()), encoding="utf-8")
-        binary, _ = _ingest(path)
-        rendered, quarantine = _ingest(xml)
+        _, binary, _ = ingested([path])
+        _, rendered, quarantine = ingested([xml])
         assert not quarantine.entries, (path.name, quarantine.entries[:1])
         assert len(rendered) == len(binary), path.name
         key = "event.provenance.record_id"
